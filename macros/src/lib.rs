@@ -1,0 +1,13 @@
+//! Procedural macros of [`py38`](https://docs.rs/py38). Depend on `py38` and use them through
+//! it: the code these macros generate calls into `py38`.
+
+mod errors;
+mod memoize;
+
+use proc_macro::TokenStream;
+
+/// Caches a function's results like Python's `functools.lru_cache`. See the `py38` crate.
+#[proc_macro_attribute]
+pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
+    memoize::memoize(args.into(), item.into()).into()
+}

@@ -1,0 +1,213 @@
+//! Code generation for `#[memoize]`.
+//!
+//! ```text
+//! #[memoize] fn fib(n: u64) -> u64 { BODY }
+//! ```
+//! becomes
+//! ```text
+//! fn fib(n: u64) -> u64 {
+//!     match fib::__CACHE.lookup::<_, u64>((Owned(&n),)) {
+//!         Hit(value) => value,
+//!         Miss(pending) => pending.run(|| -> u64 { BODY }),
+//!     }
+//! }
+//! mod fib { static __CACHE: Registry = ...; fn cache_info() ...; fn cache_clear() ...; ... }
+//! ```
+//! In an `impl` block the static moves into a hidden associated function and the controls
+//! become associated functions `fib_cache_info()` and so on.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemFn, Visibility};
+
+use super::args::Args;
+use super::model::{Function, Output};
+
+/// The memoized function and its controls.
+pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
+    let item = function.item;
+    let ItemFn { attrs, vis, sig, block } = item;
+    let name = &sig.ident;
+    let registry = registry_path(function.in_impl, name);
+
+    let key_parts = function.key.iter().map(|part| {
+        let (name, ty) = (&part.name, part.ty);
+        if part.borrowed {
+            quote_spanned!(ty.span()=> ::py38::__private::Borrowed(#name))
+        } else {
+            quote_spanned!(ty.span()=> ::py38::__private::Owned(&#name))
+        }
+    });
+    let value = Ident::new("__value", Span::mixed_site());
+    let pending = Ident::new("__pending", Span::mixed_site());
+    let (stored, hit, miss) = match function.output {
+        Output::Unit => (
+            quote!(()),
+            quote!(#value),
+            quote!(#pending.run(|| #block)),
+        ),
+        Output::Plain(ty) => (
+            quote!(#ty),
+            quote!(#value),
+            quote!(#pending.run(|| -> #ty #block)),
+        ),
+        Output::Result { full, ok } => (
+            quote!(#ok),
+            quote!(::core::result::Result::Ok(#value)),
+            quote!(#pending.run_ok(|| -> #full #block)),
+        ),
+    };
+
+    let mut sig = sig.clone();
+    if function.has_type_params() {
+        // The cache outlives every call and is shared by all threads.
+        let where_clause = sig.generics.make_where_clause();
+        for param in item.sig.generics.type_params() {
+            let ident = &param.ident;
+            where_clause
+                .predicates
+                .push(syn::parse_quote!(#ident: ::core::marker::Send + 'static));
+        }
+    }
+    let doc = doc_lines(function.in_impl, name, args);
+    let memoized = quote! {
+        #(#attrs)*
+        #doc
+        #vis #sig {
+            match #registry.lookup::<_, #stored>((#(#key_parts,)*)) {
+                ::py38::__private::Lookup::Hit(#value) => #hit,
+                ::py38::__private::Lookup::Miss(#pending) => #miss,
+            }
+        }
+    };
+    let controls = controls(function.in_impl, vis, name, args);
+    quote!(#memoized #controls)
+}
+
+/// The function as written, with its controls: what stands in when the input has errors, so
+/// that callers of the function and of its controls see no follow-up errors.
+pub(crate) fn fallback(item: &ItemFn, in_impl: bool, args: Args) -> TokenStream {
+    let controls = controls(in_impl, &item.vis, &item.sig.ident, args);
+    quote!(#item #controls)
+}
+
+fn registry_path(in_impl: bool, name: &Ident) -> TokenStream {
+    if in_impl {
+        let getter = format_ident!("__py38_{}_cache", name);
+        quote!(Self::#getter())
+    } else {
+        quote!(#name::__CACHE)
+    }
+}
+
+fn doc_lines(in_impl: bool, name: &Ident, args: Args) -> TokenStream {
+    let controls = if in_impl {
+        format!("`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`")
+    } else {
+        format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
+    };
+    let maxsize = match args.maxsize {
+        Some(n) => format!("the {n} most recently used results"),
+        None => "every result".to_owned(),
+    };
+    let line = format!(
+        " *Memoized* (`#[py38::memoize]`): keeps {maxsize}; see {controls}."
+    );
+    quote!(#[doc = ""] #[doc = #line])
+}
+
+fn new_registry(args: Args) -> TokenStream {
+    let maxsize = match args.maxsize {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    let typed = args.typed;
+    quote!(::py38::__private::Registry::new(#maxsize, #typed))
+}
+
+fn controls(in_impl: bool, vis: &Visibility, name: &Ident, args: Args) -> TokenStream {
+    let registry = new_registry(args);
+    if in_impl {
+        let getter = format_ident!("__py38_{}_cache", name);
+        let info = format_ident!("{}_cache_info", name);
+        let clear = format_ident!("{}_cache_clear", name);
+        let parameters = format_ident!("{}_cache_parameters", name);
+        let docs = control_docs(&format!("`{name}`"));
+        let [info_doc, clear_doc, parameters_doc] = &docs;
+        quote! {
+            #[doc(hidden)]
+            fn #getter() -> &'static ::py38::__private::Registry {
+                static __CACHE: ::py38::__private::Registry = #registry;
+                &__CACHE
+            }
+            #[doc = #info_doc]
+            #[allow(dead_code)]
+            #vis fn #info() -> ::py38::CacheInfo {
+                Self::#getter().info()
+            }
+            #[doc = #clear_doc]
+            #[allow(dead_code)]
+            #vis fn #clear() {
+                Self::#getter().clear();
+            }
+            #[doc = #parameters_doc]
+            #[allow(dead_code)]
+            #vis fn #parameters() -> ::py38::CacheParameters {
+                Self::#getter().parameters()
+            }
+        }
+    } else {
+        let inner = inner_visibility(vis);
+        let module_doc = format!(" Cache controls of the memoized function `{name}`.");
+        let [info_doc, clear_doc, parameters_doc] = &control_docs("the function");
+        quote! {
+            #[doc = #module_doc]
+            #[allow(dead_code)]
+            #vis mod #name {
+                #[doc(hidden)]
+                pub(super) static __CACHE: ::py38::__private::Registry = #registry;
+                #[doc = #info_doc]
+                #inner fn cache_info() -> ::py38::CacheInfo {
+                    __CACHE.info()
+                }
+                #[doc = #clear_doc]
+                #inner fn cache_clear() {
+                    __CACHE.clear();
+                }
+                #[doc = #parameters_doc]
+                #inner fn cache_parameters() -> ::py38::CacheParameters {
+                    __CACHE.parameters()
+                }
+            }
+        }
+    }
+}
+
+fn control_docs(subject: &str) -> [String; 3] {
+    [
+        format!(" Hits, misses and size of the cache of {subject}, as Python's `cache_info()`."),
+        format!(" Empties the cache of {subject} and resets its statistics, as Python's `cache_clear()`."),
+        format!(" The options {subject} was memoized with, as Python's `cache_parameters()`."),
+    ]
+}
+
+/// Items inside the control module are as visible as the function, which is one level up.
+fn inner_visibility(vis: &Visibility) -> TokenStream {
+    match vis {
+        Visibility::Public(_) => quote!(pub),
+        Visibility::Inherited => quote!(pub(super)),
+        Visibility::Restricted(restricted) => {
+            let path = &*restricted.path;
+            if path.is_ident("crate") || path.segments.first().is_some_and(|s| s.ident == "crate") {
+                quote!(pub(in #path))
+            } else if path.is_ident("self") {
+                quote!(pub(super))
+            } else {
+                // `super` or `super::x`, relative to the function's module.
+                let rest = path.segments.iter().skip_while(|s| s.ident == "self");
+                quote!(pub(in super::#(#rest)::*))
+            }
+        }
+    }
+}

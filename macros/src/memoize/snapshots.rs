@@ -1,0 +1,56 @@
+//! Expansion snapshots: what `cargo expand` shows for each form of `#[memoize]`.
+//! Review changes like code; re-bless with `INSTA_UPDATE=always cargo test -p py38-macros`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn expand(args: TokenStream, item: TokenStream) -> String {
+    let tokens = super::memoize(args, item);
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => {
+            // Methods expand to associated items: wrap them in an impl to format them.
+            let wrapped: syn::File = syn::parse_quote!(impl Grid { #tokens });
+            prettyplease::unparse(&wrapped)
+        }
+    }
+}
+
+macro_rules! snapshot {
+    ($name:ident, ($($args:tt)*), $($item:tt)*) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(expand(quote!($($args)*), quote!($($item)*)));
+        }
+    };
+}
+
+snapshot!(bare, (), fn fib(n: u64) -> u64 {
+    if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+});
+
+snapshot!(maxsize_none, (maxsize = None), pub fn square(x: i64) -> i64 { x * x });
+
+snapshot!(maxsize_zero, (maxsize = 0), pub(crate) fn noisy(x: u8) -> u8 { x });
+
+snapshot!(generic_fn, (maxsize = 32), fn largest<T: Ord + Clone + core::hash::Hash>(items: &[T]) -> Option<T> {
+    items.iter().max().cloned()
+});
+
+snapshot!(method, (), pub fn paths(&self, row: usize, col: usize) -> u64 {
+    if row == 0 || col == 0 { 1 } else { self.paths(row - 1, col) + self.paths(row, col - 1) }
+});
+
+snapshot!(str_argument, (typed = true), fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+});
+
+snapshot!(result_return, (), fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+    text.trim().parse()
+});
+
+snapshot!(unit_return, (maxsize = 4), fn greet(name: String) {
+    println!("hello {name}");
+});
+
+snapshot!(with_errors, (maxsize = -1), fn bad(a: &mut u8, (b, c): (u8, u8)) -> u8 { *a + b + c });

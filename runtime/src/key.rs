@@ -1,0 +1,149 @@
+//! Cache keys looked up by the arguments as the caller passed them.
+//!
+//! A memoized `fn f(name: &str, n: u64)` stores keys of type `(String, u64)` but looks them
+//! up with `(Borrowed(name), Owned(&n))`, which hashes to the same value, so a hit allocates
+//! nothing and an owned argument is cloned only when a miss stores it.
+
+use core::borrow::Borrow;
+use core::hash::{Hash, Hasher};
+
+/// What an argument passed by value must be to take part in a key.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be part of a `#[memoize]` cache key",
+    label = "this argument's type must be `Hash + Eq + Clone + Send + 'static`",
+    note = "`#[memoize]` keys the cache by every argument; wrap the value in a type that \
+            implements these traits, or leave this function unmemoized"
+)]
+pub trait KeyPart: Hash + Eq + Clone + Send + 'static {}
+impl<T: Hash + Eq + Clone + Send + 'static> KeyPart for T {}
+
+/// What a borrowed argument `&T` must be: its owned form (`String` for `str`, `Vec<T>` for
+/// `[T]`, `T` for a `Clone` type) is stored, the borrowed form is looked up.
+#[diagnostic::on_unimplemented(
+    message = "`&{Self}` cannot be part of a `#[memoize]` cache key",
+    label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Send + 'static`",
+    note = "`#[memoize]` keys the cache by every argument"
+)]
+pub trait BorrowedKeyPart: Hash + Eq + ToOwned<Owned: Hash + Eq + Send + 'static> {}
+impl<T> BorrowedKeyPart for T
+where
+    T: Hash + Eq + ToOwned + ?Sized,
+    T::Owned: Hash + Eq + Send + 'static,
+{
+}
+
+/// A key (or one part of it) in the form the caller holds it.
+pub trait KeyRef: Hash {
+    /// The form stored in the cache.
+    type Owned: Hash + Eq + Send + 'static;
+    /// Makes the stored form; called only on a miss.
+    fn to_owned_key(&self) -> Self::Owned;
+    /// Whether a stored key equals this one.
+    fn matches(&self, owned: &Self::Owned) -> bool;
+}
+
+/// An argument passed by value: stored as a clone of itself.
+pub struct Owned<'a, T: KeyPart>(pub &'a T);
+
+/// An argument passed by reference: stored in its owned form.
+pub struct Borrowed<'a, T: BorrowedKeyPart + ?Sized>(pub &'a T);
+
+impl<T: KeyPart> Hash for Owned<'_, T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<T: KeyPart> KeyRef for Owned<'_, T> {
+    type Owned = T;
+    fn to_owned_key(&self) -> T {
+        self.0.clone()
+    }
+    fn matches(&self, owned: &T) -> bool {
+        self.0 == owned
+    }
+}
+
+// `Borrow`'s contract makes `T` and `T::Owned` hash alike, which is what lets a stored
+// `String` be found by a `&str`.
+impl<T: BorrowedKeyPart + ?Sized> Hash for Borrowed<'_, T> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<T: BorrowedKeyPart + ?Sized> KeyRef for Borrowed<'_, T> {
+    type Owned = T::Owned;
+    fn to_owned_key(&self) -> T::Owned {
+        self.0.to_owned()
+    }
+    fn matches(&self, owned: &T::Owned) -> bool {
+        owned.borrow() == self.0
+    }
+}
+
+// Tuples hash their fields in order and add nothing, so a tuple of parts hashes exactly like
+// the tuple of their owned forms.
+macro_rules! tuple_key {
+    ($($part:ident . $idx:tt),*) => {
+        impl<$($part: KeyRef),*> KeyRef for ($($part,)*) {
+            type Owned = ($($part::Owned,)*);
+            fn to_owned_key(&self) -> Self::Owned {
+                ($(self.$idx.to_owned_key(),)*)
+            }
+            #[allow(unused_variables)]
+            fn matches(&self, owned: &Self::Owned) -> bool {
+                true $(&& self.$idx.matches(&owned.$idx))*
+            }
+        }
+    };
+}
+
+tuple_key!();
+tuple_key!(A.0);
+tuple_key!(A.0, B.1);
+tuple_key!(A.0, B.1, C.2);
+tuple_key!(A.0, B.1, C.2, D.3);
+tuple_key!(A.0, B.1, C.2, D.3, E.4);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7, I.8);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7, I.8, J.9);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7, I.8, J.9, K.10);
+tuple_key!(A.0, B.1, C.2, D.3, E.4, F.5, G.6, H.7, I.8, J.9, K.10, L.11);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::hash::BuildHasher;
+
+    fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+        foldhash::fast::FixedState::with_seed(7).hash_one(value)
+    }
+
+    #[test]
+    fn borrowed_and_owned_forms_hash_alike() {
+        let name = "Ada Lovelace";
+        let n = 36u64;
+        let key = (Borrowed(name), Owned(&n));
+        let owned = key.to_owned_key();
+        assert_eq!(owned, (String::from(name), 36));
+        assert_eq!(hash_of(&key), hash_of(&owned));
+        assert!(key.matches(&owned));
+        assert!(!(Borrowed("Ada"), Owned(&n)).matches(&owned));
+    }
+
+    #[test]
+    fn slices_are_stored_as_vectors() {
+        let items: &[u8] = &[1, 2, 3];
+        let key = (Borrowed(items),);
+        assert_eq!(key.to_owned_key(), (vec![1u8, 2, 3],));
+        assert_eq!(hash_of(&key), hash_of(&key.to_owned_key()));
+    }
+
+    #[test]
+    fn the_empty_key_matches_itself() {
+        assert!(().matches(&()));
+    }
+}

@@ -1,0 +1,173 @@
+//! The caches of one memoized function: one [`Store`] per instantiation.
+//!
+//! A `static` cannot name a generic parameter or `Self`, so the static that `#[memoize]`
+//! emits has this non-generic type, and the function body asks it for the store of its own
+//! key and value types. The first instantiation is found with one atomic load and a type
+//! check; further instantiations (generic functions only) behind a lock.
+
+use core::any::Any;
+use core::hash::Hash;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::key::KeyRef;
+use crate::private::CacheValue;
+use crate::store::{Lookup, Store};
+use crate::{CacheInfo, CacheParameters};
+
+/// What the controls (`cache_info`, `cache_clear`) need of a store, with its types erased.
+trait Controls: Send + Sync {
+    fn info(&self, maxsize: Option<usize>) -> CacheInfo;
+    fn clear(&self);
+}
+
+impl<K, V> Controls for Store<K, V>
+where
+    K: Hash + Eq + Send + 'static,
+    V: Clone + Send + 'static,
+{
+    fn info(&self, maxsize: Option<usize>) -> CacheInfo {
+        Store::info(self, maxsize)
+    }
+    fn clear(&self) {
+        Store::clear(self);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Member {
+    any: &'static (dyn Any + Send + Sync),
+    controls: &'static dyn Controls,
+}
+
+/// The caches of one memoized function, and the options it was declared with.
+pub struct Registry {
+    parameters: CacheParameters,
+    first: OnceLock<Member>,
+    rest: Mutex<Vec<Member>>,
+}
+
+impl Registry {
+    /// A registry for a function declared with these options; `const` so it can be a `static`.
+    pub const fn new(maxsize: Option<usize>, typed: bool) -> Self {
+        Registry {
+            parameters: CacheParameters { maxsize, typed },
+            first: OnceLock::new(),
+            rest: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Looks a call up in the store of its key and value types.
+    #[inline]
+    pub fn lookup<Q, V>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
+    where
+        Q: KeyRef,
+        V: CacheValue,
+    {
+        self.store::<Q::Owned, V>().lookup(key)
+    }
+
+    /// The store for keys `K` and values `V`, made on first use.
+    #[inline]
+    pub fn store<K, V>(&self) -> &'static Store<K, V>
+    where
+        K: Hash + Eq + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        if let Some(member) = self.first.get()
+            && let Some(store) = member.any.downcast_ref()
+        {
+            return store;
+        }
+        self.store_slow()
+    }
+
+    #[cold]
+    fn store_slow<K, V>(&self) -> &'static Store<K, V>
+    where
+        K: Hash + Eq + Send + 'static,
+        V: Clone + Send + 'static,
+    {
+        let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
+        let known = self.first.get().into_iter().chain(rest.iter());
+        if let Some(store) = known.filter_map(|m| m.any.downcast_ref()).next() {
+            return store;
+        }
+        // Lives as long as the function it caches: the program.
+        let store: &'static Store<K, V> =
+            Box::leak(Box::new(Store::new(self.parameters.maxsize)));
+        let member = Member {
+            any: store,
+            controls: store,
+        };
+        if self.first.set(member).is_err() {
+            rest.push(member);
+        }
+        store
+    }
+
+    fn members(&self) -> Vec<Member> {
+        let rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
+        self.first.get().into_iter().chain(rest.iter()).copied().collect()
+    }
+
+    /// Statistics summed over every instantiation.
+    pub fn info(&self) -> CacheInfo {
+        let maxsize = self.parameters.maxsize;
+        let mut total = CacheInfo {
+            maxsize,
+            ..CacheInfo::default()
+        };
+        for member in self.members() {
+            let info = member.controls.info(maxsize);
+            total.hits += info.hits;
+            total.misses += info.misses;
+            total.currsize += info.currsize;
+        }
+        total
+    }
+
+    /// Empties every instantiation's cache and resets the statistics.
+    pub fn clear(&self) {
+        for member in self.members() {
+            member.controls.clear();
+        }
+    }
+
+    /// The options the function was declared with.
+    pub fn parameters(&self) -> CacheParameters {
+        self.parameters
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Owned;
+    use crate::store::Lookup;
+
+    static REGISTRY: Registry = Registry::new(Some(4), false);
+
+    fn call<K: KeyRef>(key: K, value: u8) -> bool {
+        match REGISTRY.lookup::<K, u8>(key) {
+            Lookup::Hit(_) => false,
+            Lookup::Miss(pending) => {
+                pending.run(|| value);
+                true
+            }
+        }
+    }
+
+    #[test]
+    fn each_instantiation_gets_its_own_store_and_controls_sum_them() {
+        let a = REGISTRY.store::<(u8,), u8>();
+        assert!(core::ptr::eq(a, REGISTRY.store::<(u8,), u8>()));
+        assert!(call((Owned(&1u8),), 1));
+        assert!(call((Owned(&1u16),), 1));
+        assert!(!call((Owned(&1u8),), 1));
+        let info = REGISTRY.info();
+        assert_eq!((info.hits, info.misses, info.currsize), (1, 2, 2));
+        assert_eq!(info.maxsize, Some(4));
+        REGISTRY.clear();
+        assert_eq!(REGISTRY.info(), CacheInfo { maxsize: Some(4), ..CacheInfo::default() });
+    }
+}

@@ -1,0 +1,120 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::key::Owned;
+
+/// Calls a memoized "identity times ten" through `store`, returning whether the body ran.
+fn call(store: &Store<(u32,), u32>, key: u32) -> bool {
+    match store.lookup((Owned(&key),)) {
+        Lookup::Hit(value) => {
+            assert_eq!(value, key * 10);
+            false
+        }
+        Lookup::Miss(pending) => {
+            pending.run(|| key * 10);
+            true
+        }
+    }
+}
+
+#[test]
+fn maxsize_two_evicts_the_least_recently_used() {
+    let store = Store::new(Some(2));
+    let ran: Vec<u32> = [1, 2, 1, 3, 1, 2]
+        .into_iter()
+        .filter(|&k| call(&store, k))
+        .collect();
+    assert_eq!(ran, [1, 2, 3, 2]);
+    let info = store.info(Some(2));
+    assert_eq!((info.hits, info.misses, info.currsize), (2, 4, 2));
+}
+
+#[test]
+fn maxsize_zero_stores_nothing() {
+    let store = Store::new(Some(0));
+    assert!(call(&store, 1));
+    assert!(call(&store, 1));
+    let info = store.info(Some(0));
+    assert_eq!((info.hits, info.misses, info.currsize), (0, 2, 0));
+}
+
+#[test]
+fn clear_resets_entries_and_counts() {
+    let store = Store::new(None);
+    for k in 0..100 {
+        call(&store, k);
+        call(&store, k);
+    }
+    assert_eq!(store.info(None).currsize, 100);
+    store.clear();
+    assert_eq!(store.info(None), CacheInfo::default());
+    assert!(call(&store, 5));
+}
+
+#[test]
+fn shard_keeps_recency_order_through_removals() {
+    let mut shard: Shard<(u32,), u32> = Shard::new();
+    for k in 0..5u32 {
+        shard.insert(u64::from(k), (k,), k, u64::from(k) + 1);
+    }
+    assert_eq!(shard.keys_by_recency(), [&(4,), &(3,), &(2,), &(1,), &(0,)]);
+    assert!(shard.lookup(2, &(Owned(&2u32),), Some(9)).is_some());
+    shard.pop_oldest();
+    assert_eq!(shard.keys_by_recency(), [&(2,), &(4,), &(3,), &(1,)]);
+    assert_eq!(shard.oldest_stamp(), Some(2));
+    assert!(shard.contains(4, &(4,)));
+    assert!(!shard.contains(0, &(0,)));
+}
+
+/// The reference: CPython's lru_cache for sequential calls, as a plain most-recent-first list.
+struct Model {
+    maxsize: Option<usize>,
+    entries: Vec<u32>,
+    hits: u64,
+    misses: u64,
+}
+
+impl Model {
+    fn call(&mut self, key: u32) -> bool {
+        if let Some(at) = self.entries.iter().position(|&k| k == key) {
+            self.hits += 1;
+            let k = self.entries.remove(at);
+            self.entries.insert(0, k);
+            return false;
+        }
+        self.misses += 1;
+        match self.maxsize {
+            Some(0) => {}
+            Some(max) if self.entries.len() >= max => {
+                self.entries.pop();
+                self.entries.insert(0, key);
+            }
+            _ => self.entries.insert(0, key),
+        }
+        true
+    }
+}
+
+proptest! {
+    #[test]
+    fn store_matches_the_lru_model(
+        maxsize in prop_oneof![Just(None), (0usize..40).prop_map(Some)],
+        calls in proptest::collection::vec(0u32..60, 0..400),
+        clear_at in proptest::option::of(0usize..400),
+    ) {
+        let store = Store::new(maxsize);
+        let mut model = Model { maxsize, entries: Vec::new(), hits: 0, misses: 0 };
+        for (i, key) in calls.into_iter().enumerate() {
+            if clear_at == Some(i) {
+                store.clear();
+                model = Model { maxsize, entries: Vec::new(), hits: 0, misses: 0 };
+            }
+            prop_assert_eq!(call(&store, key), model.call(key), "call {} with key {}", i, key);
+            let info = store.info(maxsize);
+            prop_assert_eq!(
+                (info.hits, info.misses, info.currsize),
+                (model.hits, model.misses, model.entries.len())
+            );
+        }
+    }
+}
