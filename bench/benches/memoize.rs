@@ -1,1 +1,267 @@
-fn main() {}
+//! `#[memoize]` side by side with its peers, in one run:
+//! `cargo bench -p py38-bench --bench memoize`.
+//!
+//! Peers: a hand-written `Mutex<FxHashMap>` (no recency bookkeeping at all: the floor),
+//! the `cached` crate (`#[cached(max_size = 128)]` and unbounded `#[cached]`), and the
+//! `memoize` crate (`SharedCache`, so that all threads share one cache as ours do).
+
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+
+use cached::proc_macro::cached;
+use rustc_hash::FxHashMap;
+
+fn main() {
+    divan::main();
+}
+
+/// Keys a hit benchmark cycles through: all fit in a cache of 128.
+const KEYS: u64 = 64;
+
+thread_local! {
+    static CYCLE: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The next key of this thread's cycle through `0..KEYS` (per thread: a shared counter
+/// would make the threads contend on the harness, not on the cache).
+#[inline]
+fn next() -> u64 {
+    CYCLE.with(|c| {
+        let n = c.get().wrapping_add(7);
+        c.set(n);
+        n % KEYS
+    })
+}
+
+fn work(n: u64) -> u64 {
+    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
+}
+
+mod hit_u64 {
+    use super::*;
+
+    #[py38::memoize]
+    fn py38_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[py38::memoize(maxsize = None)]
+    fn py38_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[cached(max_size = 128)]
+    fn cached_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[cached]
+    fn cached_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    fn memoize_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[memoize::memoize(SharedCache)]
+    fn memoize_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+    fn hand_written(n: u64) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(&n) {
+            return v;
+        }
+        let v = work(n);
+        HAND.lock().unwrap().insert(n, v);
+        v
+    }
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
+        for k in 0..KEYS {
+            f(k);
+        }
+        bencher.bench(|| f(black_box(next())));
+    }
+
+    #[divan::bench(threads = [1, 2])]
+    fn py38_memoize(b: divan::Bencher<'_, '_>) {
+        bench(b, py38_lru);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn py38_memoize_unbounded(b: divan::Bencher<'_, '_>) {
+        bench(b, py38_unbounded);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn hand_mutex_fxhashmap(b: divan::Bencher<'_, '_>) {
+        bench(b, hand_written);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
+        bench(b, cached_lru);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn cached_unbound(b: divan::Bencher<'_, '_>) {
+        bench(b, cached_unbounded);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
+        bench(b, memoize_lru);
+    }
+    #[divan::bench(threads = [1, 2])]
+    fn memoize_shared_unbounded(b: divan::Bencher<'_, '_>) {
+        bench(b, memoize_unbounded);
+    }
+}
+
+mod hit_str {
+    use super::*;
+
+    /// 100 distinct 32-character strings, made once.
+    static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        (0..KEYS)
+            .map(|i| &*format!("{i:0>8}-abcdefghijklmnopqrstuvw").leak())
+            .collect()
+    });
+
+    #[py38::memoize]
+    fn py38_lru(s: &str) -> u64 {
+        s.len() as u64
+    }
+
+    #[cached(max_size = 128, key = "String", convert = r#"{ s.to_string() }"#)]
+    fn cached_lru(s: &str) -> u64 {
+        s.len() as u64
+    }
+
+    // The memoize crate stores the argument itself, so it needs a `'static` borrow.
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    fn memoize_lru(s: &'static str) -> u64 {
+        s.len() as u64
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<String, u64>>> = LazyLock::new(Default::default);
+
+    fn hand_written(s: &'static str) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(s) {
+            return v;
+        }
+        let v = s.len() as u64;
+        HAND.lock().unwrap().insert(s.to_owned(), v);
+        v
+    }
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(&'static str) -> u64 + Sync) {
+        let words = &*WORDS;
+        for w in words {
+            f(w);
+        }
+        bencher.bench(|| f(black_box(words[next() as usize])));
+    }
+
+    #[divan::bench]
+    fn py38_memoize(b: divan::Bencher<'_, '_>) {
+        bench(b, |s| py38_lru(s));
+    }
+    #[divan::bench]
+    fn hand_mutex_fxhashmap_string(b: divan::Bencher<'_, '_>) {
+        bench(b, hand_written);
+    }
+    #[divan::bench]
+    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
+        bench(b, |s| cached_lru(s));
+    }
+    #[divan::bench]
+    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
+        bench(b, memoize_lru);
+    }
+}
+
+mod miss_insert {
+    //! Every call is a new key, so every call runs the body, stores, and evicts.
+    use super::*;
+
+    #[py38::memoize]
+    fn py38_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[cached(max_size = 128)]
+    fn cached_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    fn memoize_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
+        let counter = AtomicU64::new(0);
+        bencher.bench(|| f(black_box(counter.fetch_add(1, Ordering::Relaxed))));
+    }
+
+    #[divan::bench]
+    fn py38_memoize(b: divan::Bencher<'_, '_>) {
+        bench(b, py38_lru);
+    }
+    #[divan::bench]
+    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
+        bench(b, cached_lru);
+    }
+    #[divan::bench]
+    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
+        bench(b, memoize_lru);
+    }
+}
+
+mod fib34 {
+    //! The seed's demo: fib(34) from an empty cache each time.
+    use super::*;
+
+    fn naive(n: u64) -> u64 {
+        if n < 2 { n } else { naive(n - 1) + naive(n - 2) }
+    }
+
+    #[py38::memoize]
+    fn py38_fib(n: u64) -> u64 {
+        if n < 2 { n } else { py38_fib(n - 1) + py38_fib(n - 2) }
+    }
+
+    #[cached(max_size = 128)]
+    fn cached_fib(n: u64) -> u64 {
+        if n < 2 { n } else { cached_fib(n - 1) + cached_fib(n - 2) }
+    }
+
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    fn memoize_fib(n: u64) -> u64 {
+        if n < 2 { n } else { memoize_fib(n - 1) + memoize_fib(n - 2) }
+    }
+
+    #[divan::bench(sample_count = 10, sample_size = 1)]
+    fn naive_recursion() -> u64 {
+        naive(black_box(34))
+    }
+    #[divan::bench]
+    fn py38_memoize() -> u64 {
+        py38_fib::cache_clear();
+        py38_fib(black_box(34))
+    }
+    #[divan::bench]
+    fn cached_max_size_128() -> u64 {
+        use cached::Cached;
+        CACHED_FIB.write().cache_clear();
+        cached_fib(black_box(34))
+    }
+    #[divan::bench]
+    fn memoize_capacity_128() -> u64 {
+        memoized_flush_memoize_fib();
+        memoize_fib(black_box(34))
+    }
+}

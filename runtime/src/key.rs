@@ -43,18 +43,31 @@ pub trait KeyRef: Hash {
 }
 
 /// An argument passed by value: stored as a clone of itself.
-pub struct Owned<'a, T: KeyPart>(pub &'a T);
+pub(crate) struct Owned<'a, T>(pub(crate) &'a T);
 
 /// An argument passed by reference: stored in its owned form.
-pub struct Borrowed<'a, T: BorrowedKeyPart + ?Sized>(pub &'a T);
+pub(crate) struct Borrowed<'a, T: ?Sized>(pub(crate) &'a T);
 
-impl<T: KeyPart> Hash for Owned<'_, T> {
+/// The key part of an argument passed by value.
+///
+/// The bound is checked here, at the argument, and nowhere else: the opaque result is a
+/// `KeyRef` whatever `T` is, so a bad argument type gives one error, on the argument.
+pub fn owned<T: KeyPart>(value: &T) -> impl KeyRef<Owned = T> {
+    Owned(value)
+}
+
+/// The key part of an argument passed by reference (see [`owned`]).
+pub fn borrowed<T: BorrowedKeyPart + ?Sized>(value: &T) -> impl KeyRef<Owned = T::Owned> {
+    Borrowed(value)
+}
+
+impl<T: Hash> Hash for Owned<'_, T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
 }
 
-impl<T: KeyPart> KeyRef for Owned<'_, T> {
+impl<T: Hash + Eq + Clone + Send + 'static> KeyRef for Owned<'_, T> {
     type Owned = T;
     fn to_owned_key(&self) -> T {
         self.0.clone()
@@ -66,13 +79,17 @@ impl<T: KeyPart> KeyRef for Owned<'_, T> {
 
 // `Borrow`'s contract makes `T` and `T::Owned` hash alike, which is what lets a stored
 // `String` be found by a `&str`.
-impl<T: BorrowedKeyPart + ?Sized> Hash for Borrowed<'_, T> {
+impl<T: Hash + ?Sized> Hash for Borrowed<'_, T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
 }
 
-impl<T: BorrowedKeyPart + ?Sized> KeyRef for Borrowed<'_, T> {
+impl<T> KeyRef for Borrowed<'_, T>
+where
+    T: Hash + Eq + ToOwned + ?Sized,
+    T::Owned: Hash + Eq + Send + 'static,
+{
     type Owned = T::Owned;
     fn to_owned_key(&self) -> T::Owned {
         self.0.to_owned()

@@ -9,7 +9,7 @@ pub use crate::store::{Lookup, Pending};
 
 /// Wrappers that let the body look a key up by its arguments as passed (no clone on a hit);
 /// their bounds carry the messages a user sees for an argument that cannot be a key.
-pub use crate::key::{Borrowed, Owned};
+pub use crate::key::{borrowed, owned};
 
 /// What a memoized function's return value must be: it is cloned out of the cache on every
 /// hit and shared between threads. A named trait so the compiler's error says so.
@@ -19,5 +19,5 @@ pub use crate::key::{Borrowed, Owned};
     note = "results are cloned out of the cache on every hit; wrap large or non-`Clone` \
             values in `std::sync::Arc`"
 )]
-pub trait CacheValue: Clone + Send + 'static {}
+pub trait CacheValue {}
 impl<T: Clone + Send + 'static> CacheValue for T {}

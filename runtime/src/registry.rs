@@ -61,7 +61,7 @@ impl Registry {
     pub fn lookup<Q, V>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
-        V: CacheValue,
+        V: CacheValue + Clone + Send + 'static,
     {
         self.store::<Q::Owned, V>().lookup(key)
     }
@@ -142,7 +142,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::Owned;
+    use crate::key::owned;
     use crate::store::Lookup;
 
     static REGISTRY: Registry = Registry::new(Some(4), false);
@@ -161,9 +161,9 @@ mod tests {
     fn each_instantiation_gets_its_own_store_and_controls_sum_them() {
         let a = REGISTRY.store::<(u8,), u8>();
         assert!(core::ptr::eq(a, REGISTRY.store::<(u8,), u8>()));
-        assert!(call((Owned(&1u8),), 1));
-        assert!(call((Owned(&1u16),), 1));
-        assert!(!call((Owned(&1u8),), 1));
+        assert!(call((owned(&1u8),), 1));
+        assert!(call((owned(&1u16),), 1));
+        assert!(!call((owned(&1u8),), 1));
         let info = REGISTRY.info();
         assert_eq!((info.hits, info.misses, info.currsize), (1, 2, 2));
         assert_eq!(info.maxsize, Some(4));

@@ -31,16 +31,23 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let name = &sig.ident;
     let registry = registry_path(function.in_impl, name);
 
+    // Spanned at each argument's type, where a type that cannot be a key is reported.
     let key_parts = function.key.iter().map(|part| {
-        let (name, ty) = (&part.name, part.ty);
+        let ty = part.ty;
+        let name = respan(&part.name, ty.span());
         if part.borrowed {
-            quote_spanned!(ty.span()=> ::py38::__private::Borrowed(#name))
+            quote_spanned!(ty.span()=> ::py38::__private::borrowed(#name))
         } else {
-            quote_spanned!(ty.span()=> ::py38::__private::Owned(&#name))
+            quote_spanned!(ty.span()=> ::py38::__private::owned(&#name))
         }
     });
     let value = Ident::new("__value", Span::mixed_site());
     let pending = Ident::new("__pending", Span::mixed_site());
+    // Spanned at the return type, where a type that cannot be stored is reported.
+    let lookup = match function.output {
+        Output::Unit => Ident::new("lookup", sig.output.span()),
+        Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
+    };
     let (stored, hit, miss) = match function.output {
         Output::Unit => (
             quote!(()),
@@ -70,12 +77,13 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
                 .push(syn::parse_quote!(#ident: ::core::marker::Send + 'static));
         }
     }
-    let doc = doc_lines(function.in_impl, name, args);
+    let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let doc = doc_lines(function.in_impl, name, args, has_docs);
     let memoized = quote! {
         #(#attrs)*
         #doc
         #vis #sig {
-            match #registry.lookup::<_, #stored>((#(#key_parts,)*)) {
+            match #registry.#lookup::<_, #stored>((#(#key_parts,)*)) {
                 ::py38::__private::Lookup::Hit(#value) => #hit,
                 ::py38::__private::Lookup::Miss(#pending) => #miss,
             }
@@ -83,6 +91,19 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     };
     let controls = controls(function.in_impl, vis, name, args);
     quote!(#memoized #controls)
+}
+
+/// The same tokens, reported at `at` (their meaning, which follows the original span's
+/// hygiene, is unchanged): errors about one argument then share one span and are not repeated.
+fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut tree| {
+            tree.set_span(tree.span().located_at(at));
+            tree
+        })
+        .collect()
 }
 
 /// The function as written, with its controls: what stands in when the input has errors, so
@@ -101,7 +122,7 @@ fn registry_path(in_impl: bool, name: &Ident) -> TokenStream {
     }
 }
 
-fn doc_lines(in_impl: bool, name: &Ident, args: Args) -> TokenStream {
+fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> TokenStream {
     let controls = if in_impl {
         format!("`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`")
     } else {
@@ -114,7 +135,8 @@ fn doc_lines(in_impl: bool, name: &Ident, args: Args) -> TokenStream {
     let line = format!(
         " *Memoized* (`#[py38::memoize]`): keeps {maxsize}; see {controls}."
     );
-    quote!(#[doc = ""] #[doc = #line])
+    let gap = after_docs.then(|| quote!(#[doc = ""]));
+    quote!(#gap #[doc = #line])
 }
 
 fn new_registry(args: Args) -> TokenStream {

@@ -29,7 +29,10 @@ snapshot!(bare, (), fn fib(n: u64) -> u64 {
     if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
 });
 
-snapshot!(maxsize_none, (maxsize = None), pub fn square(x: i64) -> i64 { x * x });
+snapshot!(maxsize_none, (maxsize = None),
+    /// Squares `x`.
+    pub fn square(x: i64) -> i64 { x * x }
+);
 
 snapshot!(maxsize_zero, (maxsize = 0), pub(crate) fn noisy(x: u8) -> u8 { x });
 

@@ -57,16 +57,24 @@ pub enum Lookup<'s, K, V> {
 
 /// A call that missed, waiting for its result. Holds the owned key, made once on the miss.
 pub struct Pending<'s, K, V> {
-    store: &'s Store<K, V>,
+    // Type-erased so that `run` needs no bounds of its own: a bad type is reported once,
+    // where `lookup` checks it.
+    store: &'s dyn Insert<K, V>,
     hash: u64,
     key: Option<K>,
 }
 
-impl<K, V> Pending<'_, K, V>
-where
-    K: core::hash::Hash + Eq,
-    V: Clone,
-{
+trait Insert<K, V> {
+    fn insert(&self, hash: u64, key: Option<K>, value: &V);
+}
+
+impl<K: core::hash::Hash + Eq, V: Clone> Insert<K, V> for Store<K, V> {
+    fn insert(&self, hash: u64, key: Option<K>, value: &V) {
+        Store::insert(self, hash, key, value);
+    }
+}
+
+impl<K, V> Pending<'_, K, V> {
     /// Runs the body and stores its result. No lock is held while `body` runs; if it panics,
     /// nothing is stored.
     #[inline]

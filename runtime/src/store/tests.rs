@@ -1,11 +1,11 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::key::Owned;
+use crate::key::{Owned, owned};
 
 /// Calls a memoized "identity times ten" through `store`, returning whether the body ran.
 fn call(store: &Store<(u32,), u32>, key: u32) -> bool {
-    match store.lookup((Owned(&key),)) {
+    match store.lookup((owned(&key),)) {
         Lookup::Hit(value) => {
             assert_eq!(value, key * 10);
             false
