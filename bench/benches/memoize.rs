@@ -167,7 +167,7 @@ mod hit_str {
 
     #[divan::bench]
     fn py38_memoize(b: divan::Bencher<'_, '_>) {
-        bench(b, |s| py38_lru(s));
+        bench(b, py38_lru);
     }
     #[divan::bench]
     fn hand_mutex_fxhashmap_string(b: divan::Bencher<'_, '_>) {
@@ -175,7 +175,7 @@ mod hit_str {
     }
     #[divan::bench]
     fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
-        bench(b, |s| cached_lru(s));
+        bench(b, cached_lru);
     }
     #[divan::bench]
     fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
@@ -226,22 +226,38 @@ mod fib34 {
     use super::*;
 
     fn naive(n: u64) -> u64 {
-        if n < 2 { n } else { naive(n - 1) + naive(n - 2) }
+        if n < 2 {
+            n
+        } else {
+            naive(n - 1) + naive(n - 2)
+        }
     }
 
     #[py38::memoize]
     fn py38_fib(n: u64) -> u64 {
-        if n < 2 { n } else { py38_fib(n - 1) + py38_fib(n - 2) }
+        if n < 2 {
+            n
+        } else {
+            py38_fib(n - 1) + py38_fib(n - 2)
+        }
     }
 
     #[cached(max_size = 128)]
     fn cached_fib(n: u64) -> u64 {
-        if n < 2 { n } else { cached_fib(n - 1) + cached_fib(n - 2) }
+        if n < 2 {
+            n
+        } else {
+            cached_fib(n - 1) + cached_fib(n - 2)
+        }
     }
 
     #[memoize::memoize(SharedCache, Capacity: 128)]
     fn memoize_fib(n: u64) -> u64 {
-        if n < 2 { n } else { memoize_fib(n - 1) + memoize_fib(n - 2) }
+        if n < 2 {
+            n
+        } else {
+            memoize_fib(n - 1) + memoize_fib(n - 2)
+        }
     }
 
     #[divan::bench(sample_count = 10, sample_size = 1)]

@@ -30,6 +30,9 @@ impl Errors {
 
     /// Every error as `compile_error!` invocations, in the order found.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 }

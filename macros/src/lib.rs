@@ -6,7 +6,7 @@ mod memoize;
 
 use proc_macro::TokenStream;
 
-/// Caches a function's results like Python's `functools.lru_cache`. See the `py38` crate.
+#[doc = include_str!("memoize/DOCS.md")]
 #[proc_macro_attribute]
 pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     memoize::memoize(args.into(), item.into()).into()

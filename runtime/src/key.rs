@@ -105,6 +105,7 @@ macro_rules! tuple_key {
     ($($part:ident . $idx:tt),*) => {
         impl<$($part: KeyRef),*> KeyRef for ($($part,)*) {
             type Owned = ($($part::Owned,)*);
+            #[allow(clippy::unused_unit)] // the empty key of a function without arguments
             fn to_owned_key(&self) -> Self::Owned {
                 ($(self.$idx.to_owned_key(),)*)
             }

@@ -93,8 +93,7 @@ impl Registry {
             return store;
         }
         // Lives as long as the function it caches: the program.
-        let store: &'static Store<K, V> =
-            Box::leak(Box::new(Store::new(self.parameters.maxsize)));
+        let store: &'static Store<K, V> = Box::leak(Box::new(Store::new(self.parameters.maxsize)));
         let member = Member {
             any: store,
             controls: store,
@@ -107,7 +106,12 @@ impl Registry {
 
     fn members(&self) -> Vec<Member> {
         let rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
-        self.first.get().into_iter().chain(rest.iter()).copied().collect()
+        self.first
+            .get()
+            .into_iter()
+            .chain(rest.iter())
+            .copied()
+            .collect()
     }
 
     /// Statistics summed over every instantiation.
@@ -168,6 +172,12 @@ mod tests {
         assert_eq!((info.hits, info.misses, info.currsize), (1, 2, 2));
         assert_eq!(info.maxsize, Some(4));
         REGISTRY.clear();
-        assert_eq!(REGISTRY.info(), CacheInfo { maxsize: Some(4), ..CacheInfo::default() });
+        assert_eq!(
+            REGISTRY.info(),
+            CacheInfo {
+                maxsize: Some(4),
+                ..CacheInfo::default()
+            }
+        );
     }
 }

@@ -88,7 +88,10 @@ fn parse_maxsize(value: &Expr, errors: &mut Errors) -> Option<Option<usize>> {
             }
         },
         Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
-            errors.at(value, format!("{HELP}; a negative size makes no sense here"));
+            errors.at(
+                value,
+                format!("{HELP}; a negative size makes no sense here"),
+            );
             None
         }
         _ => {
@@ -113,19 +116,32 @@ mod tests {
     fn error_count(tokens: TokenStream) -> usize {
         let mut errors = Errors::default();
         parse(tokens, &mut errors);
-        errors.to_compile_errors().to_string().matches("compile_error").count()
+        errors
+            .to_compile_errors()
+            .to_string()
+            .matches("compile_error")
+            .count()
     }
 
     #[test]
     fn defaults_are_pythons() {
-        assert_eq!(parse_ok(quote!()), Args { maxsize: Some(128), typed: false });
+        assert_eq!(
+            parse_ok(quote!()),
+            Args {
+                maxsize: Some(128),
+                typed: false
+            }
+        );
     }
 
     #[test]
     fn reads_every_option() {
         assert_eq!(
             parse_ok(quote!(maxsize = None, typed = true)),
-            Args { maxsize: None, typed: true }
+            Args {
+                maxsize: None,
+                typed: true
+            }
         );
         assert_eq!(parse_ok(quote!(maxsize = 0)).maxsize, Some(0));
         assert_eq!(parse_ok(quote!(maxsize = 1_000,)).maxsize, Some(1000));

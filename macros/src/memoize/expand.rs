@@ -27,7 +27,12 @@ use super::model::{Function, Output};
 /// The memoized function and its controls.
 pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let item = function.item;
-    let ItemFn { attrs, vis, sig, block } = item;
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = item;
     let name = &sig.ident;
     let registry = registry_path(function.in_impl, name);
 
@@ -49,11 +54,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
     };
     let (stored, hit, miss) = match function.output {
-        Output::Unit => (
-            quote!(()),
-            quote!(#value),
-            quote!(#pending.run(|| #block)),
-        ),
+        Output::Unit => (quote!(()), quote!(#value), quote!(#pending.run(|| #block))),
         Output::Plain(ty) => (
             quote!(#ty),
             quote!(#value),
@@ -124,7 +125,9 @@ fn registry_path(in_impl: bool, name: &Ident) -> TokenStream {
 
 fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> TokenStream {
     let controls = if in_impl {
-        format!("`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`")
+        format!(
+            "`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`"
+        )
     } else {
         format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
     };
@@ -132,9 +135,7 @@ fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> Token
         Some(n) => format!("the {n} most recently used results"),
         None => "every result".to_owned(),
     };
-    let line = format!(
-        " *Memoized* (`#[py38::memoize]`): keeps {maxsize}; see {controls}."
-    );
+    let line = format!(" *Memoized* (`#[py38::memoize]`): keeps {maxsize}; see {controls}.");
     let gap = after_docs.then(|| quote!(#[doc = ""]));
     quote!(#gap #[doc = #line])
 }
@@ -209,7 +210,9 @@ fn controls(in_impl: bool, vis: &Visibility, name: &Ident, args: Args) -> TokenS
 fn control_docs(subject: &str) -> [String; 3] {
     [
         format!(" Hits, misses and size of the cache of {subject}, as Python's `cache_info()`."),
-        format!(" Empties the cache of {subject} and resets its statistics, as Python's `cache_clear()`."),
+        format!(
+            " Empties the cache of {subject} and resets its statistics, as Python's `cache_clear()`."
+        ),
         format!(" The options {subject} was memoized with, as Python's `cache_parameters()`."),
     ]
 }

@@ -251,18 +251,37 @@ mod tests {
 
     #[test]
     fn references_are_borrowed_key_parts() {
-        let item: ItemFn = parse_quote!(fn f(&self, name: &str, n: u64) -> String { todo!() });
+        let item: ItemFn = parse_quote!(
+            fn f(&self, name: &str, n: u64) -> String {
+                todo!()
+            }
+        );
         let mut errors = Errors::default();
         let f = Function::new(&item, &mut errors);
         assert!(errors.is_empty());
-        let parts: Vec<_> = f.key.iter().map(|p| (p.name.to_string(), p.borrowed)).collect();
-        assert_eq!(parts, [("self".into(), true), ("name".into(), true), ("n".into(), false)]);
+        let parts: Vec<_> = f
+            .key
+            .iter()
+            .map(|p| (p.name.to_string(), p.borrowed))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("self".into(), true),
+                ("name".into(), true),
+                ("n".into(), false)
+            ]
+        );
         assert!(f.in_impl);
     }
 
     #[test]
     fn finds_result_types_by_any_path() {
-        let item: ItemFn = parse_quote!(fn f() -> std::io::Result<Vec<u8>> { todo!() });
+        let item: ItemFn = parse_quote!(
+            fn f() -> std::io::Result<Vec<u8>> {
+                todo!()
+            }
+        );
         let mut errors = Errors::default();
         let f = Function::new(&item, &mut errors);
         assert!(matches!(f.output, Output::Result { .. }));
@@ -271,7 +290,11 @@ mod tests {
 
     #[test]
     fn associated_functions_naming_self_are_in_an_impl() {
-        let item: ItemFn = parse_quote!(fn origin() -> u8 { Self::ZERO });
+        let item: ItemFn = parse_quote!(
+            fn origin() -> u8 {
+                Self::ZERO
+            }
+        );
         let mut errors = Errors::default();
         assert!(Function::new(&item, &mut errors).in_impl);
     }
@@ -279,14 +302,31 @@ mod tests {
     #[test]
     fn every_unsupported_form_is_reported_at_once() {
         let item: ItemFn = parse_quote!(
-            async unsafe fn f(&mut self, a: &mut u8, (b, c): (u8, u8), d: impl Fn(), _: u8) -> &str {
+            async unsafe fn f(
+                &mut self,
+                a: &mut u8,
+                (b, c): (u8, u8),
+                d: impl Fn(),
+                _: u8,
+            ) -> &str {
                 todo!()
             }
         );
         let errors = model_errors(&item);
-        for needle in ["async fn", "unsafe fn", "`&mut self`", "`&mut` argument", "pattern",
-                       "impl Trait", "instead of `_`", "borrowed result"] {
-            assert!(errors.contains(needle), "no error mentions {needle}: {errors}");
+        for needle in [
+            "async fn",
+            "unsafe fn",
+            "`&mut self`",
+            "`&mut` argument",
+            "pattern",
+            "impl Trait",
+            "instead of `_`",
+            "borrowed result",
+        ] {
+            assert!(
+                errors.contains(needle),
+                "no error mentions {needle}: {errors}"
+            );
         }
     }
 }

@@ -25,35 +25,79 @@ macro_rules! snapshot {
     };
 }
 
-snapshot!(bare, (), fn fib(n: u64) -> u64 {
-    if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
-});
-
-snapshot!(maxsize_none, (maxsize = None),
-    /// Squares `x`.
-    pub fn square(x: i64) -> i64 { x * x }
+snapshot!(
+    bare,
+    (),
+    fn fib(n: u64) -> u64 {
+        if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+    }
 );
 
-snapshot!(maxsize_zero, (maxsize = 0), pub(crate) fn noisy(x: u8) -> u8 { x });
+snapshot!(
+    maxsize_none,
+    (maxsize = None),
+    /// Squares `x`.
+    pub fn square(x: i64) -> i64 {
+        x * x
+    }
+);
 
-snapshot!(generic_fn, (maxsize = 32), fn largest<T: Ord + Clone + core::hash::Hash>(items: &[T]) -> Option<T> {
-    items.iter().max().cloned()
-});
+snapshot!(
+    maxsize_zero,
+    (maxsize = 0),
+    pub(crate) fn noisy(x: u8) -> u8 {
+        x
+    }
+);
 
-snapshot!(method, (), pub fn paths(&self, row: usize, col: usize) -> u64 {
-    if row == 0 || col == 0 { 1 } else { self.paths(row - 1, col) + self.paths(row, col - 1) }
-});
+snapshot!(
+    generic_fn,
+    (maxsize = 32),
+    fn largest<T: Ord + Clone + core::hash::Hash>(items: &[T]) -> Option<T> {
+        items.iter().max().cloned()
+    }
+);
 
-snapshot!(str_argument, (typed = true), fn word_count(text: &str) -> usize {
-    text.split_whitespace().count()
-});
+snapshot!(
+    method,
+    (),
+    pub fn paths(&self, row: usize, col: usize) -> u64 {
+        if row == 0 || col == 0 {
+            1
+        } else {
+            self.paths(row - 1, col) + self.paths(row, col - 1)
+        }
+    }
+);
 
-snapshot!(result_return, (), fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
-    text.trim().parse()
-});
+snapshot!(
+    str_argument,
+    (typed = true),
+    fn word_count(text: &str) -> usize {
+        text.split_whitespace().count()
+    }
+);
 
-snapshot!(unit_return, (maxsize = 4), fn greet(name: String) {
-    println!("hello {name}");
-});
+snapshot!(
+    result_return,
+    (),
+    fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+        text.trim().parse()
+    }
+);
 
-snapshot!(with_errors, (maxsize = -1), fn bad(a: &mut u8, (b, c): (u8, u8)) -> u8 { *a + b + c });
+snapshot!(
+    unit_return,
+    (maxsize = 4),
+    fn greet(name: String) {
+        println!("hello {name}");
+    }
+);
+
+snapshot!(
+    with_errors,
+    (maxsize = -1),
+    fn bad(a: &mut u8, (b, c): (u8, u8)) -> u8 {
+        *a + b + c
+    }
+);

@@ -36,9 +36,11 @@ enum Limit {
 #[repr(align(128))]
 struct Padded<T>(T);
 
+type Shards<K, V> = Box<[Padded<Mutex<Shard<K, V>>>]>;
+
 /// The cache of one memoized function (of one instantiation, for generic functions).
 pub struct Store<K, V> {
-    shards: Box<[Padded<Mutex<Shard<K, V>>>]>,
+    shards: Shards<K, V>,
     limit: Limit,
     hasher: foldhash::fast::RandomState,
     len: AtomicUsize,
@@ -115,7 +117,9 @@ where
             None => (Limit::Unbounded, MAX_SHARDS),
         };
         Store {
-            shards: (0..shards).map(|_| Padded(Mutex::new(Shard::new()))).collect(),
+            shards: (0..shards)
+                .map(|_| Padded(Mutex::new(Shard::new())))
+                .collect(),
             limit,
             hasher: foldhash::fast::RandomState::default(),
             len: AtomicUsize::new(0),

@@ -1,0 +1,94 @@
+//! A tour of py38: `cargo run --example tour` (add `--release` for honest timings).
+
+use std::time::Instant;
+
+use py38::memoize;
+
+/// Chapter 1, the seed's demo: the naive recursion does ~18 million calls for fib(34).
+fn fib_naive(n: u64) -> u64 {
+    if n < 2 {
+        n
+    } else {
+        fib_naive(n - 1) + fib_naive(n - 2)
+    }
+}
+
+/// The same function with a bare `#[memoize]`, Python's bare `@lru_cache`.
+#[memoize]
+fn fib(n: u64) -> u64 {
+    if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+}
+
+/// Chapter 2: a bounded cache evicts the least recently used result.
+#[memoize(maxsize = 2)]
+fn square(n: u64) -> u64 {
+    println!("    computing square({n})");
+    n * n
+}
+
+/// Chapter 3: borrowed arguments, and `Result`s of which only `Ok` is kept.
+#[memoize(maxsize = None)]
+fn parse_port(text: &str) -> Result<u16, std::num::ParseIntError> {
+    println!("    parsing {text:?}");
+    text.trim().parse()
+}
+
+/// Chapter 4: methods keep their controls as associated functions.
+#[derive(Clone, Hash, PartialEq, Eq)]
+struct Grid {
+    name: &'static str,
+}
+
+impl Grid {
+    /// Lattice paths from the corner to `(row, col)`.
+    #[memoize]
+    fn paths(&self, row: u64, col: u64) -> u64 {
+        if row == 0 || col == 0 {
+            1
+        } else {
+            self.paths(row - 1, col) + self.paths(row, col - 1)
+        }
+    }
+}
+
+fn main() {
+    println!("== 1. fib(34): naive recursion against #[memoize]");
+    let start = Instant::now();
+    let naive = fib_naive(34);
+    let naive_time = start.elapsed();
+    println!("  naive     fib(34) = {naive} in {naive_time:?}");
+    let start = Instant::now();
+    let memoized = fib(34);
+    let memo_time = start.elapsed();
+    println!("  memoized  fib(34) = {memoized} in {memo_time:?}");
+    assert_eq!(naive, memoized);
+    println!(
+        "  speed-up: {:.0}x",
+        naive_time.as_secs_f64() / memo_time.as_secs_f64().max(1e-9)
+    );
+    println!("  fib::cache_info() = {}", fib::cache_info());
+    println!("  fib(90) = {}", fib(90));
+    fib::cache_clear();
+    fib(90);
+    println!("  after cache_clear() and fib(90): {}", fib::cache_info());
+    println!("  fib::cache_parameters() = {}", fib::cache_parameters());
+
+    println!("\n== 2. maxsize = 2: calls 1, 2, 1, 3, 1, 2");
+    for n in [1, 2, 1, 3, 1, 2] {
+        println!("  square({n}) = {}", square(n));
+    }
+    println!("  {}", square::cache_info());
+
+    println!("\n== 3. &str arguments and Result: Err is never cached");
+    for text in ["8080", "8080", "http", "http"] {
+        println!("  parse_port({text:?}) = {:?}", parse_port(text));
+    }
+    println!("  {}", parse_port::cache_info());
+
+    println!("\n== 4. methods: the receiver is part of the key");
+    let small = Grid { name: "small" };
+    let big = Grid { name: "big" };
+    println!("  {}.paths(8, 8) = {}", small.name, small.paths(8, 8));
+    println!("  {}.paths(16, 16) = {}", big.name, big.paths(16, 16));
+    println!("  Grid::paths_cache_info() = {}", Grid::paths_cache_info());
+}
