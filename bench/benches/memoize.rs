@@ -20,8 +20,11 @@ fn main() {
 /// Keys a hit benchmark cycles through: all fit in a cache of 128.
 const KEYS: u64 = 64;
 
+static THREADS: AtomicU64 = AtomicU64::new(0);
+
 thread_local! {
-    static CYCLE: Cell<u64> = const { Cell::new(0) };
+    /// Each thread starts its cycle at another key, as independent callers would.
+    static CYCLE: Cell<u64> = Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) * 29);
 }
 
 /// The next key of this thread's cycle through `0..KEYS` (per thread: a shared counter

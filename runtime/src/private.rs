@@ -5,7 +5,7 @@
 pub use crate::registry::Registry;
 
 /// The two outcomes of a lookup; a miss carries what is needed to store the result.
-pub use crate::store::{Lookup, Pending};
+pub use crate::store::{Lookup, Pending, Store};
 
 /// Wrappers that let the body look a key up by its arguments as passed (no clone on a hit);
 /// their bounds carry the messages a user sees for an argument that cannot be a key.

@@ -177,10 +177,16 @@ where
             self.evict_oldest();
         }
         let mut shard = lock(shard);
-        let floor = self.epoch.load(Ordering::Relaxed);
-        let stamp = clock::tick(&mut shard.clock, floor);
+        let stamp = match self.limit {
+            Limit::Bounded(_) => {
+                let floor = self.epoch.load(Ordering::Relaxed);
+                let stamp = clock::tick(&mut shard.clock, floor);
+                self.epoch.store(stamp, Ordering::Relaxed);
+                Some(stamp)
+            }
+            Limit::Unbounded | Limit::Nothing => None,
+        };
         shard.insert(hash, key, value.clone(), stamp);
-        self.epoch.store(stamp, Ordering::Relaxed);
         self.len.fetch_add(1, Ordering::Relaxed);
     }
 

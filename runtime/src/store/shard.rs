@@ -1,27 +1,33 @@
-//! One shard of a [`Store`](super::Store): a hash table of indices into a dense node array,
-//! with the nodes threaded on a recency list (most recent first) when the store is bounded.
+//! One shard of a [`Store`](super::Store): a hash table of entries, plus (when the store is
+//! bounded) a lazy min-heap that finds the least recently used entry.
+//!
+//! A hit only writes the entry's new stamp; it never reorders anything. The heap holds one
+//! valid `(stamp, hash)` record per entry, written when the entry was stored or last
+//! re-queued. When eviction looks at the smallest record and finds the entry used since
+//! (its stamp moved on), it re-queues the entry under its current stamp and looks again.
+//! Each hit causes at most one such re-queue, paid on the miss path, not on the hit.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use hashbrown::HashTable;
 
 use crate::key::KeyRef;
 
-const NIL: u32 = u32::MAX;
-
-struct Node<K, V> {
+struct Entry<K, V> {
     key: K,
     value: V,
     hash: u64,
-    /// Logical time of the last use; falls from head to tail along the recency list.
+    /// Logical time of the last use (see [`super::clock`]); unique within a shard.
     stamp: u64,
-    prev: u32,
-    next: u32,
+    /// The stamp of this entry's valid record in the heap.
+    queued: u64,
 }
 
 pub(crate) struct Shard<K, V> {
-    table: HashTable<u32>,
-    nodes: Vec<Node<K, V>>,
-    head: u32,
-    tail: u32,
+    table: HashTable<Entry<K, V>>,
+    /// `(stamp, hash)` records, smallest first; records no entry answers to are stale.
+    queue: BinaryHeap<Reverse<(u64, u64)>>,
     /// Last stamp handed out here (see [`super::clock`]).
     pub(crate) clock: u64,
     pub(crate) hits: u64,
@@ -32,9 +38,7 @@ impl<K, V> Shard<K, V> {
     pub(crate) fn new() -> Self {
         Shard {
             table: HashTable::new(),
-            nodes: Vec::new(),
-            head: NIL,
-            tail: NIL,
+            queue: BinaryHeap::new(),
             clock: 0,
             hits: 0,
             misses: 0,
@@ -42,72 +46,85 @@ impl<K, V> Shard<K, V> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    fn find(&self, hash: u64, matches: impl Fn(&K) -> bool) -> Option<u32> {
-        let nodes = &self.nodes;
-        self.table
-            .find(hash, |&i| matches(&nodes[i as usize].key))
-            .copied()
+        self.table.len()
     }
 
     /// Looks `key` up, counting a hit or a miss; on a hit with `stamp`, marks it most recent.
+    #[inline]
     pub(crate) fn lookup<Q: KeyRef<Owned = K>>(
         &mut self,
         hash: u64,
         key: &Q,
         stamp: Option<u64>,
     ) -> Option<&V> {
-        let Some(i) = self.find(hash, |k| key.matches(k)) else {
+        let Some(entry) = self.table.find_mut(hash, |e| key.matches(&e.key)) else {
             self.misses += 1;
             return None;
         };
         self.hits += 1;
         if let Some(stamp) = stamp {
-            self.nodes[i as usize].stamp = stamp;
-            if self.head != i {
-                self.unlink(i);
-                self.push_front(i);
-            }
+            entry.stamp = stamp;
         }
-        Some(&self.nodes[i as usize].value)
+        Some(&entry.value)
     }
 
     pub(crate) fn contains(&self, hash: u64, key: &K) -> bool
     where
         K: Eq,
     {
-        self.find(hash, |k| k == key).is_some()
+        self.table.find(hash, |e| e.key == *key).is_some()
     }
 
-    /// Stores a key known to be absent, as the most recent entry.
-    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V, stamp: u64) {
-        let i = u32::try_from(self.nodes.len()).unwrap_or(NIL);
-        debug_assert_ne!(i, NIL, "a shard holds fewer than u32::MAX entries");
-        self.nodes.push(Node {
-            key,
-            value,
+    /// Stores a key known to be absent; `stamp` orders it for eviction when bounded.
+    pub(crate) fn insert(&mut self, hash: u64, key: K, value: V, stamp: Option<u64>) {
+        let stamp = stamp.unwrap_or(0);
+        if stamp != 0 {
+            self.queue.push(Reverse((stamp, hash)));
+        }
+        self.table.insert_unique(
             hash,
-            stamp,
-            prev: NIL,
-            next: NIL,
-        });
-        let nodes = &self.nodes;
-        self.table
-            .insert_unique(hash, i, |&j| nodes[j as usize].hash);
-        self.push_front(i);
+            Entry {
+                key,
+                value,
+                hash,
+                stamp,
+                queued: stamp,
+            },
+            |e| e.hash,
+        );
+        // Stale records (of evicted or re-queued entries) are dropped as they surface; this
+        // bounds them when they do not surface fast enough.
+        if self.queue.len() > 2 * self.table.len() + 32 {
+            self.rebuild_queue();
+        }
     }
 
-    /// The stamp of the least recently used entry, if any.
-    pub(crate) fn oldest_stamp(&self) -> Option<u64> {
-        (self.tail != NIL).then(|| self.nodes[self.tail as usize].stamp)
+    /// The stamp of the least recently used entry, if any; settles stale records on the way.
+    pub(crate) fn oldest_stamp(&mut self) -> Option<u64> {
+        while let Some(&Reverse((queued, hash))) = self.queue.peek() {
+            let Some(entry) = self.table.find_mut(hash, |e| e.queued == queued) else {
+                self.queue.pop(); // its entry was evicted
+                continue;
+            };
+            if entry.stamp == queued {
+                return Some(queued);
+            }
+            // Used since it was queued: queue it again under its current stamp.
+            entry.queued = entry.stamp;
+            let requeued = Reverse((entry.stamp, hash));
+            self.queue.pop();
+            self.queue.push(requeued);
+        }
+        None
     }
 
     /// Removes the least recently used entry.
     pub(crate) fn pop_oldest(&mut self) {
-        if self.tail != NIL {
-            self.remove(self.tail);
+        if let Some(stamp) = self.oldest_stamp()
+            && let Some(Reverse((_, hash))) = self.queue.pop()
+            && let Ok(entry) = self.table.find_entry(hash, |e| e.queued == stamp)
+        {
+            entry.remove();
         }
     }
 
@@ -118,82 +135,19 @@ impl<K, V> Shard<K, V> {
         };
     }
 
-    fn remove(&mut self, i: u32) {
-        let hash = self.nodes[i as usize].hash;
-        if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
-            entry.remove();
+    fn rebuild_queue(&mut self) {
+        self.queue.clear();
+        for entry in self.table.iter_mut() {
+            entry.queued = entry.stamp;
+            self.queue.push(Reverse((entry.stamp, entry.hash)));
         }
-        self.unlink(i);
-        let last = u32::try_from(self.nodes.len() - 1).unwrap_or(NIL);
-        self.nodes.swap_remove(i as usize);
-        if last != i {
-            // The last node moved into slot `i`: repoint whatever referred to `last`.
-            let moved = &self.nodes[i as usize];
-            let (moved_hash, prev, next) = (moved.hash, moved.prev, moved.next);
-            if let Some(slot) = self.table.find_mut(moved_hash, |&j| j == last) {
-                *slot = i;
-            }
-            match prev {
-                NIL if self.head == last => self.head = i,
-                NIL => {}
-                p => self.nodes[p as usize].next = i,
-            }
-            match next {
-                NIL if self.tail == last => self.tail = i,
-                NIL => {}
-                n => self.nodes[n as usize].prev = i,
-            }
-        }
-    }
-
-    fn unlink(&mut self, i: u32) {
-        let (prev, next) = {
-            let node = &self.nodes[i as usize];
-            (node.prev, node.next)
-        };
-        if prev == NIL {
-            if self.head == i {
-                self.head = next;
-            }
-        } else {
-            self.nodes[prev as usize].next = next;
-        }
-        if next == NIL {
-            if self.tail == i {
-                self.tail = prev;
-            }
-        } else {
-            self.nodes[next as usize].prev = prev;
-        }
-        let node = &mut self.nodes[i as usize];
-        node.prev = NIL;
-        node.next = NIL;
-    }
-
-    fn push_front(&mut self, i: u32) {
-        let old_head = self.head;
-        {
-            let node = &mut self.nodes[i as usize];
-            node.prev = NIL;
-            node.next = old_head;
-        }
-        if old_head == NIL {
-            self.tail = i;
-        } else {
-            self.nodes[old_head as usize].prev = i;
-        }
-        self.head = i;
     }
 
     /// Keys from most to least recent (for tests).
     #[cfg(test)]
     pub(crate) fn keys_by_recency(&self) -> Vec<&K> {
-        let mut out = Vec::new();
-        let mut at = self.head;
-        while at != NIL {
-            out.push(&self.nodes[at as usize].key);
-            at = self.nodes[at as usize].next;
-        }
-        out
+        let mut entries: Vec<_> = self.table.iter().collect();
+        entries.sort_by_key(|e| Reverse(e.stamp));
+        entries.into_iter().map(|e| &e.key).collect()
     }
 }

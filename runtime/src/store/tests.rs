@@ -55,15 +55,16 @@ fn clear_resets_entries_and_counts() {
 fn shard_keeps_recency_order_through_removals() {
     let mut shard: Shard<(u32,), u32> = Shard::new();
     for k in 0..5u32 {
-        shard.insert(u64::from(k), (k,), k, u64::from(k) + 1);
+        shard.insert(u64::from(k), (k,), k, Some(u64::from(k) + 1));
     }
     assert_eq!(shard.keys_by_recency(), [&(4,), &(3,), &(2,), &(1,), &(0,)]);
     assert!(shard.lookup(2, &(Owned(&2u32),), Some(9)).is_some());
+    assert!(shard.lookup(0, &(Owned(&0u32),), Some(10)).is_some());
     shard.pop_oldest();
-    assert_eq!(shard.keys_by_recency(), [&(2,), &(4,), &(3,), &(1,)]);
-    assert_eq!(shard.oldest_stamp(), Some(2));
+    assert_eq!(shard.keys_by_recency(), [&(0,), &(2,), &(4,), &(3,)]);
+    assert_eq!(shard.oldest_stamp(), Some(4));
     assert!(shard.contains(4, &(4,)));
-    assert!(!shard.contains(0, &(0,)));
+    assert!(!shard.contains(1, &(1,)));
 }
 
 /// The reference: CPython's lru_cache for sequential calls, as a plain most-recent-first list.

@@ -1,0 +1,135 @@
+//! Aggregate hit throughput of one shared cache with 1 and 2 threads:
+//! `cargo bench -p py38-bench --bench scaling`.
+//!
+//! Each thread makes the same number of hits (keys cycling through 64 cached keys, each thread
+//! from another start); the figure is hits per second over the wall time of the whole run,
+//! the median of several trials. A ratio of 2.0 is perfect scaling; below 1.0, two threads
+//! get less done together than one alone.
+
+use std::hint::black_box;
+use std::sync::{Barrier, LazyLock, Mutex};
+use std::time::Instant;
+
+use cached::proc_macro::cached;
+use rustc_hash::FxHashMap;
+
+const KEYS: u64 = 64;
+const HITS_PER_THREAD: u64 = 4_000_000;
+const TRIALS: usize = 7;
+
+fn work(n: u64) -> u64 {
+    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
+}
+
+#[py38::memoize]
+fn py38_lru(n: u64) -> u64 {
+    work(n)
+}
+
+#[py38::memoize(maxsize = None)]
+fn py38_unbounded(n: u64) -> u64 {
+    work(n)
+}
+
+#[cached(max_size = 128)]
+fn cached_lru(n: u64) -> u64 {
+    work(n)
+}
+
+#[memoize::memoize(SharedCache, Capacity: 128)]
+fn memoize_lru(n: u64) -> u64 {
+    work(n)
+}
+
+static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+fn hand_written(n: u64) -> u64 {
+    if let Some(&v) = HAND.lock().unwrap().get(&n) {
+        return v;
+    }
+    let v = work(n);
+    HAND.lock().unwrap().insert(n, v);
+    v
+}
+
+static SHARDED: LazyLock<Vec<CachePadded>> = LazyLock::new(|| {
+    (0..16)
+        .map(|_| CachePadded(Mutex::new(FxHashMap::default())))
+        .collect()
+});
+/// One shard on its own cache line.
+#[repr(align(128))]
+struct CachePadded(Mutex<FxHashMap<u64, u64>>);
+
+fn hand_sharded(n: u64) -> u64 {
+    let shard = &SHARDED[(work(n) >> 20) as usize & 15].0;
+    if let Some(&v) = shard.lock().unwrap().get(&n) {
+        return v;
+    }
+    let v = work(n);
+    shard.lock().unwrap().insert(n, v);
+    v
+}
+
+/// Hits per second of `threads` threads together.
+fn throughput(f: fn(u64) -> u64, threads: u64) -> f64 {
+    let barrier = Barrier::new(threads as usize + 1);
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                let mut key = t * 29;
+                barrier.wait();
+                for _ in 0..HITS_PER_THREAD {
+                    key = (key + 7) % KEYS;
+                    black_box(f(black_box(key)));
+                }
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        (threads * HITS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
+    })
+}
+
+/// A name and the memoized function to call.
+type Contender = (&'static str, fn(u64) -> u64);
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let contenders: [Contender; 7] = [
+        ("no cache: the body alone (the machine's ceiling)", work),
+        ("py38 #[memoize] (maxsize 128)", py38_lru),
+        ("py38 #[memoize(maxsize = None)]", py38_unbounded),
+        ("hand-written Mutex<FxHashMap>", hand_written),
+        ("hand-written 16 x Mutex<FxHashMap> shards", hand_sharded),
+        ("cached #[cached(max_size = 128)]", cached_lru),
+        (
+            "memoize #[memoize(SharedCache, Capacity: 128)]",
+            memoize_lru,
+        ),
+    ];
+    println!(
+        "{:<48} {:>12} {:>12} {:>8}",
+        "cache", "1 thread", "2 threads", "ratio"
+    );
+    for (name, f) in contenders {
+        for k in 0..KEYS {
+            f(k);
+        }
+        let one = median((0..TRIALS).map(|_| throughput(f, 1)).collect());
+        let two = median((0..TRIALS).map(|_| throughput(f, 2)).collect());
+        println!(
+            "{name:<48} {:>9.1} M/s {:>9.1} M/s {:>7.2}x",
+            one / 1e6,
+            two / 1e6,
+            two / one
+        );
+    }
+}
