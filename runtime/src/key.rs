@@ -10,32 +10,32 @@ use core::hash::{Hash, Hasher};
 /// What an argument passed by value must be to take part in a key.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a `#[memoize]` cache key",
-    label = "this argument's type must be `Hash + Eq + Clone + Send + 'static`",
+    label = "this argument's type must be `Hash + Eq + Clone + Send + Sync + 'static`",
     note = "`#[memoize]` keys the cache by every argument; wrap the value in a type that \
             implements these traits, or leave this function unmemoized"
 )]
-pub trait KeyPart: Hash + Eq + Clone + Send + 'static {}
-impl<T: Hash + Eq + Clone + Send + 'static> KeyPart for T {}
+pub trait KeyPart: Hash + Eq + Clone + Send + Sync + 'static {}
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyPart for T {}
 
 /// What a borrowed argument `&T` must be: its owned form (`String` for `str`, `Vec<T>` for
 /// `[T]`, `T` for a `Clone` type) is stored, the borrowed form is looked up.
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a `#[memoize]` cache key",
-    label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Send + 'static`",
+    label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Send + Sync + 'static`",
     note = "`#[memoize]` keys the cache by every argument"
 )]
-pub trait BorrowedKeyPart: Hash + Eq + ToOwned<Owned: Hash + Eq + Send + 'static> {}
+pub trait BorrowedKeyPart: Hash + Eq + ToOwned<Owned: Hash + Eq + Send + Sync + 'static> {}
 impl<T> BorrowedKeyPart for T
 where
     T: Hash + Eq + ToOwned + ?Sized,
-    T::Owned: Hash + Eq + Send + 'static,
+    T::Owned: Hash + Eq + Send + Sync + 'static,
 {
 }
 
 /// A key (or one part of it) in the form the caller holds it.
 pub trait KeyRef: Hash {
     /// The form stored in the cache.
-    type Owned: Hash + Eq + Send + 'static;
+    type Owned: Hash + Eq + Send + Sync + 'static;
     /// Makes the stored form; called only on a miss.
     fn to_owned_key(&self) -> Self::Owned;
     /// Whether a stored key equals this one.
@@ -67,7 +67,7 @@ impl<T: Hash> Hash for Owned<'_, T> {
     }
 }
 
-impl<T: Hash + Eq + Clone + Send + 'static> KeyRef for Owned<'_, T> {
+impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyRef for Owned<'_, T> {
     type Owned = T;
     fn to_owned_key(&self) -> T {
         self.0.clone()
@@ -88,7 +88,7 @@ impl<T: Hash + ?Sized> Hash for Borrowed<'_, T> {
 impl<T> KeyRef for Borrowed<'_, T>
 where
     T: Hash + Eq + ToOwned + ?Sized,
-    T::Owned: Hash + Eq + Send + 'static,
+    T::Owned: Hash + Eq + Send + Sync + 'static,
 {
     type Owned = T::Owned;
     fn to_owned_key(&self) -> T::Owned {
@@ -137,7 +137,7 @@ mod tests {
     use core::hash::BuildHasher;
 
     fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
-        foldhash::fast::FixedState::with_seed(7).hash_one(value)
+        rustc_hash::FxBuildHasher.hash_one(value)
     }
 
     #[test]

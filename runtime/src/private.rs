@@ -15,9 +15,9 @@ pub use crate::key::{borrowed, owned};
 /// hit and shared between threads. A named trait so the compiler's error says so.
 #[diagnostic::on_unimplemented(
     message = "`#[memoize]` cannot cache a return value of type `{Self}`",
-    label = "the return type must be `Clone + Send + 'static`",
+    label = "the return type must be `Clone + Send + Sync + 'static`",
     note = "results are cloned out of the cache on every hit; wrap large or non-`Clone` \
             values in `std::sync::Arc`"
 )]
 pub trait CacheValue {}
-impl<T: Clone + Send + 'static> CacheValue for T {}
+impl<T: Clone + Send + Sync + 'static> CacheValue for T {}

@@ -22,8 +22,8 @@ trait Controls: Send + Sync {
 
 impl<K, V> Controls for Store<K, V>
 where
-    K: Hash + Eq + Send + 'static,
-    V: Clone + Send + 'static,
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     fn info(&self, maxsize: Option<usize>) -> CacheInfo {
         Store::info(self, maxsize)
@@ -61,7 +61,7 @@ impl Registry {
     pub fn lookup<Q, V>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
-        V: CacheValue + Clone + Send + 'static,
+        V: CacheValue + Clone + Send + Sync + 'static,
     {
         self.store::<Q::Owned, V>().lookup(key)
     }
@@ -70,8 +70,8 @@ impl Registry {
     #[inline]
     pub fn store<K, V>(&self) -> &'static Store<K, V>
     where
-        K: Hash + Eq + Send + 'static,
-        V: Clone + Send + 'static,
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
     {
         if let Some(member) = self.first.get()
             && let Some(store) = member.any.downcast_ref()
@@ -84,8 +84,8 @@ impl Registry {
     #[cold]
     fn store_slow<K, V>(&self) -> &'static Store<K, V>
     where
-        K: Hash + Eq + Send + 'static,
-        V: Clone + Send + 'static,
+        K: Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
     {
         let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
         let known = self.first.get().into_iter().chain(rest.iter());

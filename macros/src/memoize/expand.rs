@@ -73,9 +73,9 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         let where_clause = sig.generics.make_where_clause();
         for param in item.sig.generics.type_params() {
             let ident = &param.ident;
-            where_clause
-                .predicates
-                .push(syn::parse_quote!(#ident: ::core::marker::Send + 'static));
+            where_clause.predicates.push(
+                syn::parse_quote!(#ident: ::core::marker::Send + ::core::marker::Sync + 'static),
+            );
         }
     }
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::key::{Owned, owned};
+use crate::key::owned;
 
 /// Calls a memoized "identity times ten" through `store`, returning whether the body ran.
 fn call(store: &Store<(u32,), u32>, key: u32) -> bool {
@@ -52,19 +52,34 @@ fn clear_resets_entries_and_counts() {
 }
 
 #[test]
-fn shard_keeps_recency_order_through_removals() {
-    let mut shard: Shard<(u32,), u32> = Shard::new();
-    for k in 0..5u32 {
-        shard.insert(u64::from(k), (k,), k, Some(u64::from(k) + 1));
+fn a_hit_moves_a_key_to_the_front_of_the_eviction_order() {
+    let store = Store::new(Some(3));
+    for key in [1, 2, 3] {
+        assert!(call(&store, key));
     }
-    assert_eq!(shard.keys_by_recency(), [&(4,), &(3,), &(2,), &(1,), &(0,)]);
-    assert!(shard.lookup(2, &(Owned(&2u32),), Some(9)).is_some());
-    assert!(shard.lookup(0, &(Owned(&0u32),), Some(10)).is_some());
-    shard.pop_oldest();
-    assert_eq!(shard.keys_by_recency(), [&(0,), &(2,), &(4,), &(3,)]);
-    assert_eq!(shard.oldest_stamp(), Some(4));
-    assert!(shard.contains(4, &(4,)));
-    assert!(!shard.contains(1, &(1,)));
+    assert!(!call(&store, 1)); // order, oldest first: 2, 3, 1
+    assert!(call(&store, 4)); // evicts 2
+    assert!(!call(&store, 3));
+    assert!(!call(&store, 1));
+    assert!(call(&store, 2)); // 2 was evicted; evicts 4
+    assert!(call(&store, 4));
+}
+
+#[test]
+fn the_recency_queue_stays_small_under_many_hits() {
+    let store = Store::new(Some(5));
+    for key in 0..4 {
+        call(&store, key);
+    }
+    for round in 0..1000 {
+        for key in 0..4 {
+            assert!(!call(&store, key), "round {round}: {key} was evicted");
+        }
+        // 100 and 101 take turns in the fifth place, each evicting the other.
+        assert!(call(&store, 100 + round % 2));
+    }
+    assert!(lock(&store.writer).recency.len() <= 5);
+    assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
 /// The reference: CPython's lru_cache for sequential calls, as a plain most-recent-first list.
