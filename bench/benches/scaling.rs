@@ -103,8 +103,7 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let contenders: [Contender; 7] = [
-        ("no cache: the body alone (the machine's ceiling)", work),
+    let contenders: [Contender; 6] = [
         ("py38 #[memoize] (maxsize 128)", py38_lru),
         ("py38 #[memoize(maxsize = None)]", py38_unbounded),
         ("hand-written Mutex<FxHashMap>", hand_written),

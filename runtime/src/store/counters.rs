@@ -5,12 +5,19 @@
 //! small index handed out on first use and returned when the thread ends); an owner updates
 //! its slot with a plain load and store. Threads beyond the slots share a last slot with
 //! atomic additions. `cache_info()` sums the slots.
+//!
+//! The slots also tell a thread whether it has the store to itself: every [`SAMPLE`] hits it
+//! reads the other slots, and if their counts moved since its last look, other threads are
+//! using the store too. Recency is then recorded more sparingly (see `Store::lookup`), so
+//! that threads hitting the same entries do not pass their cache lines back and forth.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Slots with a single owner; one more is shared by all other threads.
 const OWNED_SLOTS: usize = 15;
+/// How many hits a thread makes between two looks at the other slots.
+const SAMPLE: u64 = 32;
 const NO_SLOT: usize = usize::MAX;
 
 #[repr(align(128))]
@@ -18,6 +25,12 @@ const NO_SLOT: usize = usize::MAX;
 struct Slot {
     hits: AtomicU64,
     misses: AtomicU64,
+    /// The other slots' total at the owner's last look (owner only).
+    others_seen: AtomicU64,
+    /// Whether other threads used the store between the owner's last two looks (owner only).
+    shared: AtomicBool,
+    /// The lease of the thread that last used this slot: a new owner starts afresh.
+    owner: AtomicU64,
 }
 
 pub(crate) struct Counters {
@@ -31,9 +44,49 @@ impl Counters {
         }
     }
 
+    /// Counts a hit; `true` if the calling thread has had the store to itself lately.
     #[inline]
-    pub(crate) fn hit(&self) {
-        self.count(|slot| &slot.hits);
+    pub(crate) fn hit(&self) -> bool {
+        let (index, lease) = thread_slot();
+        match self.slots.get(index) {
+            Some(slot) if index < OWNED_SLOTS => {
+                if slot.owner.load(Ordering::Relaxed) != lease {
+                    // The slot's last owner has ended; what it saw says nothing of this thread.
+                    slot.owner.store(lease, Ordering::Relaxed);
+                    slot.shared.store(false, Ordering::Relaxed);
+                    slot.others_seen
+                        .store(self.others(index), Ordering::Relaxed);
+                }
+                let hits = slot.hits.load(Ordering::Relaxed) + 1;
+                slot.hits.store(hits, Ordering::Relaxed);
+                if hits % SAMPLE == 0 {
+                    self.look_around(index);
+                }
+                !slot.shared.load(Ordering::Relaxed)
+            }
+            _ => {
+                self.slots[OWNED_SLOTS].hits.fetch_add(1, Ordering::Relaxed);
+                false // more threads than slots: certainly not alone
+            }
+        }
+    }
+
+    /// Calls counted in every slot but `me`.
+    fn others(&self, me: usize) -> u64 {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != me)
+            .map(|(_, s)| s.hits.load(Ordering::Relaxed) + s.misses.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    #[cold]
+    fn look_around(&self, me: usize) {
+        let others = self.others(me);
+        let slot = &self.slots[me];
+        let seen = slot.others_seen.swap(others, Ordering::Relaxed);
+        slot.shared.store(others != seen, Ordering::Relaxed);
     }
 
     #[inline]
@@ -43,7 +96,7 @@ impl Counters {
 
     #[inline]
     fn count(&self, field: impl Fn(&Slot) -> &AtomicU64) {
-        let index = thread_slot();
+        let (index, _) = thread_slot();
         match self.slots.get(index) {
             Some(slot) if index < OWNED_SLOTS => {
                 // Only this thread writes this slot: no read-modify-write needed.
@@ -70,6 +123,8 @@ impl Counters {
         for slot in self.slots.iter() {
             slot.hits.store(0, Ordering::Relaxed);
             slot.misses.store(0, Ordering::Relaxed);
+            slot.others_seen.store(0, Ordering::Relaxed);
+            slot.shared.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -77,13 +132,15 @@ impl Counters {
 /// Slot indices of threads that have ended, for reuse.
 static FREE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// Lease numbers: unique per thread for the life of the process (0 is never handed out).
+static LEASES: AtomicU64 = AtomicU64::new(1);
 
 /// Gives the thread's slot back when the thread ends.
 struct SlotLease(usize);
 
 impl Drop for SlotLease {
     fn drop(&mut self) {
-        let _ = SLOT.try_with(|slot| slot.set(NO_SLOT));
+        let _ = SLOT.try_with(|slot| slot.set((NO_SLOT, 0)));
         free(self.0);
     }
 }
@@ -95,31 +152,37 @@ fn free(index: usize) {
 }
 
 thread_local! {
-    static SLOT: core::cell::Cell<usize> = const { core::cell::Cell::new(NO_SLOT) };
+    static SLOT: core::cell::Cell<(usize, u64)> = const { core::cell::Cell::new((NO_SLOT, 0)) };
     static LEASE: core::cell::OnceCell<SlotLease> = const { core::cell::OnceCell::new() };
 }
 
+/// The calling thread's slot index and lease number.
 #[inline]
-fn thread_slot() -> usize {
+fn thread_slot() -> (usize, u64) {
     let slot = SLOT.with(core::cell::Cell::get);
-    if slot != NO_SLOT { slot } else { claim_slot() }
+    if slot.0 != NO_SLOT {
+        slot
+    } else {
+        claim_slot()
+    }
 }
 
 #[cold]
-fn claim_slot() -> usize {
+fn claim_slot() -> (usize, u64) {
     let reused = FREE.lock().unwrap_or_else(PoisonError::into_inner).pop();
     let index = reused.unwrap_or_else(|| NEXT.fetch_add(1, Ordering::Relaxed));
     match LEASE.try_with(|lease| lease.set(SlotLease(index)).is_ok()) {
         Ok(true) => {
-            SLOT.with(|slot| slot.set(index));
-            index
+            let slot = (index, LEASES.fetch_add(1, Ordering::Relaxed));
+            SLOT.with(|cell| cell.set(slot));
+            slot
         }
         // Already leased (the rejected lease gave its index back), or the thread is being
         // torn down: count in the shared slot.
-        Ok(false) => OWNED_SLOTS,
+        Ok(false) => (OWNED_SLOTS, 0),
         Err(_) => {
             free(index);
-            OWNED_SLOTS
+            (OWNED_SLOTS, 0)
         }
     }
 }
@@ -135,13 +198,14 @@ mod tests {
             for _ in 0..40 {
                 s.spawn(|| {
                     for _ in 0..1000 {
-                        counters.hit();
+                        let _ = counters.hit();
                     }
                     counters.miss();
                 });
             }
         });
         assert_eq!(counters.totals(), (40_000, 40));
+        assert!(counters.hit(), "one thread alone has the store to itself");
         counters.reset();
         assert_eq!(counters.totals(), (0, 0));
     }

@@ -152,11 +152,16 @@ where
         if self.limit != Limit::Nothing {
             let map = self.map.pin();
             if let Some(entry) = map.get(&Probe(&key)) {
+                let alone = self.counters.hit();
                 if let Limit::Bounded(_) = self.limit {
-                    let stamp = clock::tick(self.epoch.load(Ordering::Relaxed));
-                    entry.stamp.store(stamp, Ordering::Relaxed);
+                    let epoch = self.epoch.load(Ordering::Relaxed);
+                    // Alone, record every use: eviction is then exactly CPython's. Shared with
+                    // other threads, record the first use since the latest insertion only, so
+                    // that hits on a warm cache write nothing another thread reads.
+                    if alone || entry.stamp.load(Ordering::Relaxed) <= epoch {
+                        entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
+                    }
                 }
-                self.counters.hit();
                 return Lookup::Hit(entry.value.clone());
             }
         }

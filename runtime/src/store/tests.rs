@@ -134,3 +134,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn eviction_is_exact_again_for_a_thread_alone_after_others_shared_the_store() {
+    let store = Store::new(Some(3));
+    for key in [1, 2, 3] {
+        call(&store, key);
+    }
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for i in 0..10_000 {
+                    assert!(!call(&store, 1 + i % 3));
+                }
+            });
+        }
+    });
+    // Alone again: order the three keys 2, 3, 1 (oldest first), then evict exactly 2.
+    for key in [2, 3, 1] {
+        assert!(!call(&store, key));
+    }
+    assert!(call(&store, 4));
+    assert!(!call(&store, 3));
+    assert!(!call(&store, 1));
+    assert!(call(&store, 2)); // 2 was the one evicted
+    let info = store.info(Some(3));
+    assert_eq!(info.hits + info.misses, 3 + 20_000 + 3 + 1 + 2 + 1);
+}
