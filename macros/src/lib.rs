@@ -1,6 +1,8 @@
 //! Procedural macros of [`py38`](https://docs.rs/py38). Depend on `py38` and use them through
 //! it: the code these macros generate calls into `py38`.
 
+#![forbid(unsafe_code)]
+
 mod errors;
 mod memoize;
 

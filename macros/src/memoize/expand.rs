@@ -19,7 +19,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemFn, Visibility};
+use syn::{Ident, ItemFn, Type, Visibility};
 
 use super::args::Args;
 use super::model::{Function, Output};
@@ -68,16 +68,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     };
 
     let mut sig = sig.clone();
-    if function.has_type_params() {
-        // The cache outlives every call and is shared by all threads.
-        let where_clause = sig.generics.make_where_clause();
-        for param in item.sig.generics.type_params() {
-            let ident = &param.ident;
-            where_clause.predicates.push(
-                syn::parse_quote!(#ident: ::core::marker::Send + ::core::marker::Sync + 'static),
-            );
-        }
-    }
+    add_thread_bounds(&mut sig.generics);
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let doc = doc_lines(function.in_impl, name, args, has_docs);
     let memoized = quote! {
@@ -92,6 +83,37 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     };
     let controls = controls(function.in_impl, vis, name, args);
     quote!(#memoized #controls)
+}
+
+/// Adds `Send + Sync + 'static` to each type parameter: the cache outlives every call and is
+/// shared by all threads. The bounds join the parameter's existing `where` predicate if it has
+/// one, else its inline bounds, so that clippy's `multiple_bound_locations` stays quiet.
+fn add_thread_bounds(generics: &mut syn::Generics) {
+    let bounds: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]> =
+        syn::parse_quote!(::core::marker::Send + ::core::marker::Sync + 'static);
+    let predicates = generics.where_clause.as_mut().map(|w| &mut w.predicates);
+    let mut in_where = Vec::new();
+    if let Some(predicates) = predicates {
+        for predicate in predicates.iter_mut() {
+            if let syn::WherePredicate::Type(predicate) = predicate
+                && let Type::Path(path) = &predicate.bounded_ty
+                && path.qself.is_none()
+                && let Some(ident) = path.path.get_ident()
+                && !in_where.contains(ident)
+            {
+                in_where.push(ident.clone());
+                predicate.bounds.extend(bounds.iter().cloned());
+            }
+        }
+    }
+    for param in generics.type_params_mut() {
+        if !in_where.contains(&param.ident) {
+            if param.colon_token.is_none() {
+                param.colon_token = Some(syn::Token![:](Span::call_site()));
+            }
+            param.bounds.extend(bounds.iter().cloned());
+        }
+    }
 }
 
 /// The same tokens, reported at `at` (their meaning, which follows the original span's

@@ -53,10 +53,6 @@ impl<'a> Function<'a> {
             in_impl: has_receiver(item) || mentions_self(item.to_token_stream()),
         }
     }
-
-    pub(crate) fn has_type_params(&self) -> bool {
-        self.item.sig.generics.type_params().next().is_some()
-    }
 }
 
 fn check_signature(item: &ItemFn, errors: &mut Errors) {

@@ -87,6 +87,18 @@ snapshot!(
 );
 
 snapshot!(
+    generic_fn_with_where_clause,
+    (),
+    fn describe<K, V>(key: K, value: &V) -> String
+    where
+        K: std::fmt::Display + std::hash::Hash + Eq + Clone,
+        V: std::fmt::Debug + std::hash::Hash + Eq + Clone,
+    {
+        format!("{key}: {value:?}")
+    }
+);
+
+snapshot!(
     unit_return,
     (maxsize = 4),
     fn greet(name: String) {

@@ -1,0 +1,74 @@
+//! Code `#[memoize]` generates is clean under strict lints in a user's crate: `cargo clippy
+//! --all-targets -- -D warnings` (run by CI) checks this file with the lints below.
+#![deny(warnings, clippy::all, clippy::pedantic)]
+#![deny(missing_docs, unreachable_pub, unused_qualifications, unused_results)]
+
+use py38::memoize;
+
+/// Fibonacci numbers.
+#[memoize]
+pub fn fib(n: u64) -> u64 {
+    if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+}
+
+#[memoize(maxsize = None, typed = true)]
+fn private_unbounded(text: &str, n: usize) -> String {
+    text.repeat(n)
+}
+
+#[memoize(maxsize = 0)]
+fn uncached(items: &[u8]) -> Option<u8> {
+    items.iter().max().copied()
+}
+
+/// Parses a port.
+///
+/// # Errors
+/// When `text` is not a number below 65536.
+#[memoize(maxsize = 16)]
+pub fn port(text: &str) -> Result<u16, std::num::ParseIntError> {
+    text.trim().parse()
+}
+
+#[memoize]
+fn largest<T: Ord + Clone + std::hash::Hash>(items: &[T]) -> Option<T> {
+    items.iter().max().cloned()
+}
+
+#[memoize]
+fn side_effect(name: String) {
+    drop(name);
+}
+
+/// A grid.
+#[derive(Clone, Hash, PartialEq, Eq)]
+pub struct Grid {
+    /// Width.
+    pub width: u64,
+}
+
+impl Grid {
+    /// Lattice paths to a cell.
+    #[memoize]
+    #[must_use]
+    pub fn paths(&self, row: u64, col: u64) -> u64 {
+        if row == 0 || col == 0 {
+            self.width.min(1)
+        } else {
+            self.paths(row - 1, col) + self.paths(row, col - 1)
+        }
+    }
+}
+
+#[test]
+fn every_form_works_under_strict_lints() {
+    assert_eq!(fib(20), 6765);
+    assert_eq!(private_unbounded("ab", 2), "abab");
+    assert_eq!(uncached(&[1, 3]), Some(3));
+    assert_eq!(port("80"), Ok(80));
+    assert_eq!(largest(&["b", "a"]), Some("b"));
+    side_effect(String::from("x"));
+    assert_eq!(Grid { width: 1 }.paths(2, 2), 6);
+    assert_eq!(fib::cache_info().misses, 21);
+    assert_eq!(Grid::paths_cache_info().misses, 8);
+}
