@@ -1,5 +1,5 @@
-//! `#[memoize]` side by side with its peers, in one run:
-//! `cargo bench -p py38-bench --bench memoize`.
+//! `#[memoize]` side by side with its peers, in one run, one thread:
+//! `cargo bench -p py38-bench --bench memoize`. (Two threads: `benches/scaling.rs`.)
 //!
 //! Peers: a hand-written `Mutex<FxHashMap>` (no recency bookkeeping at all: the floor),
 //! the `cached` crate (`#[cached(max_size = 128)]` and unbounded `#[cached]`), and the
@@ -20,15 +20,11 @@ fn main() {
 /// Keys a hit benchmark cycles through: all fit in a cache of 128.
 const KEYS: u64 = 64;
 
-static THREADS: AtomicU64 = AtomicU64::new(0);
-
 thread_local! {
-    /// Each thread starts its cycle at another key, as independent callers would.
-    static CYCLE: Cell<u64> = Cell::new(THREADS.fetch_add(1, Ordering::Relaxed) * 29);
+    static CYCLE: Cell<u64> = const { Cell::new(0) };
 }
 
-/// The next key of this thread's cycle through `0..KEYS` (per thread: a shared counter
-/// would make the threads contend on the harness, not on the cache).
+/// The next key of a cycle through `0..KEYS`: every key in turn, none twice in a row.
 #[inline]
 fn next() -> u64 {
     CYCLE.with(|c| {
@@ -93,31 +89,31 @@ mod hit_u64 {
         bencher.bench(|| f(black_box(next())));
     }
 
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn py38_memoize(b: divan::Bencher<'_, '_>) {
         bench(b, py38_lru);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn py38_memoize_unbounded(b: divan::Bencher<'_, '_>) {
         bench(b, py38_unbounded);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn hand_mutex_fxhashmap(b: divan::Bencher<'_, '_>) {
         bench(b, hand_written);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
         bench(b, cached_lru);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn cached_unbound(b: divan::Bencher<'_, '_>) {
         bench(b, cached_unbounded);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
         bench(b, memoize_lru);
     }
-    #[divan::bench(threads = [1, 2])]
+    #[divan::bench]
     fn memoize_shared_unbounded(b: divan::Bencher<'_, '_>) {
         bench(b, memoize_unbounded);
     }

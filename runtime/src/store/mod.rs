@@ -134,8 +134,14 @@ where
             Some(n) => Limit::Bounded(n),
             None => Limit::Unbounded,
         };
+        // A bounded store is sized for its bound up front (up to a point), so that filling it
+        // never pauses to grow the table.
+        let capacity = match limit {
+            Limit::Bounded(n) => n.min(4096),
+            Limit::Nothing | Limit::Unbounded => 0,
+        };
         Store {
-            map: papaya::HashMap::with_hasher(rustc_hash::FxBuildHasher),
+            map: papaya::HashMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher),
             limit,
             counters: Counters::new(),
             epoch: AtomicU64::new(0),
@@ -195,7 +201,8 @@ where
         }
     }
 
-    /// Stores the result of a miss, evicting the least recently used result if full.
+    /// Stores the result of a miss, then evicts the least recently used result if over the
+    /// bound (the new result, the most recent, is never the one evicted: as in CPython).
     ///
     /// As in CPython, a key that a re-entrant call stored while the body ran is left as it is.
     fn insert(&self, key: Option<K>, value: &V) {
@@ -203,31 +210,28 @@ where
             return; // maxsize = 0
         };
         let mut writer = lock(&self.writer);
-        if self.map.pin().contains_key(&key) {
-            return;
-        }
         let stamp = match self.limit {
-            Limit::Bounded(max) => {
-                if writer.len >= max {
-                    self.evict_oldest(&mut writer);
-                }
-                let stamp = clock::tick(self.epoch.load(Ordering::Relaxed));
-                self.epoch.store(stamp, Ordering::Relaxed);
-                stamp
-            }
+            Limit::Bounded(_) => clock::tick(self.epoch.load(Ordering::Relaxed)),
             Limit::Unbounded | Limit::Nothing => 0,
         };
         let key = Arc::new(key);
-        if stamp != 0 {
-            writer.recency.push(stamp, Arc::clone(&key));
-        }
-        let entry = Entry {
+        let record = Arc::clone(&key);
+        let entry = || Entry {
             value: value.clone(),
             stamp: AtomicU64::new(stamp),
             queued: AtomicU64::new(stamp),
         };
-        self.map.pin().insert(key, entry);
+        if self.map.pin().try_insert_with(key, entry).is_err() {
+            return;
+        }
         writer.len += 1;
+        if let Limit::Bounded(max) = self.limit {
+            self.epoch.store(stamp, Ordering::Relaxed);
+            writer.recency.push(stamp, record);
+            if writer.len > max {
+                self.evict_oldest(&mut writer);
+            }
+        }
     }
 
     /// The statistics, with `maxsize` as given.
