@@ -44,7 +44,9 @@ fn memoize_lru(n: u64) -> u64 {
 /// No cache, no shared memory: about as long as a hit, all in registers. Its ratio is what
 /// the machine allows; when the host places both threads on one core it falls towards 1.
 fn ceiling(n: u64) -> u64 {
-    (0..24).fold(n, |acc, _| acc.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17))
+    (0..24).fold(n, |acc, _| {
+        acc.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
+    })
 }
 
 static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
