@@ -2,29 +2,34 @@
 
 mod args;
 mod expand;
+mod impl_block;
 mod model;
 #[cfg(test)]
 mod snapshots;
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::ItemFn;
+use syn::{Item, ItemFn};
 
 use crate::errors::Errors;
 
-/// Entry point of `#[memoize(...)]`: `args` are the options, `item` the function.
+/// Entry point of `#[memoize(...)]`: `args` are the options, `item` the function (or an
+/// `impl` block whose marked methods are memoized).
 pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let args = args::parse(args, &mut errors);
     let item: ItemFn = match syn::parse2(item.clone()) {
-        Ok(item) => item,
-        Err(error) => {
-            let message = format!("`#[memoize]` applies to functions and methods ({error})");
-            errors.push(syn::Error::new(error.span(), message));
+        Ok(Item::Fn(item)) => item,
+        Ok(Item::Impl(block)) => return impl_block::memoize_impl(args, block),
+        Ok(_) | Err(_) => {
+            errors.at(
+                &item,
+                "`#[memoize]` applies to functions, methods and `impl` blocks",
+            );
             let errors = errors.to_compile_errors();
             return quote!(#errors #item);
         }
     };
+    let args = args::parse(args, &mut errors);
     let function = model::Function::new(&item, &mut errors);
     if errors.is_empty() {
         expand::expand(&function, args)

@@ -107,6 +107,21 @@ snapshot!(
 );
 
 snapshot!(
+    impl_block,
+    (),
+    impl Tools {
+        #[memoize(maxsize = 4)]
+        fn double(x: u64) -> u64 {
+            x * 2
+        }
+
+        fn untouched(x: u64) -> u64 {
+            x
+        }
+    }
+);
+
+snapshot!(
     with_errors,
     (maxsize = -1),
     fn bad(a: &mut u8, (b, c): (u8, u8)) -> u8 {

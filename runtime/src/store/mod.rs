@@ -141,7 +141,14 @@ where
             Limit::Nothing | Limit::Unbounded => 0,
         };
         Store {
-            map: papaya::HashMap::with_capacity_and_hasher(capacity, rustc_hash::FxBuildHasher),
+            // Blocking resizes: the writer that grows the table finishes moving it, so that
+            // reads never probe two tables (an incremental resize finishes only as later
+            // writes help it, and a warm cache may see none).
+            map: papaya::HashMap::builder()
+                .hasher(rustc_hash::FxBuildHasher)
+                .capacity(capacity)
+                .resize_mode(papaya::ResizeMode::Blocking)
+                .build(),
             limit,
             counters: Counters::new(),
             epoch: AtomicU64::new(0),

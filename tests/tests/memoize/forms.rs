@@ -127,3 +127,54 @@ fn mutable_bindings_work() {
     assert_eq!(countdown(8), 4);
     assert_eq!(countdown::cache_info().hits, 1);
 }
+
+struct Tools;
+
+static DOUBLE_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[memoize]
+impl Tools {
+    /// Needs the `impl`-level `#[memoize]`: it neither takes `self` nor names `Self`.
+    #[memoize(maxsize = 4)]
+    fn double(x: u64) -> u64 {
+        DOUBLE_RUNS.fetch_add(1, Ordering::SeqCst);
+        x * 2
+    }
+
+    #[py38::memoize]
+    fn triple(&self, x: u64) -> u64 {
+        x * 3
+    }
+
+    fn untouched(x: u64) -> u64 {
+        x
+    }
+}
+
+impl Clone for Tools {
+    fn clone(&self) -> Self {
+        Tools
+    }
+}
+impl PartialEq for Tools {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Tools {}
+impl Hash for Tools {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+#[test]
+fn memoize_on_an_impl_block_memoizes_its_marked_functions() {
+    assert_eq!(Tools::double(2), 4);
+    assert_eq!(Tools::double(2), 4);
+    assert_eq!(DOUBLE_RUNS.load(Ordering::SeqCst), 1);
+    assert_eq!(Tools::double_cache_info().hits, 1);
+    assert_eq!(Tools::double_cache_parameters().maxsize, Some(4));
+    assert_eq!(Tools.triple(2), 6);
+    assert_eq!(Tools.triple(2), 6);
+    assert_eq!(Tools::triple_cache_info().hits, 1);
+    assert_eq!(Tools::untouched(7), 7);
+}

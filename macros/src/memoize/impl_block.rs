@@ -1,0 +1,83 @@
+//! `#[memoize]` on an `impl` block: memoizes each method marked `#[memoize(...)]` inside, as
+//! a method (controls as associated functions), whether or not it takes `self` or names `Self`.
+//!
+//! ```text
+//! #[memoize] impl Foo { #[memoize(maxsize = 4)] fn helper(x: u32) -> u32 { BODY } }
+//! ```
+//! becomes the `impl` with `helper` memoized and `helper_cache_info()` and so on beside it.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{ImplItem, ItemFn, ItemImpl};
+
+use super::{args, expand, model};
+use crate::errors::Errors;
+
+pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStream {
+    let mut errors = Errors::default();
+    if !args.is_empty() {
+        errors.at(
+            &args,
+            "options go on each method: `#[memoize(maxsize = 4)] fn ...` inside the `impl`",
+        );
+    }
+    if let Some((_, path, _)) = &block.trait_ {
+        errors.at(
+            path,
+            "`#[memoize]` cannot add cache controls to a trait implementation; memoize a \
+             function in an inherent `impl` and call it from the trait method",
+        );
+        // Stand-in: the block as written, less the markers, so nothing else fails.
+        for item in &mut block.items {
+            if let ImplItem::Fn(method) = item {
+                method.attrs.retain(|attr| !is_memoize(attr));
+            }
+        }
+        let errors = errors.to_compile_errors();
+        return quote!(#errors #block);
+    }
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else { continue };
+        let Some(at) = method.attrs.iter().position(is_memoize) else {
+            continue;
+        };
+        let attr = method.attrs.remove(at);
+        let options = match &attr.meta {
+            syn::Meta::Path(_) => TokenStream::new(),
+            syn::Meta::List(list) => list.tokens.clone(),
+            syn::Meta::NameValue(nv) => {
+                errors.at(nv, "write `#[memoize]` or `#[memoize(maxsize = ...)]`");
+                continue;
+            }
+        };
+        let function = ItemFn {
+            attrs: method.attrs.clone(),
+            vis: method.vis.clone(),
+            sig: method.sig.clone(),
+            block: Box::new(method.block.clone()),
+        };
+        let args = args::parse(options, &mut errors);
+        let mut found = Errors::default();
+        let mut model = model::Function::new(&function, &mut found);
+        model.in_impl = true;
+        let tokens = if found.is_empty() {
+            expand::expand(&model, args)
+        } else {
+            let fallback = expand::fallback(&function, true, args);
+            let reported = found.to_compile_errors();
+            quote!(#reported #fallback)
+        };
+        *item = ImplItem::Verbatim(tokens);
+    }
+    let errors = errors.to_compile_errors();
+    let block = block.into_token_stream();
+    quote!(#errors #block)
+}
+
+/// `#[memoize]`, `#[memoize(...)]` or `#[py38::memoize(...)]`.
+fn is_memoize(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "memoize")
+}
