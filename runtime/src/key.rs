@@ -21,21 +21,24 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyPart for T {}
 /// `[T]`, `T` for a `Clone` type) is stored, the borrowed form is looked up.
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a `#[memoize]` cache key",
-    label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Send + Sync + 'static`",
+    label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
     note = "`#[memoize]` keys the cache by every argument"
 )]
-pub trait BorrowedKeyPart: Hash + Eq + ToOwned<Owned: Hash + Eq + Send + Sync + 'static> {}
+pub trait BorrowedKeyPart:
+    Hash + Eq + ToOwned<Owned: Hash + Eq + Clone + Send + Sync + 'static>
+{
+}
 impl<T> BorrowedKeyPart for T
 where
     T: Hash + Eq + ToOwned + ?Sized,
-    T::Owned: Hash + Eq + Send + Sync + 'static,
+    T::Owned: Hash + Eq + Clone + Send + Sync + 'static,
 {
 }
 
 /// A key (or one part of it) in the form the caller holds it.
 pub trait KeyRef: Hash {
     /// The form stored in the cache.
-    type Owned: Hash + Eq + Send + Sync + 'static;
+    type Owned: Hash + Eq + Clone + Send + Sync + 'static;
     /// Makes the stored form; called only on a miss.
     fn to_owned_key(&self) -> Self::Owned;
     /// Whether a stored key equals this one.
@@ -88,7 +91,7 @@ impl<T: Hash + ?Sized> Hash for Borrowed<'_, T> {
 impl<T> KeyRef for Borrowed<'_, T>
 where
     T: Hash + Eq + ToOwned + ?Sized,
-    T::Owned: Hash + Eq + Send + Sync + 'static,
+    T::Owned: Hash + Eq + Clone + Send + Sync + 'static,
 {
     type Owned = T::Owned;
     fn to_owned_key(&self) -> T::Owned {

@@ -22,7 +22,7 @@ trait Controls: Send + Sync {
 
 impl<K, V> Controls for Store<K, V>
 where
-    K: Hash + Eq + Send + Sync + 'static,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
     fn info(&self, maxsize: Option<usize>) -> CacheInfo {
@@ -70,7 +70,7 @@ impl Registry {
     #[inline]
     pub fn store<K, V>(&self) -> &'static Store<K, V>
     where
-        K: Hash + Eq + Send + Sync + 'static,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         if let Some(member) = self.first.get()
@@ -84,7 +84,7 @@ impl Registry {
     #[cold]
     fn store_slow<K, V>(&self) -> &'static Store<K, V>
     where
-        K: Hash + Eq + Send + Sync + 'static,
+        K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);

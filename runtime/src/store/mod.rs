@@ -15,12 +15,12 @@ mod recency;
 
 use core::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
 use counters::Counters;
-use recency::{Recency, Status};
+use recency::{Outcome, Recency};
 
 /// How many results a store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +50,7 @@ struct Writer<K> {
 /// `FxHasher`: the fastest hash for the short keys memoized functions take (it makes a
 /// 32-byte `&str` hit about 8% cheaper than `foldhash`, measured in `bench/`). It is not
 /// resistant to hash flooding; see the `memoize` docs.
-type Map<K, V> = papaya::HashMap<Arc<K>, Entry<V>, rustc_hash::FxBuildHasher>;
+type Map<K, V> = papaya::HashMap<K, Entry<V>, rustc_hash::FxBuildHasher>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions).
 pub struct Store<K, V> {
@@ -112,8 +112,8 @@ impl<Q: Hash> Hash for Probe<'_, Q> {
     }
 }
 
-impl<Q: KeyRef> papaya::Equivalent<Arc<Q::Owned>> for Probe<'_, Q> {
-    fn equivalent(&self, key: &Arc<Q::Owned>) -> bool {
+impl<Q: KeyRef> papaya::Equivalent<Q::Owned> for Probe<'_, Q> {
+    fn equivalent(&self, key: &Q::Owned) -> bool {
         self.0.matches(key)
     }
 }
@@ -124,7 +124,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl<K, V> Store<K, V>
 where
-    K: Hash + Eq + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
     /// A store keeping at most `maxsize` results (`None`: unbounded).
@@ -188,22 +188,24 @@ where
     /// Removes the least recently used entry. Caller holds the writer lock.
     fn evict_oldest(&self, writer: &mut Writer<K>) {
         let map = self.map.pin();
-        let status = |record: &recency::Record<K>| match map.get(&*record.key) {
-            Some(entry) if entry.queued.load(Ordering::Relaxed) == record.stamp => {
-                match entry.stamp.load(Ordering::Relaxed) {
-                    stamp if stamp == record.stamp => Status::Oldest,
-                    stamp => Status::UsedSince(stamp),
+        let unused_since = |queued: u64| {
+            move |_: &K, entry: &Entry<V>| {
+                entry.queued.load(Ordering::Relaxed) == queued
+                    && entry.stamp.load(Ordering::Relaxed) == queued
+            }
+        };
+        let evicted = writer.recency.evict_oldest(|key, queued| {
+            match map.remove_if(key, unused_since(queued)) {
+                Ok(Some(_)) => Outcome::Evicted,
+                Err((_, entry)) if entry.queued.load(Ordering::Relaxed) == queued => {
+                    let now = entry.stamp.load(Ordering::Relaxed);
+                    entry.queued.store(now, Ordering::Relaxed);
+                    Outcome::UsedSince(now)
                 }
+                Ok(None) | Err(_) => Outcome::Stale,
             }
-            _ => Status::Stale,
-        };
-        let requeued = |key: &K, stamp: u64| {
-            if let Some(entry) = map.get(key) {
-                entry.queued.store(stamp, Ordering::Relaxed);
-            }
-        };
-        if let Some(oldest) = writer.recency.pop_oldest(status, requeued) {
-            map.remove(&*oldest.key);
+        });
+        if evicted {
             writer.len -= 1;
         }
     }
@@ -221,8 +223,7 @@ where
             Limit::Bounded(_) => clock::tick(self.epoch.load(Ordering::Relaxed)),
             Limit::Unbounded | Limit::Nothing => 0,
         };
-        let key = Arc::new(key);
-        let record = Arc::clone(&key);
+        let record = matches!(self.limit, Limit::Bounded(_)).then(|| key.clone());
         let entry = || Entry {
             value: value.clone(),
             stamp: AtomicU64::new(stamp),
@@ -232,7 +233,7 @@ where
             return;
         }
         writer.len += 1;
-        if let Limit::Bounded(max) = self.limit {
+        if let (Limit::Bounded(max), Some(record)) = (self.limit, record) {
             self.epoch.store(stamp, Ordering::Relaxed);
             writer.recency.push(stamp, record);
             if writer.len > max {
@@ -264,7 +265,7 @@ where
 
 impl<K, V> Insert<K, V> for Store<K, V>
 where
-    K: Hash + Eq + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
     fn insert(&self, key: Option<K>, value: &V) {

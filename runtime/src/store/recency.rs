@@ -10,12 +10,11 @@
 
 use core::cmp::Ordering;
 use std::collections::BinaryHeap;
-use std::sync::Arc;
 
 /// A record: a key and the stamp it was queued under. Ordered by stamp alone, oldest first.
-pub(crate) struct Record<K> {
-    pub(crate) stamp: u64,
-    pub(crate) key: Arc<K>,
+struct Record<K> {
+    stamp: u64,
+    key: K,
 }
 
 impl<K> PartialEq for Record<K> {
@@ -35,14 +34,14 @@ impl<K> Ord for Record<K> {
     }
 }
 
-/// What the queue needs to know of a stored entry.
-pub(crate) enum Status {
-    /// No entry answers to this record any more (evicted, replaced, or re-queued since).
-    Stale,
-    /// The entry was used after it was queued, at this stamp.
+/// What became of an attempt to evict the entry a record names.
+pub(crate) enum Outcome {
+    /// The entry was unused since it was queued, and is gone.
+    Evicted,
+    /// The entry was used since, at this stamp: queue it again under it.
     UsedSince(u64),
-    /// The record is current: the entry has not been used since.
-    Oldest,
+    /// No entry answers to the record any more.
+    Stale,
 }
 
 pub(crate) struct Recency<K> {
@@ -56,31 +55,21 @@ impl<K> Recency<K> {
         }
     }
 
-    pub(crate) fn push(&mut self, stamp: u64, key: Arc<K>) {
+    pub(crate) fn push(&mut self, stamp: u64, key: K) {
         self.heap.push(Record { stamp, key });
     }
 
-    /// Takes the record of the least recently used entry. `status` tells what the record's
-    /// entry is now; `requeued` is told when an entry is queued again under its new stamp.
-    pub(crate) fn pop_oldest(
-        &mut self,
-        status: impl Fn(&Record<K>) -> Status,
-        requeued: impl Fn(&K, u64),
-    ) -> Option<Record<K>> {
-        while let Some(record) = self.heap.pop() {
-            match status(&record) {
-                Status::Stale => {}
-                Status::UsedSince(stamp) => {
-                    requeued(&record.key, stamp);
-                    self.heap.push(Record {
-                        stamp,
-                        key: record.key,
-                    });
-                }
-                Status::Oldest => return Some(record),
+    /// Evicts the least recently used entry: offers `try_evict` the oldest record's key and
+    /// stamp until it evicts one. Returns whether one was evicted.
+    pub(crate) fn evict_oldest(&mut self, mut try_evict: impl FnMut(&K, u64) -> Outcome) -> bool {
+        while let Some(Record { stamp, key }) = self.heap.pop() {
+            match try_evict(&key, stamp) {
+                Outcome::Evicted => return true,
+                Outcome::UsedSince(now) => self.heap.push(Record { stamp: now, key }),
+                Outcome::Stale => {}
             }
         }
-        None
+        false
     }
 
     #[cfg(test)]
