@@ -55,16 +55,19 @@ pub(crate) struct Borrowed<'a, T: ?Sized>(pub(crate) &'a T);
 ///
 /// The bound is checked here, at the argument, and nowhere else: the opaque result is a
 /// `KeyRef` whatever `T` is, so a bad argument type gives one error, on the argument.
+#[inline]
 pub fn owned<T: KeyPart>(value: &T) -> impl KeyRef<Owned = T> {
     Owned(value)
 }
 
 /// The key part of an argument passed by reference (see [`owned`]).
+#[inline]
 pub fn borrowed<T: BorrowedKeyPart + ?Sized>(value: &T) -> impl KeyRef<Owned = T::Owned> {
     Borrowed(value)
 }
 
 impl<T: Hash> Hash for Owned<'_, T> {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
@@ -75,6 +78,7 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyRef for Owned<'_, T> {
     fn to_owned_key(&self) -> T {
         self.0.clone()
     }
+    #[inline]
     fn matches(&self, owned: &T) -> bool {
         self.0 == owned
     }
@@ -83,6 +87,7 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyRef for Owned<'_, T> {
 // `Borrow`'s contract makes `T` and `T::Owned` hash alike, which is what lets a stored
 // `String` be found by a `&str`.
 impl<T: Hash + ?Sized> Hash for Borrowed<'_, T> {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
@@ -97,6 +102,7 @@ where
     fn to_owned_key(&self) -> T::Owned {
         self.0.to_owned()
     }
+    #[inline]
     fn matches(&self, owned: &T::Owned) -> bool {
         owned.borrow() == self.0
     }
@@ -113,6 +119,7 @@ macro_rules! tuple_key {
                 ($(self.$idx.to_owned_key(),)*)
             }
             #[allow(unused_variables)]
+            #[inline]
             fn matches(&self, owned: &Self::Owned) -> bool {
                 true $(&& self.$idx.matches(&owned.$idx))*
             }

@@ -107,12 +107,14 @@ impl<K, V> Pending<'_, K, V> {
 struct Probe<'a, Q>(&'a Q);
 
 impl<Q: Hash> Hash for Probe<'_, Q> {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
 }
 
 impl<Q: KeyRef> papaya::Equivalent<Q::Owned> for Probe<'_, Q> {
+    #[inline]
     fn equivalent(&self, key: &Q::Owned) -> bool {
         self.0.matches(key)
     }
