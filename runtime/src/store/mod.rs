@@ -11,15 +11,17 @@
 
 mod clock;
 mod counters;
+mod hashed;
 mod recency;
 
-use core::hash::{Hash, Hasher};
+use core::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
 use counters::Counters;
+use hashed::{Hashed, PassThrough, Probe, hash_of};
 use recency::{Outcome, Recency};
 
 /// How many results a store keeps.
@@ -43,14 +45,11 @@ struct Entry<V> {
 
 /// What only the writer touches.
 struct Writer<K> {
-    recency: Recency<K>,
+    recency: Recency<Hashed<K>>,
     len: usize,
 }
 
-/// `FxHasher`: the fastest hash for the short keys memoized functions take (it makes a
-/// 32-byte `&str` hit about 8% cheaper than `foldhash`, measured in `bench/`). It is not
-/// resistant to hash flooding; see the `memoize` docs.
-type Map<K, V> = papaya::HashMap<K, Entry<V>, rustc_hash::FxBuildHasher>;
+type Map<K, V> = papaya::HashMap<Hashed<K>, Entry<V>, PassThrough>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions).
 pub struct Store<K, V> {
@@ -75,11 +74,11 @@ pub struct Pending<'s, K, V> {
     // Type-erased so that `run` needs no bounds of its own: a bad type is reported once,
     // where `lookup` checks it.
     store: &'s dyn Insert<K, V>,
-    key: Option<K>,
+    key: Option<Hashed<K>>,
 }
 
 trait Insert<K, V> {
-    fn insert(&self, key: Option<K>, value: &V);
+    fn insert(&self, key: Option<Hashed<K>>, value: &V);
 }
 
 impl<K, V> Pending<'_, K, V> {
@@ -100,23 +99,6 @@ impl<K, V> Pending<'_, K, V> {
             self.store.insert(self.key, value);
         }
         result
-    }
-}
-
-/// A caller's form of a key, as the map sees it.
-struct Probe<'a, Q>(&'a Q);
-
-impl<Q: Hash> Hash for Probe<'_, Q> {
-    #[inline]
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
-
-impl<Q: KeyRef> papaya::Equivalent<Q::Owned> for Probe<'_, Q> {
-    #[inline]
-    fn equivalent(&self, key: &Q::Owned) -> bool {
-        self.0.matches(key)
     }
 }
 
@@ -147,7 +129,7 @@ where
             // reads never probe two tables (an incremental resize finishes only as later
             // writes help it, and a warm cache may see none).
             map: papaya::HashMap::builder()
-                .hasher(rustc_hash::FxBuildHasher)
+                .hasher(PassThrough)
                 .capacity(capacity)
                 .resize_mode(papaya::ResizeMode::Blocking)
                 .build(),
@@ -164,9 +146,10 @@ where
     /// Looks a key up by the caller's form of it, counting a hit or a miss.
     #[inline]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
+        let hash = hash_of(&key);
         if self.limit != Limit::Nothing {
             let map = self.map.pin();
-            if let Some(entry) = map.get(&Probe(&key)) {
+            if let Some(entry) = map.get(&Probe { hash, key: &key }) {
                 let alone = self.counters.hit();
                 if let Limit::Bounded(_) = self.limit {
                     let epoch = self.epoch.load(Ordering::Relaxed);
@@ -183,7 +166,10 @@ where
         self.counters.miss();
         Lookup::Miss(Pending {
             store: self,
-            key: (self.limit != Limit::Nothing).then(|| key.to_owned_key()),
+            key: (self.limit != Limit::Nothing).then(|| Hashed {
+                hash,
+                key: key.to_owned_key(),
+            }),
         })
     }
 
@@ -191,7 +177,7 @@ where
     fn evict_oldest(&self, writer: &mut Writer<K>) {
         let map = self.map.pin();
         let unused_since = |queued: u64| {
-            move |_: &K, entry: &Entry<V>| {
+            move |_: &Hashed<K>, entry: &Entry<V>| {
                 entry.queued.load(Ordering::Relaxed) == queued
                     && entry.stamp.load(Ordering::Relaxed) == queued
             }
@@ -216,7 +202,7 @@ where
     /// bound (the new result, the most recent, is never the one evicted: as in CPython).
     ///
     /// As in CPython, a key that a re-entrant call stored while the body ran is left as it is.
-    fn insert(&self, key: Option<K>, value: &V) {
+    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
         let Some(key) = key else {
             return; // maxsize = 0
         };
@@ -270,7 +256,7 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    fn insert(&self, key: Option<K>, value: &V) {
+    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
         Store::insert(self, key, value);
     }
 }

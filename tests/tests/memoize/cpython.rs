@@ -261,3 +261,41 @@ fn recursion_counts_like_cpython() {
         "CacheInfo(hits=28, misses=31, maxsize=None, currsize=31)"
     );
 }
+
+/// CPython's `test_lru_hash_only_once`: each call hashes its key once, hit or miss, and
+/// eviction hashes nothing.
+#[test]
+fn each_call_hashes_its_key_exactly_once() {
+    use std::hash::{Hash, Hasher};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static HASHES: AtomicUsize = AtomicUsize::new(0);
+
+    #[derive(Clone, PartialEq, Eq)]
+    struct Counted(u64);
+
+    impl Hash for Counted {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            HASHES.fetch_add(1, Ordering::SeqCst);
+            self.0.hash(state);
+        }
+    }
+
+    #[memoize(maxsize = 2)]
+    fn f(key: Counted, by_ref: &Counted) -> u64 {
+        key.0 + by_ref.0
+    }
+
+    let calls = [1, 2, 1, 3, 1, 2, 4, 4];
+    for (i, &n) in calls.iter().enumerate() {
+        HASHES.store(0, Ordering::SeqCst);
+        assert_eq!(f(Counted(n), &Counted(n)), 2 * n);
+        assert_eq!(
+            HASHES.load(Ordering::SeqCst),
+            2,
+            "call {i} ({n}): one hash per argument"
+        );
+    }
+    let info = f::cache_info();
+    assert_eq!((info.hits, info.misses), (3, 5));
+}
