@@ -11,14 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use cached::proc_macro::cached;
+use py38_bench::{KEYS, work};
 use rustc_hash::FxHashMap;
 
 fn main() {
     divan::main();
 }
-
-/// Keys a hit benchmark cycles through: all fit in a cache of 128.
-const KEYS: u64 = 64;
 
 thread_local! {
     static CYCLE: Cell<u64> = const { Cell::new(0) };
@@ -34,53 +32,21 @@ fn next() -> u64 {
     })
 }
 
-fn work(n: u64) -> u64 {
-    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
+/// One benchmark function per contender, each calling `$bench` with it.
+macro_rules! contenders {
+    ($bench:ident: $($name:ident => $function:expr),* $(,)?) => {
+        $(
+            #[divan::bench]
+            fn $name(bencher: divan::Bencher<'_, '_>) {
+                $bench(bencher, $function);
+            }
+        )*
+    };
 }
 
 mod hit_u64 {
     use super::*;
-
-    #[py38::memoize]
-    fn py38_lru(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[py38::memoize(maxsize = None)]
-    fn py38_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[cached(max_size = 128)]
-    fn cached_lru(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[cached]
-    fn cached_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[memoize::memoize(SharedCache, Capacity: 128)]
-    fn memoize_lru(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[memoize::memoize(SharedCache)]
-    fn memoize_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
-
-    fn hand_written(n: u64) -> u64 {
-        if let Some(&v) = HAND.lock().unwrap().get(&n) {
-            return v;
-        }
-        let v = work(n);
-        HAND.lock().unwrap().insert(n, v);
-        v
-    }
+    use py38_bench::u64_keys::*;
 
     fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
         for k in 0..KEYS {
@@ -89,40 +55,21 @@ mod hit_u64 {
         bencher.bench(|| f(black_box(next())));
     }
 
-    #[divan::bench]
-    fn py38_memoize(b: divan::Bencher<'_, '_>) {
-        bench(b, py38_lru);
-    }
-    #[divan::bench]
-    fn py38_memoize_unbounded(b: divan::Bencher<'_, '_>) {
-        bench(b, py38_unbounded);
-    }
-    #[divan::bench]
-    fn hand_mutex_fxhashmap(b: divan::Bencher<'_, '_>) {
-        bench(b, hand_written);
-    }
-    #[divan::bench]
-    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
-        bench(b, cached_lru);
-    }
-    #[divan::bench]
-    fn cached_unbound(b: divan::Bencher<'_, '_>) {
-        bench(b, cached_unbounded);
-    }
-    #[divan::bench]
-    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
-        bench(b, memoize_lru);
-    }
-    #[divan::bench]
-    fn memoize_shared_unbounded(b: divan::Bencher<'_, '_>) {
-        bench(b, memoize_unbounded);
+    contenders! { bench:
+        py38_memoize => py38_lru,
+        py38_memoize_unbounded => py38_unbounded,
+        hand_mutex_fxhashmap => hand_written,
+        cached_max_size_128 => cached_lru,
+        cached_unbound => cached_unbounded,
+        memoize_capacity_128 => memoize_lru,
+        memoize_shared_unbounded => memoize_unbounded,
     }
 }
 
 mod hit_str {
     use super::*;
 
-    /// 100 distinct 32-character strings, made once.
+    /// `KEYS` distinct 32-character strings, made once.
     static WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         (0..KEYS)
             .map(|i| &*format!("{i:0>8}-abcdefghijklmnopqrstuvw").leak())
@@ -164,21 +111,11 @@ mod hit_str {
         bencher.bench(|| f(black_box(words[next() as usize])));
     }
 
-    #[divan::bench]
-    fn py38_memoize(b: divan::Bencher<'_, '_>) {
-        bench(b, py38_lru);
-    }
-    #[divan::bench]
-    fn hand_mutex_fxhashmap_string(b: divan::Bencher<'_, '_>) {
-        bench(b, hand_written);
-    }
-    #[divan::bench]
-    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
-        bench(b, cached_lru);
-    }
-    #[divan::bench]
-    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
-        bench(b, memoize_lru);
+    contenders! { bench:
+        py38_memoize => py38_lru,
+        hand_mutex_fxhashmap_string => hand_written,
+        cached_max_size_128 => cached_lru,
+        memoize_capacity_128 => memoize_lru,
     }
 }
 
@@ -206,17 +143,10 @@ mod miss_insert {
         bencher.bench(|| f(black_box(counter.fetch_add(1, Ordering::Relaxed))));
     }
 
-    #[divan::bench]
-    fn py38_memoize(b: divan::Bencher<'_, '_>) {
-        bench(b, py38_lru);
-    }
-    #[divan::bench]
-    fn cached_max_size_128(b: divan::Bencher<'_, '_>) {
-        bench(b, cached_lru);
-    }
-    #[divan::bench]
-    fn memoize_capacity_128(b: divan::Bencher<'_, '_>) {
-        bench(b, memoize_lru);
+    contenders! { bench:
+        py38_memoize => py38_lru,
+        cached_max_size_128 => cached_lru,
+        memoize_capacity_128 => memoize_lru,
     }
 }
 

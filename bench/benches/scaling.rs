@@ -7,39 +7,14 @@
 //! get less done together than one alone.
 
 use std::hint::black_box;
-use std::sync::{Barrier, LazyLock, Mutex};
+use std::sync::Barrier;
 use std::time::Instant;
 
-use cached::proc_macro::cached;
-use rustc_hash::FxHashMap;
+use py38_bench::KEYS;
+use py38_bench::u64_keys::*;
 
-const KEYS: u64 = 64;
 const HITS_PER_THREAD: u64 = 4_000_000;
 const TRIALS: usize = 7;
-
-fn work(n: u64) -> u64 {
-    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
-}
-
-#[py38::memoize]
-fn py38_lru(n: u64) -> u64 {
-    work(n)
-}
-
-#[py38::memoize(maxsize = None)]
-fn py38_unbounded(n: u64) -> u64 {
-    work(n)
-}
-
-#[cached(max_size = 128)]
-fn cached_lru(n: u64) -> u64 {
-    work(n)
-}
-
-#[memoize::memoize(SharedCache, Capacity: 128)]
-fn memoize_lru(n: u64) -> u64 {
-    work(n)
-}
 
 /// No cache, no shared memory: about as long as a hit, all in registers. Its ratio is what
 /// the machine allows; when the host places both threads on one core it falls towards 1.
@@ -47,36 +22,6 @@ fn ceiling(n: u64) -> u64 {
     (0..24).fold(n, |acc, _| {
         acc.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17)
     })
-}
-
-static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
-
-fn hand_written(n: u64) -> u64 {
-    if let Some(&v) = HAND.lock().unwrap().get(&n) {
-        return v;
-    }
-    let v = work(n);
-    HAND.lock().unwrap().insert(n, v);
-    v
-}
-
-static SHARDED: LazyLock<Vec<CachePadded>> = LazyLock::new(|| {
-    (0..16)
-        .map(|_| CachePadded(Mutex::new(FxHashMap::default())))
-        .collect()
-});
-/// One shard on its own cache line.
-#[repr(align(128))]
-struct CachePadded(Mutex<FxHashMap<u64, u64>>);
-
-fn hand_sharded(n: u64) -> u64 {
-    let shard = &SHARDED[(work(n) >> 20) as usize & 15].0;
-    if let Some(&v) = shard.lock().unwrap().get(&n) {
-        return v;
-    }
-    let v = work(n);
-    shard.lock().unwrap().insert(n, v);
-    v
 }
 
 /// Hits per second of `threads` threads together.

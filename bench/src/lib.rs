@@ -1,1 +1,91 @@
-//! Benchmarks live in `benches/`; run them with `cargo bench -p py38-bench`.
+//! The contenders the benchmarks in `benches/` compare: the same function memoized by py38,
+//! by its peers, and by hand. Run them with `cargo bench -p py38-bench`.
+
+use std::sync::{LazyLock, Mutex};
+
+use cached::proc_macro::cached;
+use rustc_hash::FxHashMap;
+
+/// How many distinct keys a hit benchmark cycles through: all fit in a cache of 128.
+pub const KEYS: u64 = 64;
+
+/// The function every contender memoizes: cheap, so that the cache is what is measured.
+pub fn work(n: u64) -> u64 {
+    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7
+}
+
+/// `u64` keys, each contender with a cache of its own.
+// `cached` and `memoize` generate public items without docs (py38's have them).
+#[allow(missing_docs)]
+pub mod u64_keys {
+    use super::*;
+
+    /// `#[memoize]`: an LRU cache of 128.
+    #[py38::memoize]
+    pub fn py38_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// `#[memoize(maxsize = None)]`.
+    #[py38::memoize(maxsize = None)]
+    pub fn py38_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// `cached`'s LRU cache of 128.
+    #[cached(max_size = 128)]
+    pub fn cached_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// `cached`'s unbounded cache.
+    #[cached]
+    pub fn cached_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// The `memoize` crate's LRU cache of 128, shared by all threads.
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    pub fn memoize_lru(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// The `memoize` crate's unbounded cache, shared by all threads.
+    #[memoize::memoize(SharedCache)]
+    pub fn memoize_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+    /// The floor: a `Mutex<FxHashMap>` that keeps no recency order at all.
+    pub fn hand_written(n: u64) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(&n) {
+            return v;
+        }
+        let v = work(n);
+        HAND.lock().unwrap().insert(n, v);
+        v
+    }
+
+    /// One shard on its own cache line.
+    #[repr(align(128))]
+    struct CachePadded(Mutex<FxHashMap<u64, u64>>);
+
+    static SHARDED: LazyLock<Vec<CachePadded>> = LazyLock::new(|| {
+        (0..16)
+            .map(|_| CachePadded(Mutex::new(FxHashMap::default())))
+            .collect()
+    });
+
+    /// The same map split into 16 locked shards.
+    pub fn hand_sharded(n: u64) -> u64 {
+        let shard = &SHARDED[(work(n) >> 20) as usize & 15].0;
+        if let Some(&v) = shard.lock().unwrap().get(&n) {
+            return v;
+        }
+        let v = work(n);
+        shard.lock().unwrap().insert(n, v);
+        v
+    }
+}
