@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod dbg_fmt;
 mod errors;
 mod memoize;
 
@@ -12,4 +13,37 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     memoize::memoize(args.into(), item.into()).into()
+}
+
+macro_rules! dbg_macros {
+    ($($(#[$doc:meta])* $name:ident => $kind:ident;)*) => {
+        $(
+            $(#[$doc])*
+            #[proc_macro]
+            pub fn $name(input: TokenStream) -> TokenStream {
+                dbg_fmt::dbg_fmt(dbg_fmt::Kind::$kind, input.into()).into()
+            }
+        )*
+    };
+}
+
+dbg_macros! {
+    #[doc = include_str!("dbg_fmt/DOCS.md")]
+    dbg_fmt => Format;
+    /// [`format_args!`](macro@core::format_args) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_format_args => FormatArgs;
+    /// [`print!`](macro@std::print) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_print => Print;
+    /// [`println!`](macro@std::println) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_println => Println;
+    /// [`eprint!`](macro@std::eprint) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_eprint => Eprint;
+    /// [`eprintln!`](macro@std::eprintln) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_eprintln => Eprintln;
+    /// [`write!`](macro@core::write) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_write => Write;
+    /// [`writeln!`](macro@core::writeln) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_writeln => Writeln;
+    /// [`panic!`](macro@core::panic) with Python's `{expr=}` fields: see [`dbg_fmt!`].
+    dbg_panic => Panic;
 }

@@ -3,12 +3,17 @@
 #![warn(missing_docs)]
 
 mod cache_info;
+mod dbg;
+mod dbg_number;
 mod key;
 mod registry;
 mod store;
 
 pub use cache_info::{CacheInfo, CacheParameters};
-pub use py38_macros::memoize;
+pub use py38_macros::{
+    dbg_eprint, dbg_eprintln, dbg_fmt, dbg_format_args, dbg_panic, dbg_print, dbg_println,
+    dbg_write, dbg_writeln, memoize,
+};
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -21,3 +21,9 @@ pub use crate::key::{borrowed, owned};
 )]
 pub trait CacheValue {}
 impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
+
+/// `dbg_fmt!`'s conversions: `!a`, and `!r`/`!s` followed by a spec (text padded as Python pads).
+pub use crate::dbg::{ascii, repr, text};
+
+/// `dbg_fmt!`'s Python number options Rust lacks: digit grouping, `%`, space sign, `=` align.
+pub use crate::dbg_number::number;

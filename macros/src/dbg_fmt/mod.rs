@@ -1,0 +1,285 @@
+//! `dbg_fmt!` and its family: `{expr=}`, `!r`/`!s`/`!a` and Python's specs, over std's
+//! formatting macros. Scan the literal (`scan`), split each field (`field`), translate its
+//! spec (`spec`), then hand std's macro a plain format string and arguments (here).
+
+mod field;
+mod input;
+mod scan;
+#[cfg(test)]
+mod snapshots;
+mod spec;
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Expr, LitStr};
+
+use crate::errors::Errors;
+use input::{Input, Shape};
+use spec::{Count, Spec};
+
+/// Which std macro a `dbg_*!` macro extends.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind {
+    Format,
+    FormatArgs,
+    Print,
+    Println,
+    Eprint,
+    Eprintln,
+    Write,
+    Writeln,
+    Panic,
+}
+
+impl Kind {
+    fn std_macro(self) -> TokenStream {
+        match self {
+            Kind::Format => quote!(::std::format!),
+            Kind::FormatArgs => quote!(::core::format_args!),
+            Kind::Print => quote!(::std::print!),
+            Kind::Println => quote!(::std::println!),
+            Kind::Eprint => quote!(::std::eprint!),
+            Kind::Eprintln => quote!(::std::eprintln!),
+            Kind::Write => quote!(::core::write!),
+            Kind::Writeln => quote!(::core::writeln!),
+            Kind::Panic => quote!(::core::panic!),
+        }
+    }
+
+    fn shape(self) -> Shape {
+        Shape {
+            destination: matches!(self, Kind::Write | Kind::Writeln),
+        }
+    }
+
+    /// What stands in for the call when its input has errors, so no follow-up errors come.
+    fn stand_in(self) -> TokenStream {
+        match self {
+            Kind::Format => quote!(::std::string::String::new()),
+            Kind::FormatArgs => quote!(::core::format_args!("")),
+            Kind::Print | Kind::Println | Kind::Eprint | Kind::Eprintln => quote!(()),
+            Kind::Write | Kind::Writeln => quote!(::core::fmt::Result::Ok(())),
+            Kind::Panic => quote!(::core::panic!()),
+        }
+    }
+}
+
+/// Entry point of every `dbg_*!` macro.
+pub(crate) fn dbg_fmt(kind: Kind, tokens: TokenStream) -> TokenStream {
+    let input = match input::parse(tokens, kind.shape()) {
+        Ok(input) => input,
+        Err(error) => return stand_in(kind, error.to_compile_error()),
+    };
+    let mut errors = Errors::default();
+    let Some(literal) = &input.format else {
+        let std_macro = kind.std_macro();
+        let destination = input.destination.iter();
+        return quote!(#std_macro(#(#destination)*));
+    };
+    let format = Format::build(literal, &input, &mut errors);
+    if !errors.is_empty() {
+        return stand_in(kind, errors.to_compile_errors());
+    }
+    let std_macro = kind.std_macro();
+    let destination = input.destination.iter();
+    let string = LitStr::new(&format.string, literal.span());
+    let positional = &input.positional;
+    let added = &format.args;
+    let named = input
+        .named
+        .iter()
+        .map(|(name, value)| quote!(#name = #value));
+    quote! {
+        #std_macro(#(#destination,)* #string #(, #positional)* #(, #added)* #(, #named)*)
+    }
+}
+
+fn stand_in(kind: Kind, errors: TokenStream) -> TokenStream {
+    let stand_in = kind.stand_in();
+    quote!({ #errors #stand_in })
+}
+
+/// The format string for std's macro, and the arguments it adds after the user's own.
+struct Format {
+    string: String,
+    args: Vec<TokenStream>,
+    /// The literal's span, given to the expressions found in it.
+    span: Span,
+}
+
+impl Format {
+    fn build(literal: &LitStr, input: &Input, errors: &mut Errors) -> Format {
+        let mut format = Format {
+            string: String::new(),
+            args: Vec::new(),
+            span: literal.span(),
+        };
+        let source = literal.value();
+        let pieces = match scan::scan(&source) {
+            Ok(pieces) => pieces,
+            Err((message, column)) => {
+                errors.at(
+                    literal,
+                    format!("{message} (column {column} of the format string)"),
+                );
+                return format;
+            }
+        };
+        let first = input.positional.len();
+        let named: Vec<String> = input.named.iter().map(|(n, _)| n.to_string()).collect();
+        for piece in pieces {
+            match piece {
+                scan::Piece::Text(text) => format.push_text(&text),
+                scan::Piece::Field { body, column } => {
+                    let report = |message: String| {
+                        format!("in `{{{body}}}` (column {column} of the format string): {message}")
+                    };
+                    if let Err(message) = format.push_field(&body, first, &named) {
+                        errors.at(literal, report(message));
+                    }
+                }
+            }
+        }
+        format
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.string
+            .push_str(&text.replace('{', "{{").replace('}', "}}"));
+    }
+
+    /// A new argument after the user's `first` positional ones; its index.
+    fn add(&mut self, first: usize, arg: TokenStream) -> usize {
+        self.args.push(arg);
+        first + self.args.len() - 1
+    }
+
+    fn push_field(&mut self, body: &str, first: usize, named: &[String]) -> Result<(), String> {
+        let field = field::parse(body)?;
+        let spec = field.spec.as_deref().map(spec::parse).transpose()?;
+        let argument = if field.is_std()
+            && (field.expr.is_empty()
+                || field.expr.starts_with(|c: char| c.is_ascii_digit())
+                || named.contains(&field.expr))
+        {
+            // Std's own field: its argument stays as written.
+            field.expr.clone()
+        } else {
+            let expr = parse_expr(&field.expr, self.span)?;
+            if let Some(debug) = &field.debug {
+                self.push_text(debug);
+            }
+            let value = match (field.conversion, &spec) {
+                (Some(conversion), Some(spec)) if !spec.is_textual() => {
+                    return Err(format!(
+                        "a `!{conversion}` conversion makes text, which takes only fill, align, \
+                         width and precision; drop the conversion to format the value itself"
+                    ));
+                }
+                (None, Some(spec)) if spec.python.is_needed() => {
+                    let spec::PythonNumber {
+                        grouping,
+                        percent,
+                        space_sign,
+                        sign_aware_fill,
+                    } = &spec.python;
+                    let option = |c: &Option<char>| match c {
+                        Some(c) => quote!(::core::option::Option::Some(#c)),
+                        None => quote!(::core::option::Option::None),
+                    };
+                    let (grouping, fill) = (option(grouping), option(sign_aware_fill));
+                    let span = self.span;
+                    quote_spanned!(span=> ::py38::__private::number(&(#expr), #grouping, #percent, #space_sign, #fill))
+                }
+                (Some('a'), _) => quote_spanned!(self.span=> ::py38::__private::ascii(&(#expr))),
+                (Some('r'), Some(_)) => {
+                    quote_spanned!(self.span=> ::py38::__private::repr(&(#expr)))
+                }
+                (Some(_), Some(_)) => quote_spanned!(self.span=> ::py38::__private::text(&(#expr))),
+                _ => quote!(#expr),
+            };
+            self.add(first, value).to_string()
+        };
+        let mut rust_spec = match (&spec, field.conversion, &field.debug) {
+            (Some(spec), _, _) => self.render(spec, first)?,
+            (None, Some('r'), _) | (None, None, Some(_)) => "?".to_owned(),
+            (None, _, _) => String::new(),
+        };
+        if !rust_spec.is_empty() {
+            rust_spec.insert(0, ':');
+        }
+        self.string.push('{');
+        self.string.push_str(&argument);
+        self.string.push_str(&rust_spec);
+        self.string.push('}');
+        Ok(())
+    }
+
+    /// Rust's spelling of a spec; nested `{expr}` counts become arguments.
+    fn render(&mut self, spec: &Spec, first: usize) -> Result<String, String> {
+        let mut out = spec.flags.clone();
+        if let Some(width) = &spec.width {
+            out.push_str(&self.count(width, first)?);
+        }
+        if let Some(precision) = &spec.precision {
+            out.push('.');
+            out.push_str(&self.count(precision, first)?);
+        }
+        out.push_str(&spec.ty);
+        Ok(out)
+    }
+
+    fn count(&mut self, count: &Count, first: usize) -> Result<String, String> {
+        Ok(match count {
+            Count::Verbatim(text) => text.clone(),
+            Count::Nested(text) => {
+                let expr = parse_expr(text, self.span)?;
+                format!("{}$", self.add(first, quote!(#expr)))
+            }
+        })
+    }
+}
+
+/// The expression of a field, its tokens given the literal's span: names in it then resolve
+/// where the literal was written (inside a `macro_rules!` too), and errors point at it.
+fn parse_expr(text: &str, span: Span) -> Result<TokenStream, String> {
+    let expr = syn::parse_str::<Expr>(text)
+        .map_err(|error| format!("`{}` is not a Rust expression: {error}", text.trim()))?;
+    Ok(respan(expr.into_token_stream(), span))
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Any format string gives either a call of std's macro or compile errors; the macro
+        /// never panics.
+        #[test]
+        fn any_format_string_expands_or_errs_without_a_panic(
+            source in r#"[ -~\t\n{}=!:"'\\]{0,40}"#,
+        ) {
+            let literal = LitStr::new(&source, Span::call_site());
+            let out = dbg_fmt(Kind::Format, quote!(#literal, 1, n = 2));
+            prop_assert!(syn::parse2::<Expr>(out).is_ok());
+        }
+    }
+}
