@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use py38::memoize;
+use py38::{dbg_fmt, dbg_println, memoize};
 
 /// Chapter 1, the seed's demo: the naive recursion does ~18 million calls for fib(34).
 fn fib_naive(n: u64) -> u64 {
@@ -91,4 +91,18 @@ fn main() {
     println!("  {}.paths(8, 8) = {}", small.name, small.paths(8, 8));
     println!("  {}.paths(16, 16) = {}", big.name, big.paths(16, 16));
     println!("  Grid::paths_cache_info() = {}", Grid::paths_cache_info());
+
+    println!("\n== 5. dbg_fmt!: Python 3.8's f\"{{expr=}}\" for any Rust expression");
+    let (a, b) = (2, 3);
+    let name = "Alice";
+    let city = "Zürich";
+    let items = vec![1, 2, 3];
+    let pi = std::f64::consts::PI;
+    let ratio = 0.256;
+    dbg_println!("  {a + b = }");
+    dbg_println!("  {name=}, {name=!s}, {city=!a}, {name.len()=}");
+    dbg_println!("  {items=}, {items[0]=}, {items.iter().sum::<i32>()=}");
+    dbg_println!("  {pi * 2.0=:.2f}, {ratio=:.1%}, {1234567=:,}, {name=!r:^12}|");
+    let line = dbg_fmt!("{fib::cache_info()=}");
+    println!("  {line}");
 }
