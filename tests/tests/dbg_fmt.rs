@@ -687,3 +687,24 @@ fn nested_width_and_precision_take_expressions() {
     assert_eq!(dbg_fmt!("{x=:>{width + 2}}"), "x=       5");
     assert_eq!(dbg_fmt!("{pi=:{width}.{width - 4}f}"), "pi=  3.14");
 }
+
+#[test]
+fn more_field_forms() {
+    let (x, w, name) = (255, 6, "Alice");
+    let map = std::collections::HashMap::from([('k', 1)]);
+    assert_eq!(dbg_fmt!("{x = !r}"), "x = 255");
+    assert_eq!(dbg_fmt!("{x!r:>6}|"), "   255|");
+    assert_eq!(dbg_fmt!("{name=!a:>9}|"), r#"name=  "Alice"|"#);
+    assert_eq!(dbg_fmt!("{map[&'k']=}"), "map[&'k']=1");
+    assert_eq!(dbg_fmt!("{'{'=} {'}'=}"), "'{'='{' '}'='}'");
+    assert_eq!(dbg_fmt!("{\"a:b=c\"=}"), r#""a:b=c"="a:b=c""#);
+    assert_eq!(dbg_fmt!("{x=:^#10x}|"), "x=   0xff   |");
+    assert_eq!(dbg_fmt!("{x:=^9}"), "===255===");
+    assert_eq!(dbg_fmt!("{name=:.3}"), "name=Ali");
+    assert_eq!(dbg_fmt!("{name=!r:^{w + 5}}|"), r#"name=  "Alice"  |"#);
+    assert_eq!(dbg_fmt!("{0=} {3.5=}"), "0=0 3.5=3.5");
+    assert_eq!(dbg_fmt!("{x=} {}", 7), "x=255 7");
+    assert_eq!(dbg_fmt!("{x:0$}|{x=}", w), "   255|x=255");
+    assert_eq!(dbg_fmt!("\u{41}{x=}\t{{"), "Ax=255\t{");
+    assert_eq!(dbg_fmt!("{-x=} {!true=}"), "-x=-255 !true=false");
+}
