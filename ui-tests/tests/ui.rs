@@ -7,3 +7,10 @@ fn ui() {
     t.compile_fail("compile-fail/*.rs");
     t.pass("compile-pass/*.rs");
 }
+
+/// Exact spans inside format strings (`nightly` feature, nightly compiler).
+#[cfg(feature = "nightly")]
+#[test]
+fn nightly_spans() {
+    trybuild::TestCases::new().compile_fail("nightly/*.rs");
+}

@@ -2,6 +2,8 @@
 //! formatting macros. Scan the literal (`scan`), split each field (`field`), translate its
 //! spec (`spec`), then hand std's macro a plain format string and arguments (here).
 
+#[cfg(any(feature = "nightly", test))]
+mod columns;
 mod field;
 mod input;
 mod scan;
@@ -134,8 +136,11 @@ impl Format {
                     let report = |message: String| {
                         format!("in `{{{body}}}` (column {column} of the format string): {message}")
                     };
+                    let end = column + body.chars().count() + 2;
+                    let span = field_span(literal, column, end);
+                    format.span = span;
                     if let Err(message) = format.push_field(&body, first, &named) {
-                        errors.at(literal, report(message));
+                        errors.push(syn::Error::new(span, report(message)));
                     }
                 }
             }
@@ -238,6 +243,23 @@ impl Format {
             }
         })
     }
+}
+
+/// The span of the characters `start..end` of the literal's value: exact with the `nightly`
+/// feature on a compiler that can say it, else the whole literal.
+fn field_span(literal: &LitStr, start: usize, end: usize) -> Span {
+    #[cfg(feature = "nightly")]
+    {
+        let token = literal.token();
+        let offsets = columns::source_offsets(&token.to_string());
+        if let (Some(&from), Some(&to)) = (offsets.get(start), offsets.get(end)) {
+            if let Some(span) = token.subspan(from..to) {
+                return span;
+            }
+        }
+    }
+    let _ = (start, end);
+    literal.span()
 }
 
 /// The expression of a field, its tokens given the literal's span: names in it then resolve
