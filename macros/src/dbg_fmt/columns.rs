@@ -7,8 +7,8 @@
 pub(crate) fn source_offsets(source: &str) -> Vec<usize> {
     let bytes = source.as_bytes();
     let mut offsets = Vec::new();
-    if source.starts_with('r') {
-        let hashes = source[1..].bytes().take_while(|&b| b == b'#').count();
+    if let Some(raw) = source.strip_prefix('r') {
+        let hashes = raw.bytes().take_while(|&b| b == b'#').count();
         let start = 1 + hashes + 1;
         let end = source.len().saturating_sub(1 + hashes);
         for (i, _) in source.get(start..end).unwrap_or("").char_indices() {
