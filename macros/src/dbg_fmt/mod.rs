@@ -252,10 +252,10 @@ fn field_span(literal: &LitStr, start: usize, end: usize) -> Span {
     {
         let token = literal.token();
         let offsets = columns::source_offsets(&token.to_string());
-        if let (Some(&from), Some(&to)) = (offsets.get(start), offsets.get(end)) {
-            if let Some(span) = token.subspan(from..to) {
-                return span;
-            }
+        if let (Some(&from), Some(&to)) = (offsets.get(start), offsets.get(end))
+            && let Some(span) = token.subspan(from..to)
+        {
+            return span;
         }
     }
     let _ = (start, end);
