@@ -708,3 +708,9 @@ fn more_field_forms() {
     assert_eq!(dbg_fmt!("\u{41}{x=}\t{{"), "Ax=255\t{");
     assert_eq!(dbg_fmt!("{-x=} {!true=}"), "-x=-255 !true=false");
 }
+
+#[test]
+fn debug_fields_name_named_arguments_as_std_fields_do() {
+    assert_eq!(dbg_fmt!("{x=} {x} {x = :>3}", x = 5), "x=5 5 x =   5");
+    assert_eq!(dbg_fmt!("{y=!r}", y = "s"), r#"y="s""#);
+}

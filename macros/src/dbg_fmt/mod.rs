@@ -162,6 +162,9 @@ impl Format {
     fn push_field(&mut self, body: &str, first: usize, named: &[String]) -> Result<(), String> {
         let field = field::parse(body)?;
         let spec = field.spec.as_deref().map(spec::parse).transpose()?;
+        let wrapped = field.conversion == Some('a')
+            || (field.conversion.is_some() && spec.is_some())
+            || spec.as_ref().is_some_and(|s| s.python.is_needed());
         let argument = if field.is_std()
             && (field.expr.is_empty()
                 || field.expr.starts_with(|c: char| c.is_ascii_digit())
@@ -169,6 +172,12 @@ impl Format {
         {
             // Std's own field: its argument stays as written.
             field.expr.clone()
+        } else if !wrapped && named.contains(&field.expr.trim().to_owned()) {
+            // `{x=}` beside `x = ...`: the named argument, as `{x}` would be.
+            if let Some(debug) = &field.debug {
+                self.push_text(debug);
+            }
+            field.expr.trim().to_owned()
         } else {
             let expr = parse_expr(&field.expr, self.span)?;
             if let Some(debug) = &field.debug {
