@@ -41,11 +41,14 @@ impl fmt::Display for CacheInfo {
 
 /// The options a memoized function was declared with, as `cache_parameters()` gives them.
 ///
-/// `Display` prints Python's dictionary:
+/// `Display` prints Python's dictionary (with `ttl` in seconds when one was given):
 ///
 /// ```
-/// let p = py38::CacheParameters { maxsize: Some(128), typed: false };
+/// use std::time::Duration;
+/// let p = py38::CacheParameters { maxsize: Some(128), typed: false, ttl: None };
 /// assert_eq!(p.to_string(), "{'maxsize': 128, 'typed': False}");
+/// let q = py38::CacheParameters { ttl: Some(Duration::from_millis(1500)), ..p };
+/// assert_eq!(q.to_string(), "{'maxsize': 128, 'typed': False, 'ttl': 1.5}");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheParameters {
@@ -54,6 +57,8 @@ pub struct CacheParameters {
     /// Whether `typed = true` was given. Rust keys are always typed (see the `memoize` docs),
     /// so this only records what was asked for.
     pub typed: bool,
+    /// How long a result stays fresh (`ttl = ...`); `None` when forever.
+    pub ttl: Option<core::time::Duration>,
 }
 
 impl fmt::Display for CacheParameters {
@@ -64,6 +69,10 @@ impl fmt::Display for CacheParameters {
             None => f.write_str("None")?,
         }
         let typed = if self.typed { "True" } else { "False" };
-        write!(f, ", 'typed': {typed}}}")
+        write!(f, ", 'typed': {typed}")?;
+        if let Some(ttl) = self.ttl {
+            write!(f, ", 'ttl': {:?}", ttl.as_secs_f64())?;
+        }
+        f.write_str("}")
     }
 }

@@ -8,10 +8,11 @@
 use core::any::Any;
 use core::hash::Hash;
 use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use crate::key::KeyRef;
 use crate::private::CacheValue;
-use crate::store::{Lookup, Store};
+use crate::store::{AsyncLookup, Lookup, Store};
 use crate::{CacheInfo, CacheParameters};
 
 /// What the controls (`cache_info`, `cache_clear`) need of a store, with its types erased.
@@ -48,12 +49,26 @@ pub struct Registry {
 
 impl Registry {
     /// A registry for a function declared with these options; `const` so it can be a `static`.
-    pub const fn new(maxsize: Option<usize>, typed: bool) -> Self {
+    pub const fn new(maxsize: Option<usize>, typed: bool, ttl: Option<Duration>) -> Self {
         Registry {
-            parameters: CacheParameters { maxsize, typed },
+            parameters: CacheParameters {
+                maxsize,
+                typed,
+                ttl,
+            },
             first: OnceLock::new(),
             rest: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Looks an `async fn`'s call up in the store of its key and value types.
+    #[inline]
+    pub fn lookup_async<Q, V>(&'static self, key: Q) -> AsyncLookup<'static, Q::Owned, V>
+    where
+        Q: KeyRef,
+        V: CacheValue + Clone + Send + Sync + 'static,
+    {
+        self.store::<Q::Owned, V>().lookup_async(key)
     }
 
     /// Looks a call up in the store of its key and value types.
@@ -93,7 +108,10 @@ impl Registry {
             return store;
         }
         // Lives as long as the function it caches: the program.
-        let store: &'static Store<K, V> = Box::leak(Box::new(Store::new(self.parameters.maxsize)));
+        let store: &'static Store<K, V> = Box::leak(Box::new(Store::new(
+            self.parameters.maxsize,
+            self.parameters.ttl,
+        )));
         let member = Member {
             any: store,
             controls: store,
@@ -149,7 +167,7 @@ mod tests {
     use crate::key::owned;
     use crate::store::Lookup;
 
-    static REGISTRY: Registry = Registry::new(Some(4), false);
+    static REGISTRY: Registry = Registry::new(Some(4), false, None);
 
     fn call<K: KeyRef>(key: K, value: u8) -> bool {
         match REGISTRY.lookup::<K, u8>(key) {

@@ -13,6 +13,8 @@ pub(crate) struct Args {
     /// `None` means unbounded (`maxsize = None`).
     pub(crate) maxsize: Option<usize>,
     pub(crate) typed: bool,
+    /// `ttl = <seconds>`, in nanoseconds.
+    pub(crate) ttl_nanos: Option<u64>,
 }
 
 impl Default for Args {
@@ -20,6 +22,7 @@ impl Default for Args {
         Args {
             maxsize: Some(128),
             typed: false,
+            ttl_nanos: None,
         }
     }
 }
@@ -60,17 +63,68 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 }) => args.typed = b.value,
                 other => errors.at(other, "`typed` takes `true` or `false`"),
             },
+            "ttl" => {
+                if let Some(nanos) = parse_ttl(&option.value, errors) {
+                    args.ttl_nanos = Some(nanos);
+                }
+            }
             _ => {
                 errors.at(
                     &option.path,
-                    "unknown option; `#[memoize]` takes `maxsize` and `typed`",
+                    "unknown option; `#[memoize]` takes `maxsize`, `typed` and `ttl`",
                 );
                 continue;
             }
         }
         seen.push(name);
     }
+    if args.maxsize == Some(0)
+        && args.ttl_nanos.is_some()
+        && let Some(ttl) = options.iter().find(|o| o.path.is_ident("ttl"))
+    {
+        errors.at(
+            &ttl.path,
+            "`ttl` has no effect with `maxsize = 0`, which stores nothing; drop one of them",
+        );
+    }
     args
+}
+
+/// Seconds, as an integer or float literal, in nanoseconds; `None` after recording an error.
+fn parse_ttl(value: &Expr, errors: &mut Errors) -> Option<u64> {
+    const HELP: &str = "`ttl` takes a number of seconds, such as `ttl = 300` or `ttl = 0.5`";
+    let seconds = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_parse::<f64>().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => float.base10_parse::<f64>().ok(),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            errors.at(
+                value,
+                format!("{HELP}; a negative time to live makes no sense"),
+            );
+            return None;
+        }
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s > 0.0 && s.is_finite() && s * 1e9 < u64::MAX as f64 => {
+            // Rounded to whole nanoseconds, the finest a `Duration` holds.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Some((s * 1e9).round() as u64)
+        }
+        Some(_) => {
+            errors.at(value, format!("{HELP}; it must be more than zero"));
+            None
+        }
+        None => {
+            errors.at(value, HELP);
+            None
+        }
+    }
 }
 
 /// `Some(Some(n))` for a bound, `Some(None)` for `None`, `None` after recording an error.
@@ -129,7 +183,8 @@ mod tests {
             parse_ok(quote!()),
             Args {
                 maxsize: Some(128),
-                typed: false
+                typed: false,
+                ttl_nanos: None,
             }
         );
     }
@@ -140,9 +195,12 @@ mod tests {
             parse_ok(quote!(maxsize = None, typed = true)),
             Args {
                 maxsize: None,
-                typed: true
+                typed: true,
+                ttl_nanos: None,
             }
         );
+        assert_eq!(parse_ok(quote!(ttl = 300)).ttl_nanos, Some(300_000_000_000));
+        assert_eq!(parse_ok(quote!(ttl = 0.25)).ttl_nanos, Some(250_000_000));
         assert_eq!(parse_ok(quote!(maxsize = 0)).maxsize, Some(0));
         assert_eq!(parse_ok(quote!(maxsize = 1_000,)).maxsize, Some(1000));
     }
@@ -156,5 +214,8 @@ mod tests {
         assert_eq!(error_count(quote!(maxsize = 2, maxsize = 3)), 1);
         assert_eq!(error_count(quote!(maxsize = 1.5)), 1);
         assert_eq!(error_count(quote!(maxsize)), 1);
+        assert_eq!(error_count(quote!(ttl = -1, ttl = "x")), 2);
+        assert_eq!(error_count(quote!(ttl = 0)), 1);
+        assert_eq!(error_count(quote!(maxsize = 0, ttl = 5)), 1);
     }
 }

@@ -66,6 +66,44 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
             quote!(#pending.run_ok(|| -> #full #block)),
         ),
     };
+    let body = if sig.asyncness.is_some() {
+        let full = match function.output {
+            Output::Unit => quote!(()),
+            Output::Plain(ty) | Output::Result { full: ty, .. } => quote!(#ty),
+        };
+        let run = match function.output {
+            Output::Result { .. } => quote!(run_ok),
+            Output::Unit | Output::Plain(_) => quote!(run),
+        };
+        let join = Ident::new("__join", Span::mixed_site());
+        let lookup_async = Ident::new("lookup_async", lookup.span());
+        // Concurrent calls share one computation; a computation abandoned (its caller
+        // dropped, or an `Err`) sends its waiters round the loop to look up again.
+        quote! {
+            loop {
+                match #registry.#lookup_async::<_, #stored>((#(#key_parts,)*)) {
+                    ::py38::__private::AsyncLookup::Hit(#value) => return #hit,
+                    ::py38::__private::AsyncLookup::Join(#join) => {
+                        if let ::core::option::Option::Some(#value) = #join.await {
+                            return #hit;
+                        }
+                    }
+                    ::py38::__private::AsyncLookup::Miss(#pending) => {
+                        return #pending
+                            .#run(::py38::__private::typed::<#full, _>(async #block))
+                            .await;
+                    }
+                }
+            }
+        }
+    } else {
+        quote! {
+            match #registry.#lookup::<_, #stored>((#(#key_parts,)*)) {
+                ::py38::__private::Lookup::Hit(#value) => #hit,
+                ::py38::__private::Lookup::Miss(#pending) => #miss,
+            }
+        }
+    };
 
     let mut sig = sig.clone();
     add_thread_bounds(&mut sig.generics);
@@ -75,10 +113,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         #(#attrs)*
         #doc
         #vis #sig {
-            match #registry.#lookup::<_, #stored>((#(#key_parts,)*)) {
-                ::py38::__private::Lookup::Hit(#value) => #hit,
-                ::py38::__private::Lookup::Miss(#pending) => #miss,
-            }
+            #body
         }
     };
     let controls = controls(function.in_impl, vis, name, args);
@@ -153,10 +188,15 @@ fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> Token
     } else {
         format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
     };
-    let maxsize = match args.maxsize {
+    let mut maxsize = match args.maxsize {
         Some(n) => format!("the {n} most recently used results"),
         None => "every result".to_owned(),
     };
+    if let Some(nanos) = args.ttl_nanos {
+        #[allow(clippy::cast_precision_loss)] // shown to the reader, not computed with
+        let seconds = nanos as f64 / 1e9;
+        maxsize.push_str(&format!(", each for {seconds} s"));
+    }
     let line = format!(" *Memoized* (`#[py38::memoize]`): keeps {maxsize}; see {controls}.");
     let gap = after_docs.then(|| quote!(#[doc = ""]));
     quote!(#gap #[doc = #line])
@@ -168,7 +208,13 @@ fn new_registry(args: Args) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let typed = args.typed;
-    quote!(::py38::__private::Registry::new(#maxsize, #typed))
+    let ttl = match args.ttl_nanos {
+        Some(nanos) => {
+            quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote!(::py38::__private::Registry::new(#maxsize, #typed, #ttl))
 }
 
 fn controls(in_impl: bool, vis: &Visibility, name: &Ident, args: Args) -> TokenStream {

@@ -57,13 +57,6 @@ impl<'a> Function<'a> {
 
 fn check_signature(item: &ItemFn, errors: &mut Errors) {
     let sig = &item.sig;
-    if let Some(token) = &sig.asyncness {
-        errors.at(
-            token,
-            "`#[memoize]` does not support `async fn` yet; cache the awaited value in a sync \
-             function, or keep this function unmemoized",
-        );
-    }
     if let Some(token) = &sig.constness {
         errors.at(
             token,
@@ -310,7 +303,6 @@ mod tests {
         );
         let errors = model_errors(&item);
         for needle in [
-            "async fn",
             "unsafe fn",
             "`&mut self`",
             "`&mut` argument",

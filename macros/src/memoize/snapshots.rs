@@ -122,6 +122,14 @@ snapshot!(
 );
 
 snapshot!(
+    async_fn,
+    (ttl = 300),
+    pub async fn fetch(id: u32) -> Result<String, std::io::Error> {
+        download(id).await
+    }
+);
+
+snapshot!(
     with_errors,
     (maxsize = -1),
     fn bad(a: &mut u8, (b, c): (u8, u8)) -> u8 {

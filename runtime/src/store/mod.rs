@@ -11,16 +11,20 @@
 
 mod clock;
 mod counters;
+mod flight;
 mod hashed;
 mod recency;
 
 use core::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
 use counters::Counters;
+use flight::Flight;
+pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::{Hashed, PassThrough, Probe, hash_of};
 use recency::{Outcome, Recency};
 
@@ -37,6 +41,8 @@ enum Limit {
 
 struct Entry<V> {
     value: V,
+    /// When it was stored, for stores with a time to live.
+    born: Option<Instant>,
     /// Logical time of the last use; written by every hit (bounded stores only).
     stamp: AtomicU64,
     /// The stamp of this entry's valid record in the recency queue; writer only.
@@ -55,6 +61,10 @@ type Map<K, V> = papaya::HashMap<Hashed<K>, Entry<V>, PassThrough>;
 pub struct Store<K, V> {
     map: Map<K, V>,
     limit: Limit,
+    /// Entries older than this are misses (`ttl = ...`).
+    ttl: Option<Duration>,
+    /// Computations under way, for `async fn`s (see [`flight`]).
+    flights: papaya::HashMap<Hashed<K>, Arc<Flight<V>>, PassThrough>,
     counters: Counters,
     /// The stamp of the latest insertion (see [`clock`]).
     epoch: AtomicU64,
@@ -111,8 +121,8 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    /// A store keeping at most `maxsize` results (`None`: unbounded).
-    pub fn new(maxsize: Option<usize>) -> Self {
+    /// A store keeping at most `maxsize` results (`None`: unbounded), each for at most `ttl`.
+    pub fn new(maxsize: Option<usize>, ttl: Option<Duration>) -> Self {
         let limit = match maxsize {
             Some(0) => Limit::Nothing,
             Some(n) => Limit::Bounded(n),
@@ -134,6 +144,8 @@ where
                 .resize_mode(papaya::ResizeMode::Blocking)
                 .build(),
             limit,
+            ttl,
+            flights: papaya::HashMap::with_hasher(PassThrough),
             counters: Counters::new(),
             epoch: AtomicU64::new(0),
             writer: Mutex::new(Writer {
@@ -147,29 +159,54 @@ where
     #[inline]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         let hash = hash_of(&key);
-        if self.limit != Limit::Nothing {
-            let map = self.map.pin();
-            if let Some(entry) = map.get(&Probe { hash, key: &key }) {
-                let alone = self.counters.hit();
-                if let Limit::Bounded(_) = self.limit {
-                    let epoch = self.epoch.load(Ordering::Relaxed);
-                    // Alone, record every use: eviction is then exactly CPython's. Shared with
-                    // other threads, record the first use since the latest insertion only, so
-                    // that hits on a warm cache write nothing another thread reads.
-                    if alone || entry.stamp.load(Ordering::Relaxed) <= epoch {
-                        entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
-                    }
-                }
-                return Lookup::Hit(entry.value.clone());
-            }
+        if let Some(value) = self.hit(hash, &key) {
+            return Lookup::Hit(value);
         }
         self.counters.miss();
         Lookup::Miss(Pending {
             store: self,
-            key: (self.limit != Limit::Nothing).then(|| Hashed {
-                hash,
-                key: key.to_owned_key(),
-            }),
+            key: self.owned_key(hash, &key),
+        })
+    }
+
+    /// The stored result for a key, if any and fresh, counted as a hit.
+    #[inline]
+    fn hit<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Option<V> {
+        if self.limit == Limit::Nothing {
+            return None;
+        }
+        let map = self.map.pin();
+        let entry = map.get(&Probe { hash, key })?;
+        if self.is_stale(entry) {
+            return None;
+        }
+        let alone = self.counters.hit();
+        if let Limit::Bounded(_) = self.limit {
+            let epoch = self.epoch.load(Ordering::Relaxed);
+            // Alone, record every use: eviction is then exactly CPython's. Shared with
+            // other threads, record the first use since the latest insertion only, so
+            // that hits on a warm cache write nothing another thread reads.
+            if alone || entry.stamp.load(Ordering::Relaxed) <= epoch {
+                entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
+            }
+        }
+        Some(entry.value.clone())
+    }
+
+    /// Whether an entry has outlived the store's time to live.
+    #[inline]
+    fn is_stale(&self, entry: &Entry<V>) -> bool {
+        match (self.ttl, entry.born) {
+            (Some(ttl), Some(born)) => born.elapsed() >= ttl,
+            _ => false,
+        }
+    }
+
+    /// The key to store on a miss (none when nothing is stored).
+    fn owned_key<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Option<Hashed<K>> {
+        (self.limit != Limit::Nothing).then(|| Hashed {
+            hash,
+            key: key.to_owned_key(),
         })
     }
 
@@ -207,6 +244,13 @@ where
             return; // maxsize = 0
         };
         let mut writer = lock(&self.writer);
+        if self.ttl.is_some() {
+            // A stale entry gives way to the new result (it counts as stored until then).
+            let map = self.map.pin();
+            if let Ok(Some(_)) = map.remove_if(&key, |_, entry| self.is_stale(entry)) {
+                writer.len -= 1;
+            }
+        }
         let stamp = match self.limit {
             Limit::Bounded(_) => clock::tick(self.epoch.load(Ordering::Relaxed)),
             Limit::Unbounded | Limit::Nothing => 0,
@@ -214,6 +258,7 @@ where
         let record = matches!(self.limit, Limit::Bounded(_)).then(|| key.clone());
         let entry = || Entry {
             value: value.clone(),
+            born: self.ttl.map(|_| Instant::now()),
             stamp: AtomicU64::new(stamp),
             queued: AtomicU64::new(stamp),
         };

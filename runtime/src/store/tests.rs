@@ -19,7 +19,7 @@ fn call(store: &Store<(u32,), u32>, key: u32) -> bool {
 
 #[test]
 fn maxsize_two_evicts_the_least_recently_used() {
-    let store = Store::new(Some(2));
+    let store = Store::new(Some(2), None);
     let ran: Vec<u32> = [1, 2, 1, 3, 1, 2]
         .into_iter()
         .filter(|&k| call(&store, k))
@@ -31,7 +31,7 @@ fn maxsize_two_evicts_the_least_recently_used() {
 
 #[test]
 fn maxsize_zero_stores_nothing() {
-    let store = Store::new(Some(0));
+    let store = Store::new(Some(0), None);
     assert!(call(&store, 1));
     assert!(call(&store, 1));
     let info = store.info(Some(0));
@@ -40,7 +40,7 @@ fn maxsize_zero_stores_nothing() {
 
 #[test]
 fn clear_resets_entries_and_counts() {
-    let store = Store::new(None);
+    let store = Store::new(None, None);
     for k in 0..100 {
         call(&store, k);
         call(&store, k);
@@ -53,7 +53,7 @@ fn clear_resets_entries_and_counts() {
 
 #[test]
 fn a_hit_moves_a_key_to_the_front_of_the_eviction_order() {
-    let store = Store::new(Some(3));
+    let store = Store::new(Some(3), None);
     for key in [1, 2, 3] {
         assert!(call(&store, key));
     }
@@ -67,7 +67,7 @@ fn a_hit_moves_a_key_to_the_front_of_the_eviction_order() {
 
 #[test]
 fn the_recency_queue_stays_small_under_many_hits() {
-    let store = Store::new(Some(5));
+    let store = Store::new(Some(5), None);
     for key in 0..4 {
         call(&store, key);
     }
@@ -118,7 +118,7 @@ proptest! {
         calls in proptest::collection::vec(0u32..60, 0..400),
         clear_at in proptest::option::of(0usize..400),
     ) {
-        let store = Store::new(maxsize);
+        let store = Store::new(maxsize, None);
         let mut model = Model { maxsize, entries: Vec::new(), hits: 0, misses: 0 };
         for (i, key) in calls.into_iter().enumerate() {
             if clear_at == Some(i) {
@@ -137,7 +137,7 @@ proptest! {
 
 #[test]
 fn eviction_is_exact_again_for_a_thread_alone_after_others_shared_the_store() {
-    let store = Store::new(Some(3));
+    let store = Store::new(Some(3), None);
     for key in [1, 2, 3] {
         call(&store, key);
     }

@@ -211,7 +211,8 @@ fn cache_parameters_report_the_options() {
         a::cache_parameters(),
         CacheParameters {
             maxsize: Some(128),
-            typed: false
+            typed: false,
+            ttl: None,
         }
     );
     assert_eq!(

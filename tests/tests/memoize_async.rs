@@ -1,0 +1,278 @@
+//! `#[memoize]` on `async fn`: `async_lru`'s rules, under tokio, smol and `block_on`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use py38::memoize;
+
+/// Yields to the executor once, so that concurrent calls really overlap.
+async fn yield_now() {
+    struct YieldNow(bool);
+    impl Future for YieldNow {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            if self.0 {
+                Poll::Ready(())
+            } else {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+    YieldNow(false).await;
+}
+
+#[test]
+fn ten_concurrent_calls_run_the_body_once() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn fetch(id: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        for _ in 0..5 {
+            yield_now().await;
+        }
+        id * 10
+    }
+    let results = futures_executor::block_on(async {
+        let calls: Vec<_> = (0..10).map(|_| fetch(7)).collect();
+        join_all(calls).await
+    });
+    assert_eq!(results, vec![70; 10]);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        fetch::cache_info().to_string(),
+        "CacheInfo(hits=9, misses=1, maxsize=128, currsize=1)"
+    );
+}
+
+/// Polls every future in turn until all are done (no executor-specific join needed).
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => *output = Some(value),
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(Option::unwrap).collect()
+}
+
+#[test]
+fn errors_are_not_cached_and_waiters_compute_again() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn flaky(id: u32) -> Result<u32, String> {
+        let run = RUNS.fetch_add(1, Ordering::SeqCst);
+        yield_now().await;
+        if run == 0 {
+            Err(format!("run {run} failed"))
+        } else {
+            Ok(id)
+        }
+    }
+    let results = futures_executor::block_on(join_all(vec![flaky(1), flaky(1), flaky(1)]));
+    assert_eq!(results[0], Err("run 0 failed".to_owned()));
+    assert_eq!(results[1], Ok(1));
+    assert_eq!(results[2], Ok(1));
+    // The first failure sent the two waiters round again: one computed, one joined it.
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+    assert_eq!(futures_executor::block_on(flaky(1)), Ok(1));
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_dropped_driver_hands_over_to_a_waiter() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn slow(id: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        id + 1
+    }
+    futures_executor::block_on(async {
+        let mut driver = Box::pin(slow(1));
+        let mut waiter = Box::pin(slow(1));
+        // Start the driver, then the waiter (which joins), then drop the driver mid-way.
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        assert!(driver.as_mut().poll(&mut cx).is_pending());
+        assert!(waiter.as_mut().poll(&mut cx).is_pending());
+        drop(driver);
+        assert_eq!(waiter.await, 2);
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2, "the waiter computed anew");
+    assert_eq!(slow::cache_info().currsize, 1);
+}
+
+#[test]
+fn a_dropped_sole_caller_leaves_nothing_behind() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn slow(id: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        yield_now().await;
+        id
+    }
+    let mut call = Box::pin(slow(5));
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(call.as_mut().poll(&mut cx).is_pending());
+    drop(call);
+    assert_eq!(slow::cache_info().currsize, 0);
+    assert_eq!(futures_executor::block_on(slow(5)), 5);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn works_under_tokio_current_thread_and_multi_thread() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn fetch(id: u64) -> u64 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        id * 2
+    }
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    current.block_on(async {
+        let handles: Vec<_> = (0..10).map(|_| tokio::spawn(fetch(21))).collect();
+        for handle in handles {
+            assert_eq!(handle.await.unwrap(), 42);
+        }
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    multi.block_on(async {
+        let handles: Vec<_> = (0..10).map(|i| tokio::spawn(fetch(100 + i % 2))).collect();
+        for (i, handle) in handles.into_iter().enumerate() {
+            assert_eq!(handle.await.unwrap(), 2 * (100 + i as u64 % 2));
+        }
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 3);
+    let info = fetch::cache_info();
+    assert_eq!(
+        (info.hits + info.misses, info.misses, info.currsize),
+        (20, 3, 3)
+    );
+}
+
+#[test]
+fn works_under_smol() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize(maxsize = None)]
+    async fn fetch(name: &str) -> usize {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        smol::Timer::after(Duration::from_millis(10)).await;
+        name.len()
+    }
+    smol::block_on(async {
+        let tasks: Vec<_> = (0..5)
+            .map(|_| smol::spawn(async { fetch("smol").await }))
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await, 4);
+        }
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    assert_eq!(fetch::cache_info().hits, 4);
+}
+
+#[test]
+fn ttl_expires_entries_for_sync_and_async_functions() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize(ttl = 0.05)]
+    fn stamp(n: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        n
+    }
+    #[memoize(ttl = 0.05)]
+    async fn stamp_async(n: u32) -> u32 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        n
+    }
+    stamp(1);
+    stamp(1);
+    futures_executor::block_on(stamp_async(1));
+    futures_executor::block_on(stamp_async(1));
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+    std::thread::sleep(Duration::from_millis(80));
+    stamp(1);
+    futures_executor::block_on(stamp_async(1));
+    assert_eq!(RUNS.load(Ordering::SeqCst), 4);
+    let info = stamp::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (1, 2, 1));
+    assert_eq!(
+        stamp::cache_parameters().ttl,
+        Some(Duration::from_millis(50))
+    );
+    assert_eq!(
+        stamp::cache_parameters().to_string(),
+        "{'maxsize': 128, 'typed': False, 'ttl': 0.05}"
+    );
+}
+
+#[derive(Clone, Hash, PartialEq, Eq)]
+struct Client {
+    base: u32,
+}
+
+impl Client {
+    #[memoize]
+    async fn get(&self, path: &str) -> u32 {
+        yield_now().await;
+        self.base + path.len() as u32
+    }
+}
+
+#[test]
+fn async_methods_and_generic_async_functions() {
+    #[memoize]
+    async fn describe<T: std::fmt::Debug + Clone + std::hash::Hash + Eq>(value: T) -> String {
+        format!("{value:?}")
+    }
+    let client = Client { base: 100 };
+    futures_executor::block_on(async {
+        assert_eq!(client.get("/a").await, 102);
+        assert_eq!(client.get("/a").await, 102);
+        assert_eq!(describe(5u8).await, "5");
+        assert_eq!(describe("x").await, "\"x\"");
+    });
+    assert_eq!(Client::get_cache_info().hits, 1);
+    assert_eq!(describe::cache_info().misses, 2);
+}
+
+/// The future of a memoized `async fn` is `Send` when its body's is: it can be spawned.
+#[test]
+fn futures_are_send() {
+    #[memoize]
+    async fn value(n: u8) -> u8 {
+        n
+    }
+    fn assert_send<T: Send>(_: &T) {}
+    let future = value(1);
+    assert_send(&future);
+    assert_eq!(futures_executor::block_on(future), 1);
+}
