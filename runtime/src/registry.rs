@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use crate::key::KeyRef;
 use crate::private::CacheValue;
-use crate::store::{AsyncLookup, Lookup, Store};
+use crate::store::{AsyncLookup, Hashed, Lookup, Store, hash_of};
 use crate::{CacheInfo, CacheParameters};
 
 /// What the controls (`cache_info`, `cache_clear`) need of a store, with its types erased.
 trait Controls: Send + Sync {
     fn info(&self, maxsize: Option<usize>) -> CacheInfo;
     fn clear(&self);
+    /// Removes `key` (a `Hashed<K>` of this store's `K`, else nothing to do here).
+    fn invalidate(&self, key: &dyn Any) -> bool;
 }
 
 impl<K, V> Controls for Store<K, V>
@@ -31,6 +33,10 @@ where
     }
     fn clear(&self) {
         Store::clear(self);
+    }
+    fn invalidate(&self, key: &dyn Any) -> bool {
+        key.downcast_ref::<Hashed<K>>()
+            .is_some_and(|key| self.remove(key))
     }
 }
 
@@ -69,6 +75,19 @@ impl Registry {
         V: CacheValue + Clone + Send + Sync + 'static,
     {
         self.store::<Q::Owned, V>().lookup_async(key)
+    }
+
+    /// Removes the result stored for these arguments in every instantiation whose key type
+    /// they make; whether there was one. (Type-erased, so that the control needs no result
+    /// type and a bad one is reported once, at the function.)
+    pub fn invalidate<Q: KeyRef>(&self, key: Q) -> bool {
+        let key = Hashed {
+            hash: hash_of(&key),
+            key: key.to_owned_key(),
+        };
+        self.members().iter().fold(false, |found, member| {
+            member.controls.invalidate(&key) || found
+        })
     }
 
     /// Looks a call up in the store of its key and value types.

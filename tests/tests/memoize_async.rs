@@ -276,3 +276,49 @@ fn futures_are_send() {
     assert_send(&future);
     assert_eq!(futures_executor::block_on(future), 1);
 }
+
+#[test]
+fn cache_invalidate_removes_one_key_for_sync_and_async_functions() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    fn length(word: &str, times: usize) -> usize {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        word.len() * times
+    }
+    #[memoize]
+    async fn length_async(word: String) -> usize {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        word.len()
+    }
+    assert_eq!(length("abc", 2), 6);
+    assert_eq!(length("xy", 1), 2);
+    assert!(length::cache_invalidate("abc", 2));
+    assert!(!length::cache_invalidate("abc", 2), "already gone");
+    assert!(!length::cache_invalidate("never", 9));
+    assert_eq!(length::cache_info().currsize, 1);
+    assert_eq!(length("abc", 2), 6);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 3);
+    futures_executor::block_on(async {
+        assert_eq!(length_async("four".into()).await, 4);
+        assert!(length_async::cache_invalidate("four".into()));
+        assert_eq!(length_async("four".into()).await, 4);
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn cache_invalidate_on_methods_and_generic_functions() {
+    #[memoize]
+    fn wrap<T: Clone + std::hash::Hash + Eq + std::fmt::Debug>(value: T) -> String {
+        format!("[{value:?}]")
+    }
+    let client = Client { base: 7 };
+    futures_executor::block_on(client.get("/x"));
+    assert!(client.get_cache_invalidate("/x"));
+    assert!(!Client { base: 8 }.get_cache_invalidate("/x"));
+    wrap(1u8);
+    wrap("s");
+    assert!(wrap::cache_invalidate(1u8));
+    assert!(!wrap::cache_invalidate(2u8));
+    assert_eq!(wrap::cache_info().currsize, 1);
+}

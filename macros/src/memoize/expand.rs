@@ -17,11 +17,12 @@
 //! become associated functions `fib_cache_info()` and so on.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn, Type, Visibility};
 
 use super::args::Args;
+use super::invalidate::invalidate;
 use super::model::{Function, Output};
 
 /// The memoized function and its controls.
@@ -37,15 +38,19 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let registry = registry_path(function.in_impl, name);
 
     // Spanned at each argument's type, where a type that cannot be a key is reported.
-    let key_parts = function.key.iter().map(|part| {
-        let ty = part.ty;
-        let name = respan(&part.name, ty.span());
-        if part.borrowed {
-            quote_spanned!(ty.span()=> ::py38::__private::borrowed(#name))
-        } else {
-            quote_spanned!(ty.span()=> ::py38::__private::owned(&#name))
-        }
-    });
+    let key_parts: Vec<TokenStream> = function
+        .key
+        .iter()
+        .map(|part| {
+            let ty = part.ty;
+            let name = respan(&part.name, ty.span());
+            if part.borrowed {
+                quote_spanned!(ty.span()=> ::py38::__private::borrowed(#name))
+            } else {
+                quote_spanned!(ty.span()=> ::py38::__private::owned(&#name))
+            }
+        })
+        .collect();
     let value = Ident::new("__value", Span::mixed_site());
     let pending = Ident::new("__pending", Span::mixed_site());
     // Spanned at the return type, where a type that cannot be stored is reported.
@@ -116,7 +121,20 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
             #body
         }
     };
-    let controls = controls(function.in_impl, vis, name, args);
+    let control_registry = if function.in_impl {
+        registry.clone()
+    } else {
+        quote!(Self::__py38_cache())
+    };
+    let control_vis = vis.to_token_stream();
+    let invalidate = invalidate(
+        &sig,
+        function.in_impl,
+        &control_vis,
+        &control_registry,
+        &key_parts,
+    );
+    let controls = controls(function.in_impl, vis, name, args, invalidate);
     quote!(#memoized #controls)
 }
 
@@ -167,7 +185,13 @@ fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
 /// The function as written, with its controls: what stands in when the input has errors, so
 /// that callers of the function and of its controls see no follow-up errors.
 pub(crate) fn fallback(item: &ItemFn, in_impl: bool, args: Args) -> TokenStream {
-    let controls = controls(in_impl, &item.vis, &item.sig.ident, args);
+    let controls = controls(
+        in_impl,
+        &item.vis,
+        &item.sig.ident,
+        args,
+        TokenStream::new(),
+    );
     quote!(#item #controls)
 }
 
@@ -176,7 +200,7 @@ fn registry_path(in_impl: bool, name: &Ident) -> TokenStream {
         let getter = format_ident!("__py38_{}_cache", name);
         quote!(Self::#getter())
     } else {
-        quote!(#name::__CACHE)
+        quote!(#name::__py38_cache())
     }
 }
 
@@ -217,7 +241,15 @@ fn new_registry(args: Args) -> TokenStream {
     quote!(::py38::__private::Registry::new(#maxsize, #typed, #ttl))
 }
 
-fn controls(in_impl: bool, vis: &Visibility, name: &Ident, args: Args) -> TokenStream {
+/// The controls; `invalidate` (empty in a stand-in for a function with errors) is made by
+/// [`invalidate`] and given the function's visibility here.
+fn controls(
+    in_impl: bool,
+    vis: &Visibility,
+    name: &Ident,
+    args: Args,
+    invalidate: TokenStream,
+) -> TokenStream {
     let registry = new_registry(args);
     if in_impl {
         let getter = format_ident!("__py38_{}_cache", name);
@@ -247,29 +279,40 @@ fn controls(in_impl: bool, vis: &Visibility, name: &Ident, args: Args) -> TokenS
             #vis fn #parameters() -> ::py38::CacheParameters {
                 Self::#getter().parameters()
             }
+            #invalidate
         }
     } else {
-        let inner = inner_visibility(vis);
-        let module_doc = format!(" Cache controls of the memoized function `{name}`.");
+        // An empty enum as the namespace, not a module: its `impl` stands in the function's
+        // scope, so the parameter types of `cache_invalidate` resolve as the function's do,
+        // even for a function inside a block.
+        let namespace_doc = format!(
+            " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
+        );
         let [info_doc, clear_doc, parameters_doc] = &control_docs("the function");
         quote! {
-            #[doc = #module_doc]
+            #[doc = #namespace_doc]
+            #[allow(non_camel_case_types, clippy::empty_enum)]
+            #vis enum #name {}
             #[allow(dead_code)]
-            #vis mod #name {
+            impl #name {
                 #[doc(hidden)]
-                pub(super) static __CACHE: ::py38::__private::Registry = #registry;
+                fn __py38_cache() -> &'static ::py38::__private::Registry {
+                    static __CACHE: ::py38::__private::Registry = #registry;
+                    &__CACHE
+                }
                 #[doc = #info_doc]
-                #inner fn cache_info() -> ::py38::CacheInfo {
-                    __CACHE.info()
+                #vis fn cache_info() -> ::py38::CacheInfo {
+                    Self::__py38_cache().info()
                 }
                 #[doc = #clear_doc]
-                #inner fn cache_clear() {
-                    __CACHE.clear();
+                #vis fn cache_clear() {
+                    Self::__py38_cache().clear();
                 }
                 #[doc = #parameters_doc]
-                #inner fn cache_parameters() -> ::py38::CacheParameters {
-                    __CACHE.parameters()
+                #vis fn cache_parameters() -> ::py38::CacheParameters {
+                    Self::__py38_cache().parameters()
                 }
+                #invalidate
             }
         }
     }
@@ -283,24 +326,4 @@ fn control_docs(subject: &str) -> [String; 3] {
         ),
         format!(" The options {subject} was memoized with, as Python's `cache_parameters()`."),
     ]
-}
-
-/// Items inside the control module are as visible as the function, which is one level up.
-fn inner_visibility(vis: &Visibility) -> TokenStream {
-    match vis {
-        Visibility::Public(_) => quote!(pub),
-        Visibility::Inherited => quote!(pub(super)),
-        Visibility::Restricted(restricted) => {
-            let path = &*restricted.path;
-            if path.is_ident("crate") || path.segments.first().is_some_and(|s| s.ident == "crate") {
-                quote!(pub(in #path))
-            } else if path.is_ident("self") {
-                quote!(pub(super))
-            } else {
-                // `super` or `super::x`, relative to the function's module.
-                let rest = path.segments.iter().skip_while(|s| s.ident == "self");
-                quote!(pub(in super::#(#rest)::*))
-            }
-        }
-    }
 }

@@ -3,6 +3,7 @@
 mod args;
 mod expand;
 mod impl_block;
+mod invalidate;
 mod model;
 #[cfg(test)]
 mod snapshots;

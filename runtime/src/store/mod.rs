@@ -25,7 +25,8 @@ use crate::key::KeyRef;
 use counters::Counters;
 use flight::Flight;
 pub use flight::{AsyncLookup, AsyncPending, Join};
-use hashed::{Hashed, PassThrough, Probe, hash_of};
+pub(crate) use hashed::{Hashed, hash_of};
+use hashed::{PassThrough, Probe};
 use recency::{Outcome, Recency};
 
 /// How many results a store keeps.
@@ -273,6 +274,17 @@ where
                 self.evict_oldest(&mut writer);
             }
         }
+    }
+
+    /// Removes the result stored for a key; whether there was one.
+    pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
+        let mut writer = lock(&self.writer);
+        let removed = self.map.pin().remove(key).is_some();
+        if removed {
+            // Its record in the recency queue is now stale, and is dropped when it surfaces.
+            writer.len -= 1;
+        }
+        removed
     }
 
     /// The statistics, with `maxsize` as given.

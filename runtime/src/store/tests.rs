@@ -161,3 +161,22 @@ fn eviction_is_exact_again_for_a_thread_alone_after_others_shared_the_store() {
     let info = store.info(Some(3));
     assert_eq!(info.hits + info.misses, 3 + 20_000 + 3 + 1 + 2 + 1);
 }
+
+#[test]
+fn invalidate_removes_one_key() {
+    let store = Store::new(Some(3), None);
+    for key in [1, 2, 3] {
+        call(&store, key);
+    }
+    let two = Hashed {
+        hash: hash_of(&(owned(&2u32),)),
+        key: (2u32,),
+    };
+    assert!(store.remove(&two));
+    assert!(!store.remove(&two));
+    assert_eq!(store.info(Some(3)).currsize, 2);
+    assert!(call(&store, 2)); // computed again
+    assert!(call(&store, 4)); // full again: evicts 1, the oldest
+    assert!(!call(&store, 3));
+    assert!(call(&store, 1));
+}

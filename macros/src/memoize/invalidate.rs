@@ -1,0 +1,58 @@
+//! `cache_invalidate`: the memoized function's own parameters, removing the result stored
+//! for those arguments.
+//!
+//! ```text
+//! #[memoize] fn area(w: &str, h: u32) -> u32 { .. }
+//! ```
+//! adds, beside `area::cache_info()`,
+//! ```text
+//! fn cache_invalidate(w: &str, h: u32) -> bool { Self::__py38_cache().invalidate((borrowed(w), owned(&h))) }
+//! ```
+//! and in an `impl`, `fn area_cache_invalidate(&self, ...) -> bool` beside the method.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{FnArg, Pat, Signature};
+
+/// The control, with visibility `vis`; `registry` is the path to the function's registry
+/// where the control stands.
+pub(crate) fn invalidate(
+    sig: &Signature,
+    in_impl: bool,
+    vis: &TokenStream,
+    registry: &TokenStream,
+    key_parts: &[TokenStream],
+) -> TokenStream {
+    let name = if in_impl {
+        format_ident!("{}_cache_invalidate", sig.ident)
+    } else {
+        format_ident!("cache_invalidate")
+    };
+    let inputs = sig.inputs.iter().cloned().map(|mut input| {
+        // Bindings are only read here: `mut` would draw an `unused_mut` warning.
+        match &mut input {
+            FnArg::Receiver(receiver) if receiver.reference.is_none() => {
+                receiver.mutability = None;
+            }
+            FnArg::Typed(typed) => {
+                if let Pat::Ident(ident) = &mut *typed.pat {
+                    ident.mutability = None;
+                }
+            }
+            FnArg::Receiver(_) => {}
+        }
+        input
+    });
+    let (generics, _, where_clause) = sig.generics.split_for_impl();
+    let doc = format!(
+        " Removes the result `{}` stored for these arguments; `true` if there was one.",
+        sig.ident
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
+            #registry.invalidate((#(#key_parts,)*))
+        }
+    }
+}
