@@ -85,9 +85,13 @@ impl Registry {
             hash: hash_of(&key),
             key: key.to_owned_key(),
         };
-        self.members().iter().fold(false, |found, member| {
-            member.controls.invalidate(&key) || found
-        })
+        // Every instantiation is asked (not `any`, which would stop at the first).
+        let removed = self
+            .members()
+            .iter()
+            .filter(|member| member.controls.invalidate(&key))
+            .count();
+        removed > 0
     }
 
     /// Looks a call up in the store of its key and value types.
