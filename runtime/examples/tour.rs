@@ -1,6 +1,6 @@
 //! A tour of py38: `cargo run --example tour` (add `--release` for honest timings).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use py38::{dbg_fmt, dbg_println, memoize};
 
@@ -105,4 +105,54 @@ fn main() {
     dbg_println!("  {pi * 2.0=:.2f}, {ratio=:.1%}, {1234567=:,}, {name=!r:^12}|");
     let line = dbg_fmt!("{fib::cache_info()=}");
     println!("  {line}");
+
+    println!("\n== 6. async fn: concurrent downloads of one page share one download");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(downloads());
+}
+
+/// A "download": 100 ms of waiting, then the page. Memoized for 60 seconds.
+#[memoize(ttl = 60)]
+async fn download(url: &str) -> Result<String, String> {
+    println!("    downloading {url}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    if url.ends_with("404") {
+        return Err(format!("{url}: not found"));
+    }
+    Ok(format!("<html>{url}</html>"))
+}
+
+async fn downloads() {
+    let urls = [
+        "example.org/a",
+        "example.org/b",
+        "example.org/a",
+        "example.org/a",
+        "example.org/b",
+        "example.org/404",
+        "example.org/a",
+        "example.org/b",
+    ];
+    let start = Instant::now();
+    let tasks: Vec<_> = urls
+        .iter()
+        .map(|&url| tokio::spawn(async move { (url, download(url).await) }))
+        .collect();
+    for task in tasks {
+        let (url, page) = task.await.expect("the task ran");
+        match page {
+            Ok(page) => println!("  {url}: {} bytes", page.len()),
+            Err(error) => println!("  {url}: {error}"),
+        }
+    }
+    println!("  8 requests in {:?}", start.elapsed());
+    println!("  download::cache_info() = {}", download::cache_info());
+    println!(
+        "  download::cache_parameters() = {}",
+        download::cache_parameters()
+    );
 }
