@@ -322,3 +322,29 @@ fn cache_invalidate_on_methods_and_generic_functions() {
     assert!(!wrap::cache_invalidate(2u8));
     assert_eq!(wrap::cache_info().currsize, 1);
 }
+
+#[test]
+fn a_panicking_body_stores_nothing_and_hands_its_waiters_over() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn fragile(id: u32) -> u32 {
+        let run = RUNS.fetch_add(1, Ordering::SeqCst);
+        yield_now().await;
+        assert!(run > 0, "the first run panics");
+        id
+    }
+    let mut first = Box::pin(fragile(3));
+    let mut waiter = Box::pin(fragile(3));
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    assert!(waiter.as_mut().poll(&mut cx).is_pending());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = first.as_mut().poll(&mut cx);
+    }));
+    assert!(panicked.is_err());
+    drop(first);
+    assert_eq!(futures_executor::block_on(waiter), 3);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+    assert_eq!(futures_executor::block_on(fragile(3)), 3);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+}
