@@ -301,6 +301,41 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn odd_format_strings_expand_or_err_without_a_panic() {
+        for source in [
+            "{",
+            "}",
+            "{:",
+            "{!}",
+            "{x!}",
+            "{x=!}",
+            "{x=!r:",
+            "{:}",
+            "{=}",
+            "{ }",
+            "{'}",
+            "{\"}",
+            "{x:{}",
+            "{x:{w}",
+            "{x=:.}",
+            "{x:.{p}}",
+            "{é=}",
+            "{x=:é^5}",
+            "{r#\"",
+            "{'a'=}",
+            "{x:0$}",
+            "{x:.*}",
+            "{{{x=}}}",
+            "{x=:*=}",
+            "{x=: ,.2%}",
+        ] {
+            let literal = LitStr::new(source, Span::call_site());
+            let out = dbg_fmt(Kind::Format, quote!(#literal));
+            assert!(syn::parse2::<Expr>(out).is_ok(), "{source}");
+        }
+    }
+
     proptest! {
         /// Any format string gives either a call of std's macro or compile errors; the macro
         /// never panics.
