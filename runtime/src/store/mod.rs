@@ -187,7 +187,14 @@ where
             // Alone, record every use: eviction is then exactly CPython's. Shared with
             // other threads, record the first use since the latest insertion only, so
             // that hits on a warm cache write nothing another thread reads.
-            if alone || entry.stamp.load(Ordering::Relaxed) <= epoch {
+            if alone {
+                // Alone, the epoch's cache line is ours: raising it orders this use before
+                // any later call, from whichever thread (calls one after another across
+                // threads, say a thread joined, then another, evict as CPython does).
+                let stamp = clock::tick(epoch);
+                entry.stamp.store(stamp, Ordering::Relaxed);
+                self.epoch.store(stamp, Ordering::Relaxed);
+            } else if entry.stamp.load(Ordering::Relaxed) <= epoch {
                 entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
             }
         }
@@ -263,6 +270,14 @@ where
             stamp: AtomicU64::new(stamp),
             queued: AtomicU64::new(stamp),
         };
+        if self.limit == Limit::Unbounded {
+            // CPython's unbounded cache stores with `cache[key] = result`: a result a
+            // re-entrant call stored meanwhile is replaced by this, the outer one.
+            if self.map.pin().insert(key, entry()).is_none() {
+                writer.len += 1;
+            }
+            return;
+        }
         if self.map.pin().try_insert_with(key, entry).is_err() {
             return;
         }

@@ -1,0 +1,400 @@
+//! `#[memoize]` shared by threads: CPython's threaded `lru_cache` tests ported, panics on many
+//! threads, and calls made one after another from different threads.
+//!
+//! Every test has memoized functions of its own: tests run in parallel threads, and a
+//! function's cache is shared by every caller in the process.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use py38::{CacheInfo, memoize};
+
+/// Records which calls ran the body, in order.
+struct Log(Mutex<Vec<u64>>);
+
+impl Log {
+    const fn new() -> Self {
+        Log(Mutex::new(Vec::new()))
+    }
+    /// Notes that the body ran for `n`.
+    fn ran(&self, n: u64) {
+        self.0.lock().unwrap().push(n);
+    }
+    /// What ran since the last call, in order.
+    fn take(&self) -> Vec<u64> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// CPython's `test_lru_cache_threaded`: threads with keys of their own get exact counts; then
+/// a thread clearing the cache while they run breaks nothing.
+#[test]
+fn cpython_test_lru_cache_threaded() {
+    const N: u64 = 5;
+    const M: u64 = 11;
+    #[memoize(maxsize = 55)]
+    fn f(x: u64, y: u64) -> u64 {
+        3 * x + y
+    }
+    assert_eq!(f::cache_info().currsize, 0);
+
+    let start = Barrier::new(N as usize);
+    thread::scope(|s| {
+        for k in 0..N {
+            let start = &start;
+            s.spawn(move || {
+                start.wait();
+                for _ in 0..M {
+                    assert_eq!(f(k, 0), 3 * k);
+                }
+            });
+        }
+    });
+    assert_eq!(
+        f::cache_info(),
+        CacheInfo {
+            hits: M * N - N,
+            misses: N,
+            maxsize: Some(55),
+            currsize: N as usize
+        }
+    );
+
+    // N threads filling the cache and one clearing it, all at once.
+    let start = Barrier::new(N as usize + 1);
+    thread::scope(|s| {
+        let start = &start;
+        s.spawn(move || {
+            start.wait();
+            for _ in 0..2 * M {
+                f::cache_clear();
+            }
+        });
+        for k in 0..N {
+            s.spawn(move || {
+                start.wait();
+                for _ in 0..M {
+                    assert_eq!(f(k, 0), 3 * k);
+                }
+            });
+        }
+    });
+    let before = f::cache_info();
+    assert!(before.currsize <= N as usize, "{before}");
+    assert!(before.hits + before.misses <= N * M, "{before}");
+    // `currsize` says how many results are really there: calling every key finds exactly
+    // that many hits.
+    for k in 0..N {
+        assert_eq!(f(k, 0), 3 * k);
+    }
+    let after = f::cache_info();
+    assert_eq!(after.hits - before.hits, before.currsize as u64);
+    assert_eq!(after.currsize, N as usize);
+}
+
+/// CPython's `test_lru_cache_threaded2`: `N` threads call with the same argument at once, and
+/// all of them miss (each body waits for the others); the result is stored once.
+#[test]
+fn cpython_test_lru_cache_threaded2_simultaneous_misses_store_once() {
+    const N: usize = 5;
+    const M: u64 = 7;
+    static PAUSE: Barrier = Barrier::new(N + 1);
+    #[memoize(maxsize = 35)]
+    fn f(x: u64) -> u64 {
+        PAUSE.wait();
+        3 * x
+    }
+    assert_eq!(
+        f::cache_info(),
+        CacheInfo {
+            hits: 0,
+            misses: 0,
+            maxsize: Some(35),
+            currsize: 0
+        }
+    );
+    let start = Barrier::new(N + 1);
+    let stop = Barrier::new(N + 1);
+    thread::scope(|s| {
+        for _ in 0..N {
+            let (start, stop) = (&start, &stop);
+            s.spawn(move || {
+                for i in 0..M {
+                    start.wait();
+                    assert_eq!(f(i), 3 * i);
+                    stop.wait();
+                }
+            });
+        }
+        for i in 0..M {
+            start.wait();
+            PAUSE.wait(); // every thread is inside the body: all of them missed
+            stop.wait(); // every thread has stored its result
+            assert_eq!(
+                f::cache_info(),
+                CacheInfo {
+                    hits: 0,
+                    misses: (i + 1) * N as u64,
+                    maxsize: Some(35),
+                    currsize: i as usize + 1
+                }
+            );
+        }
+    });
+}
+
+/// CPython's `test_lru_cache_threaded3`: slow bodies, a bound of 2 and overlapping keys.
+#[test]
+fn cpython_test_lru_cache_threaded3() {
+    #[memoize(maxsize = 2)]
+    fn f(x: u64) -> u64 {
+        thread::sleep(Duration::from_millis(10));
+        3 * x
+    }
+    thread::scope(|s| {
+        for x in [1, 2, 2, 3, 2] {
+            s.spawn(move || assert_eq!(f(x), 3 * x));
+        }
+    });
+    let info = f::cache_info();
+    assert_eq!(info.hits + info.misses, 5);
+    assert!(info.misses >= 3, "three distinct keys: {info}");
+    assert!(info.currsize <= 2);
+}
+
+/// Eight threads with overlapping keys: every result right, every call counted once, the bound
+/// kept, and every miss is a run of the body.
+#[test]
+fn eight_threads_with_overlapping_keys_count_every_call() {
+    static RUNS: AtomicU64 = AtomicU64::new(0);
+    #[memoize(maxsize = 32)]
+    fn collatz_len(n: u64) -> u64 {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        let (mut n, mut steps) = (n, 0);
+        while n != 1 {
+            n = if n.is_multiple_of(2) {
+                n / 2
+            } else {
+                3 * n + 1
+            };
+            steps += 1;
+        }
+        steps
+    }
+    fn reference(n: u64) -> u64 {
+        let (mut n, mut steps) = (n, 0);
+        while n != 1 {
+            n = if n.is_multiple_of(2) {
+                n / 2
+            } else {
+                3 * n + 1
+            };
+            steps += 1;
+        }
+        steps
+    }
+    const CALLS: u64 = 3000;
+    thread::scope(|s| {
+        for t in 0..8u64 {
+            s.spawn(move || {
+                for i in 0..CALLS {
+                    // Half the calls on 8 hot keys shared by all threads, half on 64 keys.
+                    let n = 1 + if i % 2 == 0 {
+                        i % 8
+                    } else {
+                        (i * 13 + t * 7) % 64
+                    };
+                    assert_eq!(collatz_len(n), reference(n), "thread {t}, n = {n}");
+                }
+            });
+        }
+    });
+    let info = collatz_len::cache_info();
+    assert_eq!(info.hits + info.misses, 8 * CALLS);
+    assert_eq!(info.misses, RUNS.load(Ordering::SeqCst));
+    assert!(info.currsize <= 32, "{info}");
+    assert!(info.hits > 0);
+}
+
+/// Four threads making panicking and non-panicking calls at once, on a bounded, an unbounded
+/// and a `Result` function: panics store nothing, poison nothing, and every call is counted.
+#[test]
+fn four_threads_panicking_and_succeeding_at_once() {
+    #[memoize(maxsize = 16)]
+    fn bounded(n: u64) -> u64 {
+        assert!(!n.is_multiple_of(3), "multiple of three: {n}");
+        n * 2
+    }
+    #[memoize(maxsize = None)]
+    fn unbounded(n: u64) -> u64 {
+        assert!(!n.is_multiple_of(3), "multiple of three: {n}");
+        n * 2
+    }
+    #[memoize(maxsize = 16)]
+    fn fallible(n: u64) -> Result<u64, String> {
+        assert!(!n.is_multiple_of(5), "multiple of five: {n}");
+        if n.is_multiple_of(3) {
+            Err(format!("{n}"))
+        } else {
+            Ok(n * 2)
+        }
+    }
+    let calls_per_thread = 300u64;
+    thread::scope(|s| {
+        for t in 0..4u64 {
+            s.spawn(move || {
+                for i in 0..calls_per_thread {
+                    let n = (i * 7 + t) % 40;
+                    for f in [bounded as fn(u64) -> u64, unbounded] {
+                        match catch_unwind(AssertUnwindSafe(|| f(n))) {
+                            Ok(v) => assert_eq!(v, n * 2),
+                            Err(_) => assert!(n.is_multiple_of(3)),
+                        }
+                    }
+                    match catch_unwind(AssertUnwindSafe(|| fallible(n))) {
+                        Ok(Ok(v)) => assert_eq!(v, n * 2),
+                        Ok(Err(e)) => assert_eq!(e, n.to_string()),
+                        Err(_) => assert!(n.is_multiple_of(5)),
+                    }
+                }
+            });
+        }
+    });
+    let total = 4 * calls_per_thread;
+    for info in [
+        bounded::cache_info(),
+        unbounded::cache_info(),
+        fallible::cache_info(),
+    ] {
+        assert_eq!(info.hits + info.misses, total, "{info}");
+    }
+    assert!(bounded::cache_info().currsize <= 16);
+    // Of 0..40, the 26 numbers that are not multiples of three are stored, nothing else.
+    assert_eq!(unbounded::cache_info().currsize, 26);
+    // Afterwards, on this thread: a panicking key still panics, a good one is a hit.
+    assert!(catch_unwind(|| unbounded(3)).is_err());
+    let before = unbounded::cache_info();
+    assert_eq!(unbounded(4), 8);
+    assert_eq!(unbounded::cache_info().hits, before.hits + 1);
+    assert_eq!(fallible(6), Err("6".to_string()));
+    assert_eq!(fallible(7), Ok(14));
+}
+
+/// Recursion from several threads at once under a small bound, which evicts while other
+/// threads' bodies run: no deadlock, right values, the bound kept.
+#[test]
+fn recursion_from_four_threads_under_a_small_bound() {
+    #[memoize(maxsize = 5)]
+    fn fib(n: u64) -> u64 {
+        if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+    }
+    thread::scope(|s| {
+        for t in 0..4u64 {
+            s.spawn(move || {
+                for n in 0..60 {
+                    let n = (n + t * 11) % 60;
+                    let expected = {
+                        let (mut a, mut b) = (0u64, 1u64);
+                        for _ in 0..n {
+                            (a, b) = (b, a + b);
+                        }
+                        a
+                    };
+                    assert_eq!(fib(n), expected);
+                }
+            });
+        }
+    });
+    assert!(fib::cache_info().currsize <= 5);
+    assert_eq!(fib(59), 956_722_026_041);
+}
+
+/// After threads hammered a cache and it was cleared, a fresh thread using it alone gets
+/// CPython's exact eviction order again.
+#[test]
+fn after_concurrent_use_and_a_clear_one_thread_gets_exact_lru_order() {
+    static LOG: Log = Log::new();
+    #[memoize(maxsize = 4)]
+    fn f(n: u64) -> u64 {
+        LOG.ran(n);
+        n
+    }
+    thread::scope(|s| {
+        for t in 0..4u64 {
+            s.spawn(move || {
+                for i in 0..2000u64 {
+                    f((i * 3 + t) % 9);
+                }
+            });
+        }
+    });
+    f::cache_clear();
+    LOG.take();
+    thread::spawn(|| {
+        for n in [0, 0, 1, 2, 3, 3, 4, 5, 6, 1, 7, 2, 1] {
+            assert_eq!(f(n), n);
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(LOG.take(), [0, 1, 2, 3, 4, 5, 6, 1, 7, 2]);
+    let info = f::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (3, 10, 4));
+}
+
+/// Calls made one after another, each from the thread that happens to run it (as on a thread
+/// pool), are sequential use: CPython's counts and eviction order apply. Here key 1 is used
+/// last by another thread, then key 2 by this one, so 1 is the least recently used.
+#[test]
+fn sequential_calls_from_two_threads_evict_the_least_recently_used() {
+    static LOG: Log = Log::new();
+    #[memoize(maxsize = 2)]
+    fn f(n: u64) -> u64 {
+        LOG.ran(n);
+        n
+    }
+    f(1);
+    f(2);
+    thread::spawn(|| {
+        for _ in 0..10 {
+            f(1);
+        }
+    })
+    .join()
+    .unwrap();
+    f(2); // the most recent use: 1 is now the least recently used
+    f(3); // evicts 1
+    f(2); // a hit
+    assert_eq!(LOG.take(), [1, 2, 3], "CPython runs the body for 1, 2, 3");
+    let info = f::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (12, 3, 2));
+}
+
+/// A result computed on one thread is a hit on every other; `cache_clear()` on one thread
+/// empties the cache for all.
+#[test]
+fn one_cache_is_shared_by_every_thread() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize(maxsize = None)]
+    fn word_count(text: &str) -> usize {
+        RUNS.fetch_add(1, Ordering::SeqCst);
+        text.split_whitespace().count()
+    }
+    thread::spawn(|| assert_eq!(word_count("to be or not to be"), 6))
+        .join()
+        .unwrap();
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| assert_eq!(word_count("to be or not to be"), 6));
+        }
+    });
+    assert_eq!(RUNS.load(Ordering::SeqCst), 1);
+    assert_eq!(word_count::cache_info().hits, 4);
+    thread::spawn(word_count::cache_clear).join().unwrap();
+    assert_eq!(word_count::cache_info().currsize, 0);
+    assert_eq!(word_count("to be or not to be"), 6);
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+}
