@@ -37,3 +37,19 @@ pub use crate::dbg::{ascii, repr, text};
 
 /// `dbg_fmt!`'s Python number options Rust lacks: digit grouping, `%`, space sign, `=` align.
 pub use crate::dbg_number::number;
+
+/// Stand for a function's const arguments in the type that tells its instantiations apart
+/// (`Registry::store`'s `I`), one per type a const parameter may have on stable Rust.
+pub mod consts {
+    macro_rules! const_tags {
+        ($($name:ident: $ty:ty),*) => {$(
+            #[doc = concat!("A `", stringify!($ty), "` const argument, as a type.")]
+            pub struct $name<const N: $ty>;
+        )*};
+    }
+    const_tags!(
+        U8: u8, U16: u16, U32: u32, U64: u64, U128: u128, Usize: usize,
+        I8: i8, I16: i16, I32: i32, I64: i64, I128: i128, Isize: isize,
+        Bool: bool, Char: char
+    );
+}

@@ -5,7 +5,7 @@
 //! key and value types. The first instantiation is found with one atomic load and a type
 //! check; further instantiations (generic functions only) behind a lock.
 
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::hash::Hash;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -42,6 +42,10 @@ where
 
 #[derive(Clone, Copy)]
 struct Member {
+    /// The function's instantiation (its type and const arguments; `()` if not generic):
+    /// instantiations that differ only in arguments the key and result do not show still
+    /// get caches of their own.
+    instance: TypeId,
     any: &'static (dyn Any + Send + Sync),
     controls: &'static dyn Controls,
 }
@@ -69,18 +73,21 @@ impl Registry {
 
     /// Looks an `async fn`'s call up in the store of its key and value types.
     #[inline]
-    pub fn lookup_async<Q, V>(&'static self, key: Q) -> AsyncLookup<'static, Q::Owned, V>
+    pub fn lookup_async<Q, V, I: 'static>(
+        &'static self,
+        key: Q,
+    ) -> AsyncLookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
         V: CacheValue + Clone + Send + Sync + 'static,
     {
-        self.store::<Q::Owned, V>().lookup_async(key)
+        self.store::<Q::Owned, V, I>().lookup_async(key)
     }
 
     /// Removes the result stored for these arguments in every instantiation whose key type
     /// they make; whether there was one. (Type-erased, so that the control needs no result
     /// type and a bad one is reported once, at the function.)
-    pub fn invalidate<Q: KeyRef>(&self, key: Q) -> bool {
+    pub fn invalidate<Q: KeyRef, I: 'static>(&self, key: Q) -> bool {
         let key = Hashed {
             hash: hash_of(&key),
             key: key.to_owned_key(),
@@ -89,6 +96,7 @@ impl Registry {
         let removed = self
             .members()
             .iter()
+            .filter(|member| member.instance == TypeId::of::<I>())
             .filter(|member| member.controls.invalidate(&key))
             .count();
         removed > 0
@@ -96,38 +104,43 @@ impl Registry {
 
     /// Looks a call up in the store of its key and value types.
     #[inline]
-    pub fn lookup<Q, V>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
+    pub fn lookup<Q, V, I: 'static>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
         V: CacheValue + Clone + Send + Sync + 'static,
     {
-        self.store::<Q::Owned, V>().lookup(key)
+        self.store::<Q::Owned, V, I>().lookup(key)
     }
 
     /// The store for keys `K` and values `V`, made on first use.
     #[inline]
-    pub fn store<K, V>(&self) -> &'static Store<K, V>
+    pub fn store<K, V, I: 'static>(&self) -> &'static Store<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         if let Some(member) = self.first.get()
+            && member.instance == TypeId::of::<I>()
             && let Some(store) = member.any.downcast_ref()
         {
             return store;
         }
-        self.store_slow()
+        self.store_slow::<K, V, I>()
     }
 
     #[cold]
-    fn store_slow<K, V>(&self) -> &'static Store<K, V>
+    fn store_slow<K, V, I: 'static>(&self) -> &'static Store<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
         let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
         let known = self.first.get().into_iter().chain(rest.iter());
-        if let Some(store) = known.filter_map(|m| m.any.downcast_ref()).next() {
+        let instance = TypeId::of::<I>();
+        if let Some(store) = known
+            .filter(|m| m.instance == instance)
+            .find_map(|m| m.any.downcast_ref())
+        {
             return store;
         }
         // Lives as long as the function it caches: the program.
@@ -136,6 +149,7 @@ impl Registry {
             self.parameters.ttl,
         )));
         let member = Member {
+            instance,
             any: store,
             controls: store,
         };
@@ -193,7 +207,7 @@ mod tests {
     static REGISTRY: Registry = Registry::new(Some(4), false, None);
 
     fn call<K: KeyRef>(key: K, value: u8) -> bool {
-        match REGISTRY.lookup::<K, u8>(key) {
+        match REGISTRY.lookup::<K, u8, ()>(key) {
             Lookup::Hit(_) => false,
             Lookup::Miss(pending) => {
                 pending.run(|| value);
@@ -204,8 +218,8 @@ mod tests {
 
     #[test]
     fn each_instantiation_gets_its_own_store_and_controls_sum_them() {
-        let a = REGISTRY.store::<(u8,), u8>();
-        assert!(core::ptr::eq(a, REGISTRY.store::<(u8,), u8>()));
+        let a = REGISTRY.store::<(u8,), u8, ()>();
+        assert!(core::ptr::eq(a, REGISTRY.store::<(u8,), u8, ()>()));
         assert!(call((owned(&1u8),), 1));
         assert!(call((owned(&1u16),), 1));
         assert!(!call((owned(&1u8),), 1));

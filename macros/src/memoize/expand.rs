@@ -58,6 +58,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         Output::Unit => Ident::new("lookup", sig.output.span()),
         Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
     };
+    let instance = instance(&sig.generics);
     let (stored, hit, miss) = match function.output {
         Output::Unit => (quote!(()), quote!(#value), quote!(#pending.run(|| #block))),
         Output::Plain(ty) => (
@@ -86,7 +87,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         // dropped, or an `Err`) sends its waiters round the loop to look up again.
         quote! {
             loop {
-                match #registry.#lookup_async::<_, #stored>((#(#key_parts,)*)) {
+                match #registry.#lookup_async::<_, #stored, #instance>((#(#key_parts,)*)) {
                     ::py38::__private::AsyncLookup::Hit(#value) => return #hit,
                     ::py38::__private::AsyncLookup::Join(#join) => {
                         if let ::core::option::Option::Some(#value) = #join.await {
@@ -103,7 +104,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         }
     } else {
         quote! {
-            match #registry.#lookup::<_, #stored>((#(#key_parts,)*)) {
+            match #registry.#lookup::<_, #stored, #instance>((#(#key_parts,)*)) {
                 ::py38::__private::Lookup::Hit(#value) => #hit,
                 ::py38::__private::Lookup::Miss(#pending) => #miss,
             }
@@ -136,6 +137,39 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     );
     let controls = controls(function.in_impl, vis, name, args, invalidate);
     quote!(#memoized #controls)
+}
+
+/// A type that tells this instantiation of a generic function from the others (`()` for a
+/// function that is not generic): instantiations that differ only in arguments the key and
+/// the result do not show must not share a cache. The same type where the function and
+/// its controls name it, so both find the same store.
+pub(crate) fn instance(generics: &syn::Generics) -> TokenStream {
+    let types = generics.type_params().map(|p| {
+        let t = &p.ident;
+        quote!(::core::marker::PhantomData<fn() -> *const #t>)
+    });
+    let consts = generics.const_params().map(|c| {
+        let ident = &c.ident;
+        let tag = match c.ty.to_token_stream().to_string().as_str() {
+            "u8" => "U8",
+            "u16" => "U16",
+            "u32" => "U32",
+            "u64" => "U64",
+            "u128" => "U128",
+            "i8" => "I8",
+            "i16" => "I16",
+            "i32" => "I32",
+            "i64" => "I64",
+            "i128" => "I128",
+            "isize" => "Isize",
+            "bool" => "Bool",
+            "char" => "Char",
+            _ => "Usize",
+        };
+        let tag = Ident::new(tag, Span::call_site());
+        quote!(::py38::__private::consts::#tag<#ident>)
+    });
+    quote!((#(#types,)* #(#consts,)*))
 }
 
 /// Adds `Send + Sync + 'static` to each type parameter: the cache outlives every call and is

@@ -44,6 +44,7 @@ pub(crate) fn invalidate(
         input
     });
     let (generics, _, where_clause) = sig.generics.split_for_impl();
+    let instance = super::expand::instance(&sig.generics);
     let doc = format!(
         " Removes the result `{}` stored for these arguments; `true` if there was one.",
         sig.ident
@@ -52,7 +53,7 @@ pub(crate) fn invalidate(
         #[doc = #doc]
         #[allow(dead_code)]
         #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
-            #registry.invalidate((#(#key_parts,)*))
+            #registry.invalidate::<_, #instance>((#(#key_parts,)*))
         }
     }
 }
