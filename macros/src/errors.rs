@@ -35,4 +35,10 @@ impl Errors {
             .map(syn::Error::to_compile_error)
             .collect()
     }
+
+    /// The messages, for unit tests of the checks.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.errors.iter().map(ToString::to_string).collect()
+    }
 }

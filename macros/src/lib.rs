@@ -3,9 +3,11 @@
 
 #![forbid(unsafe_code)]
 
+mod call;
 mod dbg_fmt;
 mod errors;
 mod memoize;
+mod signature;
 
 use proc_macro::TokenStream;
 
@@ -13,6 +15,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     memoize::memoize(args.into(), item.into()).into()
+}
+
+#[doc = include_str!("signature/DOCS.md")]
+#[proc_macro_attribute]
+pub fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
+    signature::signature(args.into(), item.into()).into()
+}
+
+#[doc = include_str!("call/DOCS.md")]
+#[proc_macro]
+pub fn call(input: TokenStream) -> TokenStream {
+    call::call(input.into()).into()
 }
 
 macro_rules! dbg_macros {

@@ -7,12 +7,13 @@ mod dbg;
 mod dbg_number;
 mod key;
 mod registry;
+mod signature;
 mod store;
 
 pub use cache_info::{CacheInfo, CacheParameters};
 pub use py38_macros::{
-    dbg_eprint, dbg_eprintln, dbg_fmt, dbg_format_args, dbg_panic, dbg_print, dbg_println,
-    dbg_write, dbg_writeln, memoize,
+    call, dbg_eprint, dbg_eprintln, dbg_fmt, dbg_format_args, dbg_panic, dbg_print, dbg_println,
+    dbg_write, dbg_writeln, memoize, signature,
 };
 
 #[doc(hidden)]

@@ -53,3 +53,11 @@ pub mod consts {
         Bool: bool, Char: char
     );
 }
+
+/// `#[signature]`'s call handles and `call!`'s compile-time argument binding.
+pub mod signature {
+    pub use crate::signature::{
+        Call, Checked, Given, Message, Param, Put, Required, Signature, Slot, Unset, finish,
+        keyword_slot, positional_slot,
+    };
+}

@@ -135,7 +135,8 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         &control_registry,
         &key_parts,
     );
-    let controls = controls(function.in_impl, vis, name, args, invalidate);
+    let declare = !crate::signature::has_attribute(&function.item.attrs, "signature");
+    let controls = controls(function.in_impl, declare, vis, name, args, invalidate);
     quote!(#memoized #controls)
 }
 
@@ -221,6 +222,7 @@ fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
 pub(crate) fn fallback(item: &ItemFn, in_impl: bool, args: Args) -> TokenStream {
     let controls = controls(
         in_impl,
+        !crate::signature::has_attribute(&item.attrs, "signature"),
         &item.vis,
         &item.sig.ident,
         args,
@@ -276,9 +278,11 @@ fn new_registry(args: Args) -> TokenStream {
 }
 
 /// The controls; `invalidate` (empty in a stand-in for a function with errors) is made by
-/// [`invalidate`] and given the function's visibility here.
+/// [`invalidate`] and given the function's visibility here. `declare_namespace` is false when
+/// `#[signature]` declares the `enum` the controls of a free function hang on.
 fn controls(
     in_impl: bool,
+    declare_namespace: bool,
     vis: &Visibility,
     name: &Ident,
     args: Args,
@@ -323,10 +327,17 @@ fn controls(
             " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
         );
         let [info_doc, clear_doc, parameters_doc] = &control_docs("the function");
+        // `#[signature]`, when still to expand, declares the same enum (and leaves it to this
+        // attribute when it expands first).
+        let namespace = declare_namespace.then(|| {
+            quote! {
+                #[doc = #namespace_doc]
+                #[allow(non_camel_case_types, clippy::empty_enum)]
+                #vis enum #name {}
+            }
+        });
         quote! {
-            #[doc = #namespace_doc]
-            #[allow(non_camel_case_types, clippy::empty_enum)]
-            #vis enum #name {}
+            #namespace
             #[allow(dead_code)]
             impl #name {
                 #[doc(hidden)]

@@ -1,0 +1,19 @@
+//! `call!`: parse the call, then bind its arguments through the function's call handle.
+
+mod expand;
+mod parse;
+#[cfg(test)]
+mod snapshots;
+
+use proc_macro2::TokenStream;
+
+use crate::errors::Errors;
+
+pub(crate) fn call(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let call = parse::parse(input, &mut errors);
+    match call {
+        Some(call) if errors.is_empty() => expand::expand(&call),
+        _ => errors.to_compile_errors(),
+    }
+}

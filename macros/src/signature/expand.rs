@@ -1,0 +1,422 @@
+//! The items `#[signature]` adds next to a function `f`, all hidden from docs:
+//!
+//! - `__py38_call_f<S0, .., Sn>`: the call handle, one type parameter per slot;
+//! - `__py38_signature_f`, and `f::__py38_signature` (on an empty `enum f`, so that importing
+//!   `f` imports it): the handle with every slot unset, where `call!` starts;
+//! - one `Put<i, Ti>` impl per parameter, to fill slot `i` with an argument of the parameter's
+//!   type, and `__py38_finish`, which calls `f` with the arguments in order and the defaults
+//!   of the slots left unset;
+//! - `__py38_describe`: the signature as data, for `call!`'s compile-time checks.
+//!
+//! The function itself is left exactly as written.
+
+use proc_macro2::{Ident, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote};
+use syn::{GenericParam, Lifetime, ReturnType, Type, TypeImplTrait, Visibility, ext::IdentExt};
+
+use super::lifetimes::name_elided;
+use super::model::Model;
+
+const PRIVATE: &str = "::py38::__private::signature";
+
+fn private() -> TokenStream {
+    PRIVATE.parse().unwrap_or_default()
+}
+
+/// The items to add after the function; `declare_namespace` is false when `#[memoize]` declares
+/// the empty `enum f` already.
+pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: bool) -> TokenStream {
+    let private = private();
+    let name = &model.sig.ident;
+    let handle = format_ident!("__py38_call_{}", name.unraw());
+    let handle_const = format_ident!("__py38_signature_{}", name.unraw());
+    let slots: Vec<Ident> = (0..model.params.len())
+        .map(|i| format_ident!("__Py38Slot{}", i))
+        .collect();
+    let unset = model.params.iter().map(|_| quote!(#private::Unset));
+    let unset_value = unset.clone();
+    let unset_again = unset.clone();
+    let types = Types::new(model);
+
+    let namespace = declare_namespace.then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, clippy::empty_enum)]
+            #vis enum #name {}
+        }
+    });
+    let puts = (0..model.params.len()).map(|i| put(model, &types, &handle, &slots, i));
+    let describe = describe(model);
+    let finish = finish(model, &types, vis);
+
+    quote! {
+        #namespace
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #handle<#(#slots),*>(#(#slots),*);
+
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #vis const #handle_const: #handle<#(#unset),*> = #handle(#(#unset_value),*);
+
+        #[allow(non_upper_case_globals)]
+        impl #name {
+            #[doc(hidden)]
+            #vis const __py38_signature: #handle<#(#unset_again),*> = #handle_const;
+        }
+
+        #(#puts)*
+
+        impl<#(#slots),*> #handle<#(#slots),*> {
+            #[doc(hidden)]
+            #[inline(always)]
+            #vis const fn __py38_describe(&self) -> &'static #private::Signature {
+                #describe
+            }
+            #[doc(hidden)]
+            #[inline(always)]
+            #vis fn __py38_put<const __PY38_SLOT: usize, __Py38Value>(
+                self,
+                value: __Py38Value,
+            ) -> <Self as #private::Put<__PY38_SLOT, __Py38Value>>::Out
+            where
+                Self: #private::Put<__PY38_SLOT, __Py38Value>,
+            {
+                #private::Put::put(self, value)
+            }
+            #finish
+        }
+    }
+}
+
+/// The parameter and return types as the handle's items spell them: elided lifetimes named,
+/// `impl Trait` parameters turned into type parameters.
+struct Types {
+    params: Vec<Type>,
+    output: ReturnType,
+    /// Lifetimes the function leaves elided, now named.
+    added_lifetimes: Vec<Lifetime>,
+    /// `(name, bounds)` for each `impl Trait` parameter.
+    impl_params: Vec<(Ident, TypeImplTrait)>,
+}
+
+impl Types {
+    fn new(model: &Model<'_>) -> Self {
+        let tys: Vec<&Type> = model.params.iter().map(|p| p.ty).collect();
+        let named = name_elided(&tys, &model.sig.output);
+        let mut impl_params = Vec::new();
+        let params = named
+            .params
+            .into_iter()
+            .map(|ty| match ty {
+                Type::ImplTrait(bounds) => {
+                    let ident = format_ident!("__Py38Impl{}", impl_params.len());
+                    impl_params.push((ident.clone(), bounds));
+                    syn::parse_quote!(#ident)
+                }
+                other => other,
+            })
+            .collect();
+        Types {
+            params,
+            output: named.output,
+            added_lifetimes: named.added,
+            impl_params,
+        }
+    }
+}
+
+/// `impl Put<i, Ti> for handle<.., Unset, ..>`: fills slot `i`. Its generics are only those
+/// of the function that `Ti` mentions, so that each is fixed by the argument's type.
+fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usize) -> TokenStream {
+    let private = private();
+    let ty = &types.params[i];
+    let generics = &model.sig.generics;
+    let all: Vec<String> = generics
+        .params
+        .iter()
+        .map(generic_name)
+        .chain(types.added_lifetimes.iter().map(|l| l.ident.to_string()))
+        .collect();
+    let uses = |tokens: TokenStream| -> Vec<String> {
+        mentioned_generics(tokens)
+            .into_iter()
+            .filter(|m| all.contains(m))
+            .collect()
+    };
+    let mentioned = uses(ty.to_token_stream());
+
+    let mut params: Vec<TokenStream> = Vec::new();
+    for lifetime in &types.added_lifetimes {
+        if mentioned.contains(&lifetime.ident.to_string()) {
+            params.push(lifetime.to_token_stream());
+        }
+    }
+    let mut known: Vec<String> = Vec::new();
+    for param in &generics.params {
+        let ident = generic_name(param);
+        if mentioned.contains(&ident) {
+            known.push(ident);
+        }
+    }
+    for param in &generics.params {
+        if known.contains(&generic_name(param)) {
+            params.push(only_within(param, &known, &uses));
+        }
+    }
+    if let Some((ident, bounds)) = types.impl_params.iter().find(|(id, _)| ty_is(ty, id)) {
+        let bounds = &bounds.bounds;
+        if uses(bounds.to_token_stream())
+            .iter()
+            .all(|m| known.contains(m) || types.added_lifetimes.iter().any(|l| l.ident == m))
+        {
+            params.push(quote!(#ident: #bounds));
+        } else {
+            params.push(quote!(#ident));
+        }
+    }
+    let others = slots
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, s)| s);
+    params.extend(others.map(ToTokens::to_token_stream));
+    let predicates: Vec<_> = generics
+        .where_clause
+        .iter()
+        .flat_map(|w| &w.predicates)
+        .filter(|p| {
+            let used = uses(p.to_token_stream());
+            !used.is_empty() && used.iter().all(|m| known.contains(m))
+        })
+        .collect();
+
+    let index = proc_macro2::Literal::usize_unsuffixed(i);
+    let before: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Unset));
+    let after: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Given<#ty>));
+    let moved = (0..slots.len()).map(|j| {
+        if j == i {
+            quote!(#private::Given(value))
+        } else {
+            let field = syn::Index::from(j);
+            quote!(self.#field)
+        }
+    });
+    quote! {
+        impl<#(#params),*> #private::Put<#index, #ty> for #handle<#(#before),*>
+        where #(#predicates,)*
+        {
+            type Out = #handle<#(#after),*>;
+            #[inline(always)]
+            fn put(self, value: #ty) -> Self::Out {
+                #handle(#(#moved),*)
+            }
+        }
+    }
+}
+
+fn slot_types(slots: &[Ident], at: usize, this: TokenStream) -> Vec<TokenStream> {
+    slots
+        .iter()
+        .enumerate()
+        .map(|(j, slot)| {
+            if j == at {
+                this.clone()
+            } else {
+                slot.to_token_stream()
+            }
+        })
+        .collect()
+}
+
+fn ty_is(ty: &Type, ident: &Ident) -> bool {
+    matches!(ty, Type::Path(path) if path.path.is_ident(ident))
+}
+
+/// `&Signature { .. }`: the names, defaults and kinds `call!` checks calls against.
+fn describe(model: &Model<'_>) -> TokenStream {
+    let private = private();
+    let name = model.sig.ident.unraw().to_string();
+    let params = model.params.iter().map(|p| {
+        let name = p.ident.unraw().to_string();
+        let default = p.default.is_some();
+        quote!(#private::Param { name: #name, default: #default })
+    });
+    let positional_only = proc_macro2::Literal::usize_unsuffixed(model.positional_only);
+    let positional = proc_macro2::Literal::usize_unsuffixed(model.positional);
+    quote! {
+        &#private::Signature {
+            name: #name,
+            params: &[#(#params),*],
+            positional_only: #positional_only,
+            positional: #positional,
+        }
+    }
+}
+
+/// `__py38_finish`: calls the function with each slot's argument, or its default. Generic over
+/// everything the function is, so that inference (and a turbofish) works as in a direct call.
+/// Its `PhantomData` argument names every parameter type, so that the bounds those types imply
+/// (`&'a [&'b str]` implies `'b: 'a`) hold inside it as they do inside the function.
+fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
+    let private = private();
+    let sig = model.sig;
+    let name = &sig.ident;
+    let generics = &sig.generics;
+
+    let lifetimes = generics
+        .lifetimes()
+        .map(ToTokens::to_token_stream)
+        .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
+    let rest = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, GenericParam::Lifetime(_)))
+        .map(ToTokens::to_token_stream)
+        .chain(types.impl_params.iter().map(|(ident, bounds)| {
+            let bounds = &bounds.bounds;
+            quote!(#ident: #bounds)
+        }));
+    let own_predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
+
+    let mut slot_bounds = Vec::new();
+    let mut arguments = Vec::new();
+    for (i, (param, ty)) in model.params.iter().zip(&types.params).enumerate() {
+        let slot = format_ident!("__Py38Slot{}", i);
+        let field = syn::Index::from(i);
+        match &param.default {
+            Some(default) => {
+                slot_bounds.push(quote!(#slot: #private::Slot<#ty>));
+                arguments.push(quote!(#private::Slot::or_default(self.#field, || #default)));
+            }
+            None => {
+                slot_bounds.push(quote!(#slot: #private::Required<#ty>));
+                arguments.push(quote!(#private::Required::value(self.#field)));
+            }
+        }
+    }
+
+    // With explicit generic arguments the function is called as the caller named it; with an
+    // `impl Trait` parameter Rust allows none, and inference does the same job.
+    let turbofish = {
+        let explicit: Vec<&Ident> = generics
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                GenericParam::Type(t) => Some(&t.ident),
+                GenericParam::Const(c) => Some(&c.ident),
+                GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        (!explicit.is_empty() && types.impl_params.is_empty()).then(|| quote!(::<#(#explicit),*>))
+    };
+    let call = quote!(#name #turbofish(#(#arguments),*));
+    let param_types = &types.params;
+    let unsafety = &sig.unsafety;
+    let body = if unsafety.is_some() {
+        quote!(unsafe { #call })
+    } else {
+        call
+    };
+
+    let output = if sig.asyncness.is_some() {
+        let ret = match &types.output {
+            ReturnType::Default => quote!(()),
+            ReturnType::Type(_, ty) => ty.to_token_stream(),
+        };
+        let captured = generics
+            .params
+            .iter()
+            .map(|p| match p {
+                GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
+                other => generic_name(other).parse().unwrap_or_default(),
+            })
+            .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream))
+            .chain(
+                (0..model.params.len())
+                    .map(|i| format_ident!("__Py38Slot{}", i).into_token_stream()),
+            )
+            .chain(
+                types
+                    .impl_params
+                    .iter()
+                    .map(|(ident, _)| ident.to_token_stream()),
+            );
+        let captured: Vec<TokenStream> = reorder_lifetimes_first(captured.collect());
+        quote!(-> impl ::core::future::Future<Output = #ret> + use<#(#captured),*>)
+    } else {
+        types.output.to_token_stream()
+    };
+
+    quote! {
+        #[doc(hidden)]
+        #[inline(always)]
+        #vis #unsafety fn __py38_finish<#(#lifetimes,)* #(#rest),*>(
+            self,
+            _: ::core::marker::PhantomData<(#(#param_types,)*)>,
+        ) #output
+        where
+            #(#own_predicates,)*
+            #(#slot_bounds,)*
+        {
+            #body
+        }
+    }
+}
+
+fn reorder_lifetimes_first(mut items: Vec<TokenStream>) -> Vec<TokenStream> {
+    items.sort_by_key(|tokens| {
+        !matches!(tokens.clone().into_iter().next(), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
+    });
+    items
+}
+
+/// A generic parameter's name: `T`, `N`, or `a` for `'a`.
+fn generic_name(param: &GenericParam) -> String {
+    match param {
+        GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
+        GenericParam::Type(t) => t.ident.to_string(),
+        GenericParam::Const(c) => c.ident.to_string(),
+    }
+}
+
+/// The parameter with its bounds if they mention only `known` generics, bare otherwise.
+fn only_within(
+    param: &GenericParam,
+    known: &[String],
+    uses: &dyn Fn(TokenStream) -> Vec<String>,
+) -> TokenStream {
+    let bounds_known = |tokens: TokenStream| uses(tokens).iter().all(|m| known.contains(m));
+    match param {
+        GenericParam::Type(t) if !bounds_known(t.bounds.to_token_stream()) => {
+            let ident = &t.ident;
+            quote!(#ident)
+        }
+        GenericParam::Lifetime(l) if !bounds_known(l.bounds.to_token_stream()) => {
+            l.lifetime.to_token_stream()
+        }
+        GenericParam::Type(t) => {
+            let (ident, colon, bounds) = (&t.ident, &t.colon_token, &t.bounds);
+            quote!(#ident #colon #bounds)
+        }
+        other => other.to_token_stream(),
+    }
+}
+
+/// Every identifier and lifetime name in `tokens` (a superset of the generics it mentions,
+/// which is what the callers compare against).
+fn mentioned_generics(tokens: TokenStream) -> Vec<String> {
+    let mut found = Vec::new();
+    collect_names(tokens, &mut found);
+    found
+}
+
+fn collect_names(tokens: TokenStream, found: &mut Vec<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => found.push(ident.to_string()),
+            TokenTree::Group(group) => collect_names(group.stream(), found),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}

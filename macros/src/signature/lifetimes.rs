@@ -1,0 +1,179 @@
+//! Names the lifetimes a signature leaves out (`&str`, `Cow<'_, str>`), so that the handle's
+//! items, which take no references themselves, can spell the parameter and return types.
+
+use proc_macro2::Span;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Lifetime, PathArguments, ReturnType, Type, TypeBareFn, TypeReference};
+
+/// Parameter types and the return type with every elided lifetime named, and the new names.
+pub(crate) struct Named {
+    pub(crate) params: Vec<Type>,
+    pub(crate) output: ReturnType,
+    pub(crate) added: Vec<Lifetime>,
+}
+
+pub(crate) fn name_elided(params: &[&Type], output: &ReturnType) -> Named {
+    let mut namer = Namer { added: Vec::new() };
+    let params: Vec<Type> = params
+        .iter()
+        .map(|ty| {
+            let mut ty = (*ty).clone();
+            namer.visit_type_mut(&mut ty);
+            ty
+        })
+        .collect();
+    // Rust's elision rule for free functions: with exactly one lifetime among the inputs, an
+    // elided output lifetime is that one. Otherwise the function itself does not compile.
+    let mut inputs = Vec::new();
+    for ty in &params {
+        Collect(&mut inputs).visit_type_mut(&mut ty.clone());
+    }
+    inputs.dedup();
+    let mut output = output.clone();
+    if let [only] = &inputs[..] {
+        Fill(only).visit_return_type_mut(&mut output);
+    }
+    Named {
+        params,
+        output,
+        added: namer.added,
+    }
+}
+
+struct Namer {
+    added: Vec<Lifetime>,
+}
+
+impl Namer {
+    fn fresh(&mut self) -> Lifetime {
+        let lifetime = Lifetime::new(&format!("'__py38_{}", self.added.len()), Span::call_site());
+        self.added.push(lifetime.clone());
+        lifetime
+    }
+}
+
+impl VisitMut for Namer {
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        match &reference.lifetime {
+            None => reference.lifetime = Some(self.fresh()),
+            Some(lifetime) if lifetime.ident == "_" => reference.lifetime = Some(self.fresh()),
+            Some(_) => {}
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.fresh();
+        }
+    }
+
+    // `fn(&str)` and `Fn(&str)` bind their own lifetimes: leave them alone.
+    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
+
+    fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
+        if !matches!(arguments, PathArguments::Parenthesized(_)) {
+            visit_mut::visit_path_arguments_mut(self, arguments);
+        }
+    }
+}
+
+/// Every lifetime named in a type, outside `fn(..)` types and `Fn(..)` bounds.
+struct Collect<'v>(&'v mut Vec<Lifetime>);
+
+impl VisitMut for Collect<'_> {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident != "static" && !self.0.contains(lifetime) {
+            self.0.push(lifetime.clone());
+        }
+    }
+    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
+    fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
+        if !matches!(arguments, PathArguments::Parenthesized(_)) {
+            visit_mut::visit_path_arguments_mut(self, arguments);
+        }
+    }
+}
+
+/// Gives every elided lifetime of the return type the one input lifetime.
+struct Fill<'v>(&'v Lifetime);
+
+impl VisitMut for Fill<'_> {
+    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
+        if reference.lifetime.as_ref().is_none_or(|l| l.ident == "_") {
+            reference.lifetime = Some(self.0.clone());
+        }
+        visit_mut::visit_type_reference_mut(self, reference);
+    }
+    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.0.clone();
+        }
+    }
+    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
+    fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
+        if !matches!(arguments, PathArguments::Parenthesized(_)) {
+            visit_mut::visit_path_arguments_mut(self, arguments);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::{ToTokens, quote};
+    use syn::{ReturnType, Type};
+
+    use super::name_elided;
+
+    fn run(params: &[Type], output: ReturnType) -> (Vec<String>, String, usize) {
+        let refs: Vec<&Type> = params.iter().collect();
+        let named = name_elided(&refs, &output);
+        (
+            named
+                .params
+                .iter()
+                .map(|t| t.to_token_stream().to_string())
+                .collect(),
+            named.output.to_token_stream().to_string(),
+            named.added.len(),
+        )
+    }
+
+    #[test]
+    fn elided_inputs_get_names_and_one_flows_to_the_output() {
+        let (params, output, added) = run(
+            &[syn::parse_quote!(&str), syn::parse_quote!(u8)],
+            syn::parse_quote!(-> &str),
+        );
+        assert_eq!(params, ["& '__py38_0 str", "u8"]);
+        assert_eq!(output, quote!(-> &'__py38_0 str).to_string());
+        assert_eq!(added, 1);
+    }
+
+    #[test]
+    fn named_lifetimes_stay_and_higher_ranked_ones_are_left_alone() {
+        let (params, output, added) = run(
+            &[
+                syn::parse_quote!(&'a [u8]),
+                syn::parse_quote!(fn(&u8) -> &u8),
+                syn::parse_quote!(Box<dyn Fn(&str) -> usize>),
+            ],
+            syn::parse_quote!(-> Cow<'_, str>),
+        );
+        assert_eq!(params[0], "& 'a [u8]");
+        assert_eq!(params[1], quote!(fn(&u8) -> &u8).to_string());
+        assert_eq!(params[2], quote!(Box<dyn Fn(&str) -> usize>).to_string());
+        assert_eq!(output, quote!(-> Cow<'a, str>).to_string());
+        assert_eq!(added, 0);
+    }
+
+    #[test]
+    fn two_input_lifetimes_leave_the_output_as_written() {
+        let (_, output, added) = run(
+            &[syn::parse_quote!(&str), syn::parse_quote!(Cow<'_, str>)],
+            syn::parse_quote!(-> &str),
+        );
+        assert_eq!(output, quote!(-> &str).to_string());
+        assert_eq!(added, 2);
+    }
+}

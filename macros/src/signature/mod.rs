@@ -1,0 +1,49 @@
+//! `#[signature]`: parse the list, match it with the function, add the call handle `call!` uses.
+
+mod expand;
+mod lifetimes;
+mod model;
+mod parse;
+#[cfg(test)]
+mod snapshots;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Attribute, Item};
+
+use crate::errors::Errors;
+
+/// Entry point of `#[signature(...)]` on a function.
+pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let item = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(item)) => item,
+        Ok(_) | Err(_) => {
+            errors.at(
+                &item,
+                "`#[signature]` applies to functions (and, for methods, to `impl` blocks)",
+            );
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #item);
+        }
+    };
+    let listed = parse::parse(args, &mut errors);
+    let model = model::Model::new(&item.sig, listed, &mut errors);
+    if !errors.is_empty() {
+        // The function stays as written, so that its other uses check normally.
+        let errors = errors.to_compile_errors();
+        return quote!(#errors #item);
+    }
+    // `#[memoize]` declares the same `enum f {}` for its controls; when it is still to expand,
+    // it leaves that to this attribute, and the other way round.
+    let declare_namespace = !has_attribute(&item.attrs, "memoize");
+    let added = expand::expand(&model, &item.vis, declare_namespace);
+    quote!(#item #added)
+}
+
+/// Whether an attribute whose path ends in `name` (`memoize`, `py38::memoize`) is present.
+pub(crate) fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .any(|attr| attr.path().segments.last().is_some_and(|s| s.ident == name))
+}

@@ -1,0 +1,115 @@
+//! The function and its signature side by side: each listed name matched with the parameter
+//! it stands for. A mismatch is an error naming both.
+
+use syn::{Expr, FnArg, Ident, Pat, Type};
+
+use super::parse::{Name, Signature};
+use crate::errors::Errors;
+
+/// A `#[signature]` function's parameters, as callers of `call!` see them.
+pub(crate) struct Model<'a> {
+    pub(crate) sig: &'a syn::Signature,
+    pub(crate) params: Vec<Param<'a>>,
+    pub(crate) positional_only: usize,
+    pub(crate) positional: usize,
+}
+
+/// One parameter: the function's name and type, the signature's default.
+pub(crate) struct Param<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) default: Option<Expr>,
+}
+
+impl<'a> Model<'a> {
+    pub(crate) fn new(sig: &'a syn::Signature, listed: Signature, errors: &mut Errors) -> Self {
+        let params = match_params(sig, listed.names, errors);
+        Model {
+            sig,
+            params,
+            positional_only: listed.positional_only,
+            positional: listed.positional,
+        }
+    }
+}
+
+/// The function's parameters, each with the default the signature gives it. Records every
+/// parameter that is not a plain name, and every place where the two lists disagree.
+fn match_params<'a>(
+    sig: &'a syn::Signature,
+    names: Vec<Name>,
+    errors: &mut Errors,
+) -> Vec<Param<'a>> {
+    let function = &sig.ident;
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "`#[signature]` on a method needs `#[signature]` on its `impl` block as well, \
+                 so that `call!` can find the method's signature",
+            ),
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(binding) if binding.subpat.is_none() => {
+                    params.push((&binding.ident, &*typed.ty));
+                }
+                pattern => errors.at(
+                    pattern,
+                    "`#[signature]` needs a name for each parameter, not a pattern: callers \
+                     pass arguments by name\n\
+                     help: take the value under a name and destructure it in the body",
+                ),
+            },
+        }
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(
+            variadic,
+            "`#[signature]` does not support C variadic functions",
+        );
+    }
+
+    let mut matched = Vec::new();
+    let mut names = names.into_iter();
+    for (ident, ty) in params {
+        match names.next() {
+            Some(name) if name.ident == *ident => matched.push(Param {
+                ident,
+                ty,
+                default: name.default,
+            }),
+            Some(name) => {
+                errors.at(
+                    &name.ident,
+                    format_args!(
+                        "`#[signature]` names '{}' where `{function}` has the parameter '{ident}'\n\
+                         help: list every parameter of `{function}`, in order, with the name it has",
+                        name.ident
+                    ),
+                );
+                matched.push(Param {
+                    ident,
+                    ty,
+                    default: name.default,
+                });
+            }
+            None => errors.at(
+                ident,
+                format_args!(
+                    "parameter '{ident}' of `{function}` is missing from `#[signature(...)]`\n\
+                     help: list every parameter, in order"
+                ),
+            ),
+        }
+    }
+    for extra in names {
+        errors.at(
+            &extra.ident,
+            format_args!(
+                "`#[signature]` names '{}', but `{function}` has no more parameters",
+                extra.ident
+            ),
+        );
+    }
+    matched
+}

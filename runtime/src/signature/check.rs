@@ -1,0 +1,272 @@
+//! Python's argument binding, decided at compile time: which slot each argument of a call
+//! goes to, or the `TypeError` Python would raise, word for word (CPython 3.8's wording).
+//!
+//! Python stops at the first error; these functions are asked once per argument, so a call
+//! with several mistakes gets one error on each argument at fault, and one for what is missing.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "evaluated by the compiler, in constants: a boxed message cannot be built there"
+)]
+
+use super::{Call, Message, Signature};
+
+/// The slot of the `index`th positional argument, or Python's "takes N positional arguments"
+/// error, reported once, on the first argument too many.
+pub const fn positional_slot(sig: &Signature, call: &Call, index: usize) -> Result<usize, Message> {
+    if index == sig.positional {
+        Err(too_many_positional(sig, call))
+    } else {
+        // Past the first extra argument the call already failed: any slot will do.
+        Ok(index)
+    }
+}
+
+/// The slot of the `index`th keyword argument, or the error Python raises for it.
+pub const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> Result<usize, Message> {
+    let keyword = call.keywords[index];
+    let Some(slot) = find(sig, keyword) else {
+        return Err(named(sig)
+            .push("got an unexpected keyword argument '")
+            .push(keyword)
+            .push("'"));
+    };
+    if slot < sig.positional_only {
+        // Python names every positional-only parameter passed by keyword, in one message.
+        return if first_positional_only_keyword(sig, call) == index {
+            Err(positional_only_as_keyword(sig, call))
+        } else {
+            Ok(slot)
+        };
+    }
+    if slot < call.positional && slot < sig.positional {
+        return Err(named(sig)
+            .push("got multiple values for argument '")
+            .push(keyword)
+            .push("'"));
+    }
+    Ok(slot)
+}
+
+/// Checks that every parameter without a default got an argument. Python names the missing
+/// positional parameters first, and the keyword-only ones only when no positional one is
+/// missing; like Python, nothing is reported missing after too many positional arguments.
+pub const fn finish(sig: &Signature, call: &Call) -> Result<usize, Message> {
+    if call.positional > sig.positional {
+        // Reported on the first extra argument; the extra arguments were likely meant for
+        // the parameters that look missing, so Python's one message is the useful one.
+        return Ok(0);
+    }
+    let positional = missing(sig, call, 0, sig.positional);
+    if positional.count > 0 {
+        return Err(positional.message(sig, "positional"));
+    }
+    let keyword_only = missing(sig, call, sig.positional, sig.params.len());
+    if keyword_only.count > 0 {
+        return Err(keyword_only.message(sig, "keyword-only"));
+    }
+    Ok(0)
+}
+
+/// `f() `: how Python starts a message about a call to `f`.
+const fn named(sig: &Signature) -> Message {
+    Message::new().push(sig.name).push("() ")
+}
+
+const fn find(sig: &Signature, name: &str) -> Option<usize> {
+    let mut slot = 0;
+    while slot < sig.params.len() {
+        if same(sig.params[slot].name, name) {
+            return Some(slot);
+        }
+        slot += 1;
+    }
+    None
+}
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn is_positional_only(sig: &Signature, name: &str) -> bool {
+    matches!(find(sig, name), Some(slot) if slot < sig.positional_only)
+}
+
+const fn first_positional_only_keyword(sig: &Signature, call: &Call) -> usize {
+    let mut index = 0;
+    while index < call.keywords.len() {
+        if is_positional_only(sig, call.keywords[index]) {
+            return index;
+        }
+        index += 1;
+    }
+    usize::MAX
+}
+
+/// `f() got some positional-only arguments passed as keyword arguments: 'a, b'`.
+const fn positional_only_as_keyword(sig: &Signature, call: &Call) -> Message {
+    let mut message =
+        named(sig).push("got some positional-only arguments passed as keyword arguments: '");
+    let mut index = 0;
+    let mut listed = 0;
+    while index < call.keywords.len() {
+        if is_positional_only(sig, call.keywords[index]) {
+            if listed > 0 {
+                message = message.push(", ");
+            }
+            message = message.push(call.keywords[index]);
+            listed += 1;
+        }
+        index += 1;
+    }
+    message.push("'")
+}
+
+/// `f() takes from 3 to 4 positional arguments but 5 positional arguments (and 1
+/// keyword-only argument) were given`, with Python's counting and plurals.
+const fn too_many_positional(sig: &Signature, call: &Call) -> Message {
+    let most = sig.positional;
+    let mut with_default = 0;
+    let mut slot = 0;
+    while slot < most {
+        if sig.params[slot].default {
+            with_default += 1;
+        }
+        slot += 1;
+    }
+    let mut keyword_only_given = 0;
+    let mut index = 0;
+    while index < call.keywords.len() {
+        if let Some(slot) = find(sig, call.keywords[index])
+            && slot >= sig.positional
+        {
+            keyword_only_given += 1;
+        }
+        index += 1;
+    }
+
+    let mut message = named(sig).push("takes ");
+    if with_default > 0 {
+        message = message
+            .push("from ")
+            .push_number(most - with_default)
+            .push(" to ");
+    }
+    message = message
+        .push_number(most)
+        .push(" ")
+        .push_plural("positional argument", most)
+        .push(" but ")
+        .push_number(call.positional);
+    if keyword_only_given > 0 {
+        message = message
+            .push(" ")
+            .push_plural("positional argument", call.positional)
+            .push(" (and ")
+            .push_number(keyword_only_given)
+            .push(" ")
+            .push_plural("keyword-only argument", keyword_only_given)
+            .push(")");
+    }
+    let verb = if call.positional == 1 && keyword_only_given == 0 {
+        " was"
+    } else {
+        " were"
+    };
+    message.push(verb).push(" given")
+}
+
+/// The parameters in `start..end` that have no default and got no argument.
+struct Missing {
+    slots: [usize; Missing::MOST],
+    count: usize,
+}
+
+impl Missing {
+    /// Python lists every missing name; past this many, the count is still exact but the list
+    /// ends in `...` (the message would be cut before that anyway).
+    const MOST: usize = 64;
+
+    /// `f() missing 2 required positional arguments: 'b' and 'c'`.
+    const fn message(&self, sig: &Signature, kind: &str) -> Message {
+        let mut message = named(sig)
+            .push("missing ")
+            .push_number(self.count)
+            .push(" required ")
+            .push(kind)
+            .push(" ")
+            .push_plural("argument", self.count)
+            .push(": ");
+        let listed = if self.count < Missing::MOST {
+            self.count
+        } else {
+            Missing::MOST
+        };
+        let mut i = 0;
+        while i < listed {
+            if i > 0 {
+                message = message.push(if self.count == 2 { " " } else { ", " });
+            }
+            if i > 0 && i + 1 == self.count {
+                message = message.push("and ");
+            }
+            message = message
+                .push("'")
+                .push(sig.params[self.slots[i]].name)
+                .push("'");
+            i += 1;
+        }
+        if listed < self.count {
+            message.push(", ...")
+        } else {
+            message
+        }
+    }
+}
+
+const fn missing(sig: &Signature, call: &Call, start: usize, end: usize) -> Missing {
+    let mut found = Missing {
+        slots: [0; Missing::MOST],
+        count: 0,
+    };
+    let mut slot = start;
+    while slot < end {
+        if !sig.params[slot].default && !given(sig, call, slot) {
+            if found.count < Missing::MOST {
+                found.slots[found.count] = slot;
+            }
+            found.count += 1;
+        }
+        slot += 1;
+    }
+    found
+}
+
+const fn given(sig: &Signature, call: &Call, slot: usize) -> bool {
+    if slot < call.positional && slot < sig.positional {
+        return true;
+    }
+    let mut index = 0;
+    while index < call.keywords.len() {
+        if same(call.keywords[index], sig.params[slot].name) {
+            return true;
+        }
+        index += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+#[path = "check_tests.rs"]
+mod tests;

@@ -1,0 +1,233 @@
+//! `#[signature]` and `call!`: every accepted call form, through the public API.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use py38::{call, signature};
+
+/// Python's `def f(a, b, /, c, d=4, *, e, f=6)`, returning its arguments.
+#[signature(a, b, /, c, d = 4, *, e, f = 6)]
+fn f(a: i64, b: i64, c: i64, d: i64, e: i64, f: i64) -> [i64; 6] {
+    [a, b, c, d, e, f]
+}
+
+#[test]
+fn conformance_calls_bind_as_python_does() {
+    assert_eq!(
+        call!(f(10, 20, 30, d = 40, e = 50, f = 60)),
+        [10, 20, 30, 40, 50, 60]
+    );
+    assert_eq!(call!(f(10, 20, 30, e = 50)), [10, 20, 30, 4, 50, 6]);
+    assert_eq!(
+        call!(f(10, 20, c = 30, d = 40, e = 5)),
+        [10, 20, 30, 40, 5, 6]
+    );
+    assert_eq!(call!(f(10, 20, 30, 40, e = 5)), [10, 20, 30, 40, 5, 6]);
+    assert_eq!(call!(f(1, 2, f = 9, e = 8, c = 3)), [1, 2, 3, 4, 8, 9]);
+    // The function itself is untouched.
+    assert_eq!(f(1, 2, 3, 4, 5, 6), [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn arguments_are_evaluated_left_to_right_as_written() {
+    let order = RefCell::new(Vec::new());
+    let note = |name: &'static str, value: i64| {
+        order.borrow_mut().push(name);
+        value
+    };
+    let got = call!(f(
+        note("a", 1),
+        note("b", 2),
+        f = note("f", 6),
+        e = note("e", 5),
+        c = note("c", 3)
+    ));
+    assert_eq!(got, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(*order.borrow(), ["a", "b", "f", "e", "c"]);
+}
+
+/// Defaults may name private items of the defining module, and run on each call that omits them.
+mod settings {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use py38::signature;
+
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+
+    fn next_id() -> u32 {
+        CALLS.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    #[signature(name, *, id = next_id(), tags = Vec::new())]
+    pub(crate) fn make(name: &str, id: u32, tags: Vec<String>) -> (String, u32, Vec<String>) {
+        (name.to_owned(), id, tags)
+    }
+}
+
+#[test]
+fn defaults_are_evaluated_per_call_at_the_definition() {
+    let (_, first, _) = call!(settings::make("a"));
+    let (_, second, _) = call!(settings::make("b"));
+    assert_eq!(second, first + 1);
+    let (name, id, tags) = call!(settings::make("c", id = 7, tags = vec!["x".into()]));
+    assert_eq!((name.as_str(), id, tags), ("c", 7, vec![String::from("x")]));
+}
+
+#[test]
+fn calls_from_other_modules_through_any_path() {
+    use settings::make;
+    assert_eq!(call!(make("x", id = 1)).1, 1);
+    assert_eq!(call!(crate::settings::make("y", id = 2)).1, 2);
+    assert_eq!(call!(self::settings::make("z", id = 3)).1, 3);
+}
+
+/// Borrowed parameters: arguments coerce as in a direct call (`&String` to `&str`).
+#[signature(text, /, sep = ", ", *, upper = false)]
+fn join_words(text: &[&str], sep: &str, upper: bool) -> String {
+    let joined = text.join(sep);
+    if upper { joined.to_uppercase() } else { joined }
+}
+
+/// Named lifetimes: the result borrows from the words, not from the slice holding them.
+#[signature(words, index = 0)]
+fn pick<'a>(words: &[&'a str], index: usize) -> &'a str {
+    words[index]
+}
+
+#[test]
+fn borrowed_arguments_coerce() {
+    let picked = {
+        let words = vec!["x", "y"];
+        call!(pick(&words, index = 1))
+    };
+    assert_eq!(picked, "y");
+    let words = vec!["a", "b"];
+    let sep = String::from("-");
+    assert_eq!(call!(join_words(&words, sep = &sep)), "a-b");
+    assert_eq!(call!(join_words(&words, upper = true)), "A, B");
+}
+
+/// Generic and `impl Trait` parameters are inferred as in a direct call.
+#[signature(value, width = 8, *, fill = '.')]
+fn pad<T: Display>(value: T, width: usize, fill: char) -> String {
+    let text = value.to_string();
+    let pad: String = std::iter::repeat_n(fill, width.saturating_sub(text.len())).collect();
+    pad + &text
+}
+
+#[signature(items, *, sep = ", ")]
+fn list(items: impl IntoIterator<Item = impl Display>, sep: &str) -> String {
+    items
+        .into_iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+#[signature(text, radix = 10)]
+fn parse<T: TryFrom<u64>>(text: &str, radix: u32) -> Option<T> {
+    u64::from_str_radix(text, radix)
+        .ok()
+        .and_then(|n| T::try_from(n).ok())
+}
+
+#[test]
+fn generics_impl_trait_and_turbofish() {
+    assert_eq!(call!(pad(42)), "......42");
+    assert_eq!(call!(pad("ab", 4, fill = '*')), "**ab");
+    assert_eq!(call!(list([1, 2, 3])), "1, 2, 3");
+    assert_eq!(call!(list(vec!["x", "y"], sep = "+")), "x+y");
+    assert_eq!(call!(parse::<u8>("ff", radix = 16)), Some(255));
+    assert_eq!(call!(parse::<u8>("256")), None);
+    let n: Option<u16> = call!(parse("256"));
+    assert_eq!(n, Some(256));
+}
+
+/// A closure argument gets its signature from the parameter's bound.
+#[signature(f, /, times = 1)]
+fn apply(f: impl Fn(u32) -> u32, times: usize) -> u32 {
+    (0..times).fold(0, |acc, _| f(acc))
+}
+
+#[test]
+fn closures_infer_from_the_parameter() {
+    assert_eq!(call!(apply(|x| x + 2, times = 3)), 6);
+}
+
+/// A returned reference borrows from the argument, as in the direct call.
+#[signature(text, *, skip = 0)]
+fn rest(text: &str, skip: usize) -> &str {
+    &text[skip.min(text.len())..]
+}
+
+#[test]
+fn elided_lifetimes() {
+    let owned = String::from("hello");
+    assert_eq!(call!(rest(&owned, skip = 2)), "llo");
+    assert_eq!(call!(rest("hi")), "hi");
+}
+
+#[signature(id, *, retries = 3)]
+async fn fetch(id: u32, retries: u32) -> String {
+    format!("{id}:{retries}")
+}
+
+#[test]
+fn async_functions() {
+    let got = futures_executor::block_on(async { call!(fetch(7, retries = 1)).await });
+    assert_eq!(got, "7:1");
+    assert_eq!(futures_executor::block_on(call!(fetch(8))), "8:3");
+}
+
+#[signature(n, /, *, by = 1)]
+const fn step(n: u64, by: u64) -> u64 {
+    n + by
+}
+
+#[test]
+fn const_fns_stay_const() {
+    const DIRECT: u64 = step(1, 2);
+    assert_eq!(DIRECT, 3);
+    assert_eq!(call!(step(1)), 2);
+}
+
+#[test]
+fn a_function_inside_a_block() {
+    #[signature(x, y = 10)]
+    fn add(x: i32, y: i32) -> i32 {
+        x + y
+    }
+    assert_eq!(call!(add(1)), 11);
+    assert_eq!(call!(add(y = 1, x = 2)), 3);
+}
+
+/// `#[memoize]` and `#[signature]` together, in either order: one cache, keyword calls.
+mod memoized {
+    use py38::{memoize, signature};
+
+    #[memoize]
+    #[signature(n, /, *, offset = 0)]
+    pub(crate) fn slow_square(n: u64, offset: u64) -> u64 {
+        n * n + offset
+    }
+
+    #[signature(n, *, offset = 0)]
+    #[memoize(maxsize = 4)]
+    pub(crate) fn slow_cube(n: u64, offset: u64) -> u64 {
+        n * n * n + offset
+    }
+}
+
+#[test]
+fn with_memoize_in_either_order() {
+    use memoized::{slow_cube, slow_square};
+    assert_eq!(call!(slow_square(3)), 9);
+    assert_eq!(call!(slow_square(3, offset = 0)), 9);
+    assert_eq!(call!(slow_square(3, offset = 1)), 10);
+    let info = slow_square::cache_info();
+    assert_eq!((info.hits, info.misses), (1, 2));
+    assert_eq!(call!(memoized::slow_cube(2)), 8);
+    assert_eq!(call!(slow_cube(n = 2)), 8);
+    assert_eq!(slow_cube::cache_info().hits, 1);
+    assert_eq!(slow_cube::cache_parameters().maxsize, Some(4));
+}
