@@ -23,7 +23,7 @@ pub(crate) struct Param<'a> {
 
 impl<'a> Model<'a> {
     pub(crate) fn new(sig: &'a syn::Signature, listed: Signature, errors: &mut Errors) -> Self {
-        let params = match_params(sig, listed.names, errors);
+        let params = match_params(sig, listed.names, listed.complete, errors);
         Model {
             sig,
             params,
@@ -38,6 +38,7 @@ impl<'a> Model<'a> {
 fn match_params<'a>(
     sig: &'a syn::Signature,
     names: Vec<Name>,
+    complete: bool,
     errors: &mut Errors,
 ) -> Vec<Param<'a>> {
     let function = &sig.ident;
@@ -51,14 +52,18 @@ fn match_params<'a>(
             ),
             FnArg::Typed(typed) => match &*typed.pat {
                 Pat::Ident(binding) if binding.subpat.is_none() => {
-                    params.push((&binding.ident, &*typed.ty));
+                    params.push(Some((&binding.ident, &*typed.ty)));
                 }
-                pattern => errors.at(
-                    pattern,
-                    "`#[signature]` needs a name for each parameter, not a pattern: callers \
+                pattern => {
+                    // Still a parameter: the signature names it, under some name.
+                    params.push(None);
+                    errors.at(
+                        pattern,
+                        "`#[signature]` needs a name for each parameter, not a pattern: callers \
                      pass arguments by name\n\
                      help: take the value under a name and destructure it in the body",
-                ),
+                    );
+                }
             },
         }
     }
@@ -69,11 +74,16 @@ fn match_params<'a>(
         );
     }
 
+    if !complete {
+        return Vec::new();
+    }
     let mut matched = Vec::new();
     let mut names = names.into_iter();
-    for (ident, ty) in params {
-        match names.next() {
-            Some(name) if name.ident == *ident => matched.push(Param {
+    for param in params {
+        let next = names.next();
+        let Some((ident, ty)) = param else { continue };
+        match next {
+            Some(name) if name.ident == *ident || name.reported => matched.push(Param {
                 ident,
                 ty,
                 default: name.default,

@@ -26,11 +26,16 @@ enum Entry {
 pub(crate) struct Name {
     pub(crate) ident: Ident,
     pub(crate) default: Option<Expr>,
+    /// Already reported (a duplicate, or `*args`): it still stands for a parameter, so that
+    /// the names after it are matched with the right ones, but raises no further error.
+    pub(crate) reported: bool,
 }
 
 /// The signature: names in order, and where `/` and `*` fall.
 pub(crate) struct Signature {
     pub(crate) names: Vec<Name>,
+    /// False when the list did not parse: the names are then too few to check the function by.
+    pub(crate) complete: bool,
     /// How many names come before `/` (0 without one).
     pub(crate) positional_only: usize,
     /// How many names come before `*` (all of them without one).
@@ -62,18 +67,24 @@ impl Parse for Entry {
         } else {
             None
         };
-        Ok(Entry::Name(Name { ident, default }))
+        Ok(Entry::Name(Name {
+            ident,
+            default,
+            reported: false,
+        }))
     }
 }
 
 /// Parses and checks the list; every grammar mistake is recorded, and the names still come back
 /// so that the function can be checked against them too.
 pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Signature {
+    let mut complete = true;
     let entries =
         match syn::parse::Parser::parse2(Punctuated::<Entry, Token![,]>::parse_terminated, args) {
             Ok(entries) => entries,
             Err(error) => {
                 errors.push(error);
+                complete = false;
                 Punctuated::new()
             }
         };
@@ -103,21 +114,30 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
                     star = Some((token, names.len()));
                 }
             }
-            Entry::Variadic { stars, name } => errors.at(
-                quote::quote!(#stars #name),
-                format_args!(
-                    "`{stars}{name}` has no Rust counterpart: a Rust function takes a fixed \
-                     number of arguments\n\
-                     help: take a slice or a `Vec` for extra positional values, or a map for \
-                     extra keywords, as an ordinary parameter"
-                ),
-            ),
-            Entry::Name(name) => {
+            Entry::Variadic { stars, name } => {
+                let written = "*".repeat(stars.clone().into_iter().count());
+                errors.at(
+                    quote::quote!(#stars #name),
+                    format_args!(
+                        "`{written}{name}` has no Rust counterpart: a Rust function takes a \
+                         fixed number of arguments\n\
+                         help: take a slice or a `Vec` for extra positional values, or a map \
+                         for extra keywords, as an ordinary parameter"
+                    ),
+                );
+                names.push(Name {
+                    ident: name,
+                    default: None,
+                    reported: true,
+                });
+            }
+            Entry::Name(mut name) => {
                 if names.iter().any(|seen| seen.ident == name.ident) {
                     errors.at(
                         &name.ident,
                         format_args!("duplicate argument '{}' in function definition", name.ident),
                     );
+                    name.reported = true;
                 }
                 names.push(name);
             }
@@ -135,7 +155,7 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
     // Before `*`, a parameter without a default may not follow one with a default: it could
     // never be passed by position.
     let mut seen_default = false;
-    for name in &names[..positional] {
+    for name in names[..positional].iter().filter(|name| !name.reported) {
         match name.default {
             Some(_) => seen_default = true,
             None if seen_default => {
@@ -146,6 +166,7 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
     }
     Signature {
         names,
+        complete,
         positional_only,
         positional,
     }
@@ -215,7 +236,7 @@ mod tests {
                 "at least one argument must precede /",
                 "duplicate argument 'b' in function definition",
                 "named arguments must follow bare *",
-                "non-default argument follows default argument",
+                // Once: the duplicate `b` is reported as such only.
                 "non-default argument follows default argument",
             ]
         );
