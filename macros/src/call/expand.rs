@@ -4,9 +4,10 @@
 //!
 //! Which slot an argument goes to is a constant, computed by `::py38::__private::signature`'s
 //! `const fn`s from `f`'s signature and the call's shape. When the call is wrong, that
-//! computation panics with Python's message, and the compiler reports it on the argument.
+//! computation panics with Python's message, and the compiler reports it on the argument (the
+//! functions are `#[track_caller]`, so the report names no py38 internals).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
@@ -30,7 +31,7 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
         .enumerate()
         .map(|(index, value)| {
             let name = format_ident!("__py38_positional_{}", index + 1, span = value.span());
-            (name, "positional_slot", index, value)
+            (name, "positional", index, value)
         })
         .chain(call.keywords.iter().enumerate().map(|(index, keyword)| {
             let name = format_ident!(
@@ -38,18 +39,19 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
                 keyword.name.unraw(),
                 span = keyword.name.span()
             );
-            (name, "keyword_slot", index, &keyword.value)
+            (name, "keyword", index, &keyword.value)
         }));
     // The constants' names show in the compiler's label ("evaluation of `main::__py38_keyword_g`
     // failed here"), so they say which argument they are about.
     for (slot, check, index, value) in arguments {
         let span = slot.span();
-        let check = format_ident!("{}", check);
-        let index = proc_macro2::Literal::usize_unsuffixed(index);
-        let computed = checked(
-            span,
-            quote!(#private::#check(__PY38_SIGNATURE, &__PY38_CALL, #index)),
-        );
+        let find = format_ident!("{}", check, span = span);
+        let mut index = proc_macro2::Literal::usize_unsuffixed(index);
+        index.set_span(span);
+        // Every token on the argument, so that an error covers it and nothing else.
+        let computed = quote_spanned! {span=>
+            ::py38::__private::signature::#find(__PY38_SIGNATURE, &__PY38_CALL, #index)
+        };
         slots.push(quote_spanned!(span=>
             #[allow(non_upper_case_globals)]
             const #slot: usize = #computed;
@@ -58,10 +60,9 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
         chain = quote_spanned!(span=> #chain.#put::<{ #slot }, _>(#value));
     }
     let span = call.function.span();
-    let complete = checked(
-        span,
-        quote!(#private::finish(__PY38_SIGNATURE, &__PY38_CALL)),
-    );
+    let complete = quote_spanned! {span=>
+        ::py38::__private::signature::required(__PY38_SIGNATURE, &__PY38_CALL)
+    };
     let finish = format_ident!("__py38_finish", span = span);
     let required = format_ident!("__py38_required_arguments", span = span);
     let positional = proc_macro2::Literal::usize_unsuffixed(positional);
@@ -77,17 +78,6 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
             const #required: usize = #complete;
             #private::Checked::<{ #required }>::checked(#chain)
                 .#finish::<#(#generics),*>(::core::marker::PhantomData)
-        }
-    }
-}
-
-/// `match check { Ok(slot) => slot, Err(message) => panic!(..) }`, for a constant: the panic
-/// is a compile error with Python's message, reported at `span`.
-fn checked(span: Span, check: TokenStream) -> TokenStream {
-    quote_spanned! {span=>
-        match #check {
-            ::core::result::Result::Ok(slot) => slot,
-            ::core::result::Result::Err(message) => ::core::panic!("{}", message.as_str()),
         }
     }
 }

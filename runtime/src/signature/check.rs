@@ -4,68 +4,124 @@
 //! Python stops at the first error; these functions are asked once per argument, so a call
 //! with several mistakes gets one error on each argument at fault, and one for what is missing.
 
-#![allow(
-    clippy::result_large_err,
-    reason = "evaluated by the compiler, in constants: a boxed message cannot be built there"
-)]
-
 use super::{Call, Message, Signature};
 
-/// The slot of the `index`th positional argument, or Python's "takes N positional arguments"
-/// error, reported once, on the first argument too many.
-pub const fn positional_slot(sig: &Signature, call: &Call, index: usize) -> Result<usize, Message> {
-    if index == sig.positional {
-        Err(too_many_positional(sig, call))
-    } else {
-        // Past the first extra argument the call already failed: any slot will do.
-        Ok(index)
+/// The slot of the `index`th positional argument; a compile error with Python's message when
+/// there is none (this runs in a constant).
+#[track_caller]
+pub const fn positional(sig: &Signature, call: &Call, index: usize) -> usize {
+    match positional_slot(sig, call, index) {
+        NO_SLOT => panic!("{}", positional_error(sig, call).as_str()),
+        slot => slot,
     }
 }
 
-/// The slot of the `index`th keyword argument, or the error Python raises for it.
-pub const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> Result<usize, Message> {
+/// The slot of the `index`th keyword argument; a compile error with Python's message when
+/// there is none (this runs in a constant).
+#[track_caller]
+pub const fn keyword(sig: &Signature, call: &Call, index: usize) -> usize {
+    match keyword_slot(sig, call, index) {
+        NO_SLOT => panic!("{}", keyword_error(sig, call, index).as_str()),
+        slot => slot,
+    }
+}
+
+/// `0` when no argument is missing; a compile error with Python's message otherwise (this
+/// runs in a constant).
+#[track_caller]
+pub const fn required(sig: &Signature, call: &Call) -> usize {
+    if complete(sig, call) {
+        0
+    } else {
+        panic!("{}", missing_error(sig, call).as_str())
+    }
+}
+
+/// What the slot functions return for an argument that has no slot: the call is wrong, and
+/// the matching `*_error` function says how, in Python's words.
+pub const NO_SLOT: usize = usize::MAX;
+
+// The slot functions run for every argument of every call, in the compiler's interpreter:
+// they only compare names and count. Messages are built only for a call that is wrong.
+
+/// The slot of the `index`th positional argument, or [`NO_SLOT`] for the first one too many.
+pub const fn positional_slot(sig: &Signature, _call: &Call, index: usize) -> usize {
+    if index == sig.positional {
+        NO_SLOT
+    } else {
+        // Past the first extra argument the call already failed: any slot will do.
+        index
+    }
+}
+
+/// Python's "takes N positional arguments" error, for the argument `positional_slot` refused.
+pub const fn positional_error(sig: &Signature, call: &Call) -> Message {
+    too_many_positional(sig, call)
+}
+
+/// The slot of the `index`th keyword argument, or [`NO_SLOT`] if Python would refuse it.
+pub const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> usize {
     let keyword = call.keywords[index];
     let Some(slot) = find(sig, keyword) else {
-        return Err(named(sig)
-            .push("got an unexpected keyword argument '")
-            .push(keyword)
-            .push("'"));
+        return NO_SLOT;
     };
     if slot < sig.positional_only {
-        // Python names every positional-only parameter passed by keyword, in one message.
+        // Python names every positional-only parameter passed by keyword, in one message:
+        // reported once, on the first of them.
         return if first_positional_only_keyword(sig, call) == index {
-            Err(positional_only_as_keyword(sig, call))
+            NO_SLOT
         } else {
-            Ok(slot)
+            slot
         };
     }
     if slot < call.positional && slot < sig.positional {
-        return Err(named(sig)
-            .push("got multiple values for argument '")
-            .push(keyword)
-            .push("'"));
+        return NO_SLOT;
     }
-    Ok(slot)
+    slot
 }
 
-/// Checks that every parameter without a default got an argument. Python names the missing
-/// positional parameters first, and the keyword-only ones only when no positional one is
-/// missing; like Python, nothing is reported missing after too many positional arguments.
-pub const fn finish(sig: &Signature, call: &Call) -> Result<usize, Message> {
-    if call.positional > sig.positional {
-        // Reported on the first extra argument; the extra arguments were likely meant for
-        // the parameters that look missing, so Python's one message is the useful one.
-        return Ok(0);
+/// The error Python raises for the keyword argument `keyword_slot` refused.
+pub const fn keyword_error(sig: &Signature, call: &Call, index: usize) -> Message {
+    let keyword = call.keywords[index];
+    match find(sig, keyword) {
+        None => named(sig)
+            .push("got an unexpected keyword argument '")
+            .push(keyword)
+            .push("'"),
+        Some(slot) if slot < sig.positional_only => positional_only_as_keyword(sig, call),
+        Some(_) => named(sig)
+            .push("got multiple values for argument '")
+            .push(keyword)
+            .push("'"),
     }
+}
+
+/// Whether every parameter without a default got an argument. Like Python, nothing counts as
+/// missing after too many positional arguments (the extra ones were likely meant for the
+/// parameters that look missing, and Python's one message about them is the useful one).
+pub const fn complete(sig: &Signature, call: &Call) -> bool {
+    if call.positional > sig.positional {
+        return true;
+    }
+    let mut slot = 0;
+    while slot < sig.params.len() {
+        if !sig.params[slot].default && !given(sig, call, slot) {
+            return false;
+        }
+        slot += 1;
+    }
+    true
+}
+
+/// Python's message for the parameters `complete` found missing: the positional ones first,
+/// the keyword-only ones only when no positional one is missing.
+pub const fn missing_error(sig: &Signature, call: &Call) -> Message {
     let positional = missing(sig, call, 0, sig.positional);
     if positional.count > 0 {
-        return Err(positional.message(sig, "positional"));
+        positional.message(sig, "positional")
+    } else {
+        missing(sig, call, sig.positional, sig.params.len()).message(sig, "keyword-only")
     }
-    let keyword_only = missing(sig, call, sig.positional, sig.params.len());
-    if keyword_only.count > 0 {
-        return Err(keyword_only.message(sig, "keyword-only"));
-    }
-    Ok(0)
 }
 
 /// `f() `: how Python starts a message about a call to `f`.

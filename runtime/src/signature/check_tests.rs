@@ -4,7 +4,10 @@
 #![allow(non_upper_case_globals)]
 
 use super::super::{Call, Param, Signature};
-use super::{finish, keyword_slot, positional_slot};
+use super::{
+    NO_SLOT, complete, keyword_error, keyword_slot, missing_error, positional_error,
+    positional_slot,
+};
 
 const fn param(name: &'static str, default: bool) -> Param {
     Param { name, default }
@@ -39,18 +42,18 @@ fn bind(
     let mut errors = Vec::new();
     for index in 0..positional {
         match positional_slot(sig, &call, index) {
-            Ok(slot) => slots.push(slot),
-            Err(message) => errors.push(message.as_str().to_owned()),
+            NO_SLOT => errors.push(positional_error(sig, &call).as_str().to_owned()),
+            slot => slots.push(slot),
         }
     }
     for index in 0..keywords.len() {
         match keyword_slot(sig, &call, index) {
-            Ok(slot) => slots.push(slot),
-            Err(message) => errors.push(message.as_str().to_owned()),
+            NO_SLOT => errors.push(keyword_error(sig, &call, index).as_str().to_owned()),
+            slot => slots.push(slot),
         }
     }
-    if let Err(message) = finish(sig, &call) {
-        errors.push(message.as_str().to_owned());
+    if !complete(sig, &call) {
+        errors.push(missing_error(sig, &call).as_str().to_owned());
     }
     if errors.is_empty() {
         Ok(slots)

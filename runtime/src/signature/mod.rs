@@ -10,7 +10,10 @@
 mod check;
 mod message;
 
-pub use check::{finish, keyword_slot, positional_slot};
+pub use check::{
+    NO_SLOT, complete, keyword, keyword_error, keyword_slot, missing_error, positional,
+    positional_error, positional_slot, required,
+};
 pub use message::Message;
 
 /// A function's parameters as `#[signature]` lists them.
