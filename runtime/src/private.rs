@@ -57,8 +57,7 @@ pub mod consts {
 /// `#[signature]`'s call handles and `call!`'s compile-time argument binding.
 pub mod signature {
     pub use crate::signature::{
-        Call, Checked, Given, Message, NO_SLOT, Param, Put, Required, Signature, Slot, Unset,
-        complete, keyword, keyword_error, keyword_slot, missing_error, positional,
-        positional_error, positional_slot, required,
+        Call, Checked, Given, Param, Put, Required, Signature, Slot, Unset, keyword, positional,
+        required,
     };
 }

@@ -17,10 +17,8 @@ use syn::{GenericParam, Lifetime, ReturnType, Type, TypeImplTrait, Visibility, e
 use super::lifetimes::name_elided;
 use super::model::Model;
 
-const PRIVATE: &str = "::py38::__private::signature";
-
 fn private() -> TokenStream {
-    PRIVATE.parse().unwrap_or_default()
+    quote!(::py38::__private::signature)
 }
 
 /// The items to add after the function; `declare_namespace` is false when `#[memoize]` declares
@@ -324,14 +322,15 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
             ReturnType::Default => quote!(()),
             ReturnType::Type(_, ty) => ty.to_token_stream(),
         };
-        let captured = generics
-            .params
-            .iter()
-            .map(|p| match p {
-                GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
-                other => generic_name(other).parse().unwrap_or_default(),
-            })
-            .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream))
+        // `use<..>` lists lifetimes first, then every type and const parameter in scope.
+        let lifetimes = generics
+            .lifetimes()
+            .map(|l| l.lifetime.to_token_stream())
+            .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
+        let others = generics
+            .type_params()
+            .map(|t| t.ident.to_token_stream())
+            .chain(generics.const_params().map(|c| c.ident.to_token_stream()))
             .chain(
                 (0..model.params.len())
                     .map(|i| format_ident!("__Py38Slot{}", i).into_token_stream()),
@@ -342,7 +341,7 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
                     .iter()
                     .map(|(ident, _)| ident.to_token_stream()),
             );
-        let captured: Vec<TokenStream> = reorder_lifetimes_first(captured.collect());
+        let captured: Vec<TokenStream> = lifetimes.chain(others).collect();
         quote!(-> impl ::core::future::Future<Output = #ret> + use<#(#captured),*>)
     } else {
         types.output.to_token_stream()
@@ -362,13 +361,6 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
             #body
         }
     }
-}
-
-fn reorder_lifetimes_first(mut items: Vec<TokenStream>) -> Vec<TokenStream> {
-    items.sort_by_key(|tokens| {
-        !matches!(tokens.clone().into_iter().next(), Some(TokenTree::Punct(p)) if p.as_char() == '\'')
-    });
-    items
 }
 
 /// A generic parameter's name: `T`, `N`, or `a` for `'a`.

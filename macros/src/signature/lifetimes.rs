@@ -13,7 +13,7 @@ pub(crate) struct Named {
 }
 
 pub(crate) fn name_elided(params: &[&Type], output: &ReturnType) -> Named {
-    let mut namer = Namer { added: Vec::new() };
+    let mut namer = Elided::Name(Vec::new());
     let params: Vec<Type> = params
         .iter()
         .map(|ty| {
@@ -22,95 +22,79 @@ pub(crate) fn name_elided(params: &[&Type], output: &ReturnType) -> Named {
             ty
         })
         .collect();
+    let Elided::Name(added) = namer else {
+        unreachable!("the namer stays a namer")
+    };
     // Rust's elision rule for free functions: with exactly one lifetime among the inputs, an
     // elided output lifetime is that one. Otherwise the function itself does not compile.
-    let mut inputs = Vec::new();
+    let mut collect = Elided::Collect(Vec::new());
     for ty in &params {
-        Collect(&mut inputs).visit_type_mut(&mut ty.clone());
+        collect.visit_type_mut(&mut ty.clone());
     }
-    inputs.dedup();
     let mut output = output.clone();
-    if let [only] = &inputs[..] {
-        Fill(only).visit_return_type_mut(&mut output);
+    if let Elided::Collect(inputs) = collect
+        && let [only] = &inputs[..]
+    {
+        Elided::Fill(only.clone()).visit_return_type_mut(&mut output);
     }
     Named {
         params,
         output,
-        added: namer.added,
+        added,
     }
 }
 
-struct Namer {
-    added: Vec<Lifetime>,
+/// One walk over a type's lifetimes, outside `fn(..)` types and `Fn(..)` bounds (which bind
+/// their own).
+enum Elided {
+    /// Names each elided lifetime `'__py38_N`, recording the new names.
+    Name(Vec<Lifetime>),
+    /// Records each named lifetime but `'static`, once.
+    Collect(Vec<Lifetime>),
+    /// Gives each elided lifetime this one.
+    Fill(Lifetime),
 }
 
-impl Namer {
-    fn fresh(&mut self) -> Lifetime {
-        let lifetime = Lifetime::new(&format!("'__py38_{}", self.added.len()), Span::call_site());
-        self.added.push(lifetime.clone());
-        lifetime
+impl Elided {
+    /// What an elided lifetime becomes, if this walk changes it.
+    fn replace(&mut self) -> Option<Lifetime> {
+        match self {
+            Elided::Name(added) => {
+                let lifetime =
+                    Lifetime::new(&format!("'__py38_{}", added.len()), Span::call_site());
+                added.push(lifetime.clone());
+                Some(lifetime)
+            }
+            Elided::Collect(_) => None,
+            Elided::Fill(lifetime) => Some(lifetime.clone()),
+        }
     }
 }
 
-impl VisitMut for Namer {
+impl VisitMut for Elided {
     fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
-        match &reference.lifetime {
-            None => reference.lifetime = Some(self.fresh()),
-            Some(lifetime) if lifetime.ident == "_" => reference.lifetime = Some(self.fresh()),
-            Some(_) => {}
+        if reference.lifetime.as_ref().is_none_or(|l| l.ident == "_")
+            && let Some(lifetime) = self.replace()
+        {
+            reference.lifetime = Some(lifetime);
         }
         visit_mut::visit_type_reference_mut(self, reference);
     }
 
     fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
-        if lifetime.ident == "_" {
-            *lifetime = self.fresh();
+        if let Elided::Collect(seen) = self {
+            if lifetime.ident != "static" && !seen.contains(lifetime) {
+                seen.push(lifetime.clone());
+            }
+        } else if lifetime.ident == "_"
+            && let Some(named) = self.replace()
+        {
+            *lifetime = named;
         }
     }
 
-    // `fn(&str)` and `Fn(&str)` bind their own lifetimes: leave them alone.
     fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
 
-    fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
-        if !matches!(arguments, PathArguments::Parenthesized(_)) {
-            visit_mut::visit_path_arguments_mut(self, arguments);
-        }
-    }
-}
-
-/// Every lifetime named in a type, outside `fn(..)` types and `Fn(..)` bounds.
-struct Collect<'v>(&'v mut Vec<Lifetime>);
-
-impl VisitMut for Collect<'_> {
-    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
-        if lifetime.ident != "static" && !self.0.contains(lifetime) {
-            self.0.push(lifetime.clone());
-        }
-    }
-    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
-    fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
-        if !matches!(arguments, PathArguments::Parenthesized(_)) {
-            visit_mut::visit_path_arguments_mut(self, arguments);
-        }
-    }
-}
-
-/// Gives every elided lifetime of the return type the one input lifetime.
-struct Fill<'v>(&'v Lifetime);
-
-impl VisitMut for Fill<'_> {
-    fn visit_type_reference_mut(&mut self, reference: &mut TypeReference) {
-        if reference.lifetime.as_ref().is_none_or(|l| l.ident == "_") {
-            reference.lifetime = Some(self.0.clone());
-        }
-        visit_mut::visit_type_reference_mut(self, reference);
-    }
-    fn visit_lifetime_mut(&mut self, lifetime: &mut Lifetime) {
-        if lifetime.ident == "_" {
-            *lifetime = self.0.clone();
-        }
-    }
-    fn visit_type_bare_fn_mut(&mut self, _: &mut TypeBareFn) {}
     fn visit_path_arguments_mut(&mut self, arguments: &mut PathArguments) {
         if !matches!(arguments, PathArguments::Parenthesized(_)) {
             visit_mut::visit_path_arguments_mut(self, arguments);

@@ -11,7 +11,7 @@ use super::{Call, Message, Signature};
 #[track_caller]
 pub const fn positional(sig: &Signature, call: &Call, index: usize) -> usize {
     match positional_slot(sig, call, index) {
-        NO_SLOT => panic!("{}", positional_error(sig, call).as_str()),
+        NO_SLOT => panic!("{}", too_many_positional(sig, call).as_str()),
         slot => slot,
     }
 }
@@ -38,14 +38,14 @@ pub const fn required(sig: &Signature, call: &Call) -> usize {
 }
 
 /// What the slot functions return for an argument that has no slot: the call is wrong, and
-/// the matching `*_error` function says how, in Python's words.
-pub const NO_SLOT: usize = usize::MAX;
+/// `too_many_positional`, `keyword_error` or `missing_error` says how, in Python's words.
+const NO_SLOT: usize = usize::MAX;
 
 // The slot functions run for every argument of every call, in the compiler's interpreter:
 // they only compare names and count. Messages are built only for a call that is wrong.
 
 /// The slot of the `index`th positional argument, or [`NO_SLOT`] for the first one too many.
-pub const fn positional_slot(sig: &Signature, _call: &Call, index: usize) -> usize {
+const fn positional_slot(sig: &Signature, _call: &Call, index: usize) -> usize {
     if index == sig.positional {
         NO_SLOT
     } else {
@@ -54,13 +54,8 @@ pub const fn positional_slot(sig: &Signature, _call: &Call, index: usize) -> usi
     }
 }
 
-/// Python's "takes N positional arguments" error, for the argument `positional_slot` refused.
-pub const fn positional_error(sig: &Signature, call: &Call) -> Message {
-    too_many_positional(sig, call)
-}
-
 /// The slot of the `index`th keyword argument, or [`NO_SLOT`] if Python would refuse it.
-pub const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> usize {
+const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> usize {
     let keyword = call.keywords[index];
     let Some(slot) = find(sig, keyword) else {
         return NO_SLOT;
@@ -81,7 +76,7 @@ pub const fn keyword_slot(sig: &Signature, call: &Call, index: usize) -> usize {
 }
 
 /// The error Python raises for the keyword argument `keyword_slot` refused.
-pub const fn keyword_error(sig: &Signature, call: &Call, index: usize) -> Message {
+const fn keyword_error(sig: &Signature, call: &Call, index: usize) -> Message {
     let keyword = call.keywords[index];
     match find(sig, keyword) {
         None => named(sig)
@@ -99,7 +94,7 @@ pub const fn keyword_error(sig: &Signature, call: &Call, index: usize) -> Messag
 /// Whether every parameter without a default got an argument. Like Python, nothing counts as
 /// missing after too many positional arguments (the extra ones were likely meant for the
 /// parameters that look missing, and Python's one message about them is the useful one).
-pub const fn complete(sig: &Signature, call: &Call) -> bool {
+const fn complete(sig: &Signature, call: &Call) -> bool {
     if call.positional > sig.positional {
         return true;
     }
@@ -115,7 +110,7 @@ pub const fn complete(sig: &Signature, call: &Call) -> bool {
 
 /// Python's message for the parameters `complete` found missing: the positional ones first,
 /// the keyword-only ones only when no positional one is missing.
-pub const fn missing_error(sig: &Signature, call: &Call) -> Message {
+const fn missing_error(sig: &Signature, call: &Call) -> Message {
     let positional = missing(sig, call, 0, sig.positional);
     if positional.count > 0 {
         positional.message(sig, "positional")

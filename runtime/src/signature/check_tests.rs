@@ -5,8 +5,8 @@
 
 use super::super::{Call, Param, Signature};
 use super::{
-    NO_SLOT, complete, keyword_error, keyword_slot, missing_error, positional_error,
-    positional_slot,
+    NO_SLOT, complete, keyword_error, keyword_slot, missing_error, positional_slot,
+    too_many_positional,
 };
 
 const fn param(name: &'static str, default: bool) -> Param {
@@ -42,7 +42,7 @@ fn bind(
     let mut errors = Vec::new();
     for index in 0..positional {
         match positional_slot(sig, &call, index) {
-            NO_SLOT => errors.push(positional_error(sig, &call).as_str().to_owned()),
+            NO_SLOT => errors.push(too_many_positional(sig, &call).as_str().to_owned()),
             slot => slots.push(slot),
         }
     }

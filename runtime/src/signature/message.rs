@@ -1,7 +1,7 @@
 //! A message built at compile time, in a `const fn`: a fixed buffer and the bytes used.
 
 /// A message made by a `const fn`: `call!` panics with it at compile time when a call is wrong.
-pub struct Message {
+pub(crate) struct Message {
     bytes: [u8; Message::CAPACITY],
     len: usize,
     /// Set once the message was cut: later text is dropped.
@@ -21,7 +21,7 @@ impl Message {
     }
 
     /// The message so far.
-    pub const fn as_str(&self) -> &str {
+    pub(crate) const fn as_str(&self) -> &str {
         let (used, _) = self.bytes.split_at(self.len);
         match core::str::from_utf8(used) {
             Ok(text) => text,

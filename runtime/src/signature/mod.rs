@@ -10,11 +10,8 @@
 mod check;
 mod message;
 
-pub use check::{
-    NO_SLOT, complete, keyword, keyword_error, keyword_slot, missing_error, positional,
-    positional_error, positional_slot, required,
-};
-pub use message::Message;
+pub use check::{keyword, positional, required};
+use message::Message;
 
 /// A function's parameters as `#[signature]` lists them.
 pub struct Signature {
