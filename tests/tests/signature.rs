@@ -231,3 +231,26 @@ fn with_memoize_in_either_order() {
     assert_eq!(slow_cube::cache_info().hits, 1);
     assert_eq!(slow_cube::cache_parameters().maxsize, Some(4));
 }
+
+/// An `unsafe fn` stays unsafe to call through `call!`.
+#[allow(
+    unsafe_code,
+    reason = "the point of the test: an unsafe function with a signature"
+)]
+mod unsafe_fn {
+    use py38::{call, signature};
+
+    #[signature(bytes, /, *, at = 0)]
+    unsafe fn byte_at(bytes: &[u8], at: usize) -> u8 {
+        // SAFETY: the caller keeps `at` in bounds.
+        unsafe { *bytes.get_unchecked(at) }
+    }
+
+    #[test]
+    fn unsafe_functions_need_unsafe() {
+        let bytes = [7, 8, 9];
+        // SAFETY: indices 0 and 2 are in bounds.
+        let (first, last) = unsafe { (call!(byte_at(&bytes)), call!(byte_at(&bytes, at = 2))) };
+        assert_eq!((first, last), (7, 9));
+    }
+}

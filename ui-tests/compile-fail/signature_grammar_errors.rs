@@ -26,4 +26,7 @@ fn varargs(a: i32, args: Vec<i32>) {}
 #[signature(a, **kwargs)]
 fn kwargs(a: i32, kwargs: Vec<i32>) {}
 
+#[signature(a, *, b, *, c)]
+fn star_twice(a: i32, b: i32, c: i32) {}
+
 fn main() {}

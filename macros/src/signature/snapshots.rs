@@ -33,3 +33,15 @@ fn generic_borrowing_async() {
         }
     ));
 }
+
+#[test]
+fn impl_trait_parameter_unsafe_fn() {
+    insta::assert_snapshot!(expand(
+        quote!(items, /, *, sep = ", "),
+        quote! {
+            unsafe fn list(items: impl IntoIterator<Item = u8>, sep: &str) -> String {
+                items.into_iter().map(|i| i.to_string()).collect::<Vec<_>>().join(sep)
+            }
+        }
+    ));
+}

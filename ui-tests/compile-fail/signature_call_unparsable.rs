@@ -1,0 +1,5 @@
+use py38::call;
+
+fn main() {
+    call!();
+}
