@@ -24,6 +24,11 @@ impl Errors {
         self.errors.push(error);
     }
 
+    /// Records every error of `other`.
+    pub(crate) fn extend(&mut self, other: Errors) {
+        self.errors.extend(other.errors);
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -7,46 +7,107 @@
 //! computation panics with Python's message, and the compiler reports it on the argument (the
 //! functions are `#[track_caller]`, so the report names no py38 internals).
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{ExprPath, PathArguments};
+use syn::{Expr, ExprPath, Ident, PathArguments};
 
-use super::parse::Call;
+use super::parse::{Call, Callee};
 
 pub(crate) fn expand(call: &Call) -> TokenStream {
+    match &call.callee {
+        Callee::Path(path) if names_a_member(path) => {
+            let (handle, generics) = member_handle(path);
+            super::member::expand(call, &handle, &generics, path.span())
+        }
+        Callee::Path(path) => free(call, path),
+        Callee::Method {
+            receiver,
+            method,
+            turbofish,
+        } => {
+            let constructor =
+                format_ident!("__py38_signature_{}", method.unraw(), span = method.span());
+            let handle = quote!(#receiver.#constructor());
+            let generics = turbofish
+                .iter()
+                .flat_map(|t| &t.args)
+                .map(ToTokens::to_token_stream)
+                .collect::<Vec<_>>();
+            super::member::expand(call, &handle, &generics, method.span())
+        }
+    }
+}
+
+/// One argument as written: how it is passed, its place among those passed the same way, and
+/// the span its errors go on.
+pub(super) struct Argument<'c> {
+    pub(super) keyword: Option<&'c Ident>,
+    pub(super) index: usize,
+    pub(super) value: &'c Expr,
+    pub(super) span: Span,
+}
+
+/// The positional arguments, then the keywords (Python binds them in that order, and `call!`
+/// has already refused a positional argument after a keyword).
+pub(super) fn arguments(call: &Call) -> Vec<Argument<'_>> {
+    let positional = call
+        .positional
+        .iter()
+        .enumerate()
+        .map(|(index, value)| Argument {
+            keyword: None,
+            index,
+            value,
+            span: value.span(),
+        });
+    let keywords = call.keywords.iter().enumerate().map(|(index, k)| Argument {
+        keyword: Some(&k.name),
+        index,
+        value: &k.value,
+        span: k.name.span(),
+    });
+    positional.chain(keywords).collect()
+}
+
+/// `Call { positional: 2, keywords: &["e"] }`: the call's shape, for the checks.
+pub(super) fn shape(call: &Call) -> TokenStream {
     let private = quote!(::py38::__private::signature);
-    let (handle, generics) = handle(&call.function);
-    let positional = call.positional.len();
+    let positional = proc_macro2::Literal::usize_unsuffixed(call.positional.len());
     let keywords = call.keywords.iter().map(|k| k.name.unraw().to_string());
+    quote! {
+        #private::Call {
+            positional: #positional,
+            keywords: &[#(#keywords),*],
+        }
+    }
+}
+
+fn free(call: &Call, function: &ExprPath) -> TokenStream {
+    let private = quote!(::py38::__private::signature);
+    let (handle, generics) = handle(function);
 
     // Each argument's slot is a constant of its own, so that every mistake is reported, each on
     // its argument; the arguments then go into their slots in the order written.
     let mut slots = Vec::new();
     let mut chain = handle.clone();
-    let arguments = call
-        .positional
-        .iter()
-        .enumerate()
-        .map(|(index, value)| {
-            let name = format_ident!("__py38_positional_{}", index + 1, span = value.span());
-            (name, "positional", index, value)
-        })
-        .chain(call.keywords.iter().enumerate().map(|(index, keyword)| {
-            let name = format_ident!(
-                "__py38_keyword_{}",
-                keyword.name.unraw(),
-                span = keyword.name.span()
-            );
-            (name, "keyword", index, &keyword.value)
-        }));
     // The constants' names show in the compiler's label ("evaluation of `main::__py38_keyword_g`
     // failed here"), so they say which argument they are about.
-    for (slot, check, index, value) in arguments {
-        let span = slot.span();
+    for argument in arguments(call) {
+        let span = argument.span;
+        let (slot, check) = match argument.keyword {
+            Some(name) => (
+                format_ident!("__py38_keyword_{}", name.unraw(), span = span),
+                "keyword",
+            ),
+            None => (
+                format_ident!("__py38_positional_{}", argument.index + 1, span = span),
+                "positional",
+            ),
+        };
         let find = format_ident!("{}", check, span = span);
-        let mut index = proc_macro2::Literal::usize_unsuffixed(index);
+        let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         index.set_span(span);
         // Every token on the argument, so that an error covers it and nothing else.
         let computed = quote_spanned! {span=>
@@ -57,28 +118,58 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
             const #slot: usize = #computed;
         ));
         let put = format_ident!("__py38_put", span = span);
+        let value = argument.value;
         chain = quote_spanned!(span=> #chain.#put::<{ #slot }, _>(#value));
     }
-    let span = call.function.span();
+    let span = function.span();
     let complete = quote_spanned! {span=>
         ::py38::__private::signature::required(__PY38_SIGNATURE, &__PY38_CALL)
     };
     let finish = format_ident!("__py38_finish", span = span);
     let required = format_ident!("__py38_required_arguments", span = span);
-    let positional = proc_macro2::Literal::usize_unsuffixed(positional);
+    let shape = shape(call);
     quote! {
         {
             const __PY38_SIGNATURE: &#private::Signature = #handle.__py38_describe();
-            const __PY38_CALL: #private::Call = #private::Call {
-                positional: #positional,
-                keywords: &[#(#keywords),*],
-            };
+            const __PY38_CALL: #private::Call = #shape;
             #(#slots)*
             #[allow(non_upper_case_globals)]
             const #required: usize = #complete;
             #private::Checked::<{ #required }>::checked(#chain)
                 .#finish::<#(#generics),*>(::core::marker::PhantomData)
         }
+    }
+}
+
+/// Whether `path` names an associated function (`Point::new`, `Self::new`,
+/// `geo::Point::<f64>::new`) rather than a function in a module (`geo::area`): by Rust's naming
+/// conventions, the segment before the function's name is a type's when it is `Self` or
+/// starts with an upper-case letter.
+fn names_a_member(path: &ExprPath) -> bool {
+    let segments = &path.path.segments;
+    segments.len() >= 2 && {
+        let owner = segments[segments.len() - 2].ident.unraw().to_string();
+        owner == "Self" || owner.starts_with(|c: char| c.is_uppercase())
+    }
+}
+
+/// `Point::__py38_signature_new()` for `Point::new`, and the generic arguments written on the
+/// function.
+fn member_handle(function: &ExprPath) -> (TokenStream, Vec<TokenStream>) {
+    let mut path = function.path.clone();
+    let Some(last) = path.segments.last_mut() else {
+        return (quote!(#path), Vec::new());
+    };
+    let generics = take_generics(last);
+    let name = last.ident.unraw();
+    last.ident = format_ident!("__py38_signature_{}", name, span = last.ident.span());
+    (quote!(#path()), generics)
+}
+
+fn take_generics(segment: &mut syn::PathSegment) -> Vec<TokenStream> {
+    match std::mem::replace(&mut segment.arguments, PathArguments::None) {
+        PathArguments::AngleBracketed(args) => args.args.iter().map(|arg| quote!(#arg)).collect(),
+        PathArguments::None | PathArguments::Parenthesized(_) => Vec::new(),
     }
 }
 
@@ -91,10 +182,7 @@ fn handle(function: &ExprPath) -> (TokenStream, Vec<TokenStream>) {
     let Some(last) = path.segments.last_mut() else {
         return (quote!(#path), Vec::new());
     };
-    let generics = match std::mem::replace(&mut last.arguments, PathArguments::None) {
-        PathArguments::AngleBracketed(args) => args.args.iter().map(|arg| quote!(#arg)).collect(),
-        PathArguments::None | PathArguments::Parenthesized(_) => Vec::new(),
-    };
+    let generics = take_generics(last);
     let handle = if single {
         quote!(#path::__py38_signature)
     } else {

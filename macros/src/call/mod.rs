@@ -1,6 +1,7 @@
 //! `call!`: parse the call, then bind its arguments through the function's call handle.
 
 mod expand;
+mod member;
 mod parse;
 #[cfg(test)]
 mod snapshots;

@@ -2,15 +2,27 @@
 //! keywords, with the mistakes Python's parser catches (each with its `SyntaxError` text).
 
 use syn::spanned::Spanned;
-use syn::{Expr, ExprPath, Ident};
+use syn::{AngleBracketedGenericArguments, Expr, ExprPath, Ident};
 
 use crate::errors::Errors;
 
 /// A call as written.
 pub(crate) struct Call {
-    pub(crate) function: ExprPath,
+    pub(crate) callee: Callee,
     pub(crate) positional: Vec<Expr>,
     pub(crate) keywords: Vec<Keyword>,
+}
+
+/// What is called.
+pub(crate) enum Callee {
+    /// `f(..)`, `module::f(..)`, `Type::f(..)`.
+    Path(ExprPath),
+    /// `receiver.m(..)`, `receiver.m::<T>(..)`.
+    Method {
+        receiver: Box<Expr>,
+        method: Ident,
+        turbofish: Option<AngleBracketedGenericArguments>,
+    },
 }
 
 /// `name = value`.
@@ -32,34 +44,39 @@ pub(crate) fn parse(input: proc_macro2::TokenStream, errors: &mut Errors) -> Opt
             return None;
         }
     };
-    let Expr::Call(call) = expr else {
-        if let Expr::MethodCall(method) = &expr {
-            errors.at(
-                &method.method,
-                "`call!` does not support method calls yet\n\
-                 help: call a free function, or write the method's arguments in order",
-            );
-        } else {
-            errors.at(&expr, USAGE);
+    let (callee, args) = match expr {
+        Expr::Call(call) => {
+            let Expr::Path(function) = *call.func else {
+                errors.at(&call.func, USAGE);
+                return None;
+            };
+            if let Some(qself) = &function.qself {
+                errors.at(
+                    &qself.ty,
+                    "`call!` takes a plain path to the function (`module::f`, `Type::f`), not a \
+                     qualified one",
+                );
+                return None;
+            }
+            (Callee::Path(function), call.args)
         }
-        return None;
+        Expr::MethodCall(call) => {
+            let callee = Callee::Method {
+                receiver: call.receiver,
+                method: call.method,
+                turbofish: call.turbofish,
+            };
+            (callee, call.args)
+        }
+        other => {
+            errors.at(&other, USAGE);
+            return None;
+        }
     };
-    let Expr::Path(function) = *call.func else {
-        errors.at(&call.func, USAGE);
-        return None;
-    };
-    if let Some(qself) = &function.qself {
-        errors.at(
-            &qself.ty,
-            "`call!` takes a plain path to the function (`module::f`, `Type::f`), not a \
-             qualified one",
-        );
-        return None;
-    }
 
     let mut positional = Vec::new();
     let mut keywords: Vec<Keyword> = Vec::new();
-    for arg in call.args {
+    for arg in args {
         match arg {
             Expr::Assign(assign) => match *assign.left {
                 Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
@@ -93,7 +110,7 @@ pub(crate) fn parse(input: proc_macro2::TokenStream, errors: &mut Errors) -> Opt
         }
     }
     Some(Call {
-        function,
+        callee,
         positional,
         keywords,
     })

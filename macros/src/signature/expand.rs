@@ -10,14 +10,17 @@
 //!
 //! The function itself is left exactly as written.
 
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote};
-use syn::{GenericParam, Lifetime, ReturnType, Type, TypeImplTrait, Visibility, ext::IdentExt};
+use syn::{
+    GenericParam, Generics, Lifetime, ReturnType, Type, TypeImplTrait, Visibility, WherePredicate,
+    ext::IdentExt,
+};
 
-use super::lifetimes::name_elided;
+use super::lifetimes::{lifetimes, name_elided};
 use super::model::Model;
 
-fn private() -> TokenStream {
+pub(super) fn private() -> TokenStream {
     quote!(::py38::__private::signature)
 }
 
@@ -34,7 +37,7 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
     let unset = model.params.iter().map(|_| quote!(#private::Unset));
     let unset_value = unset.clone();
     let unset_again = unset.clone();
-    let types = Types::new(model);
+    let types = Types::new(model, None);
 
     let namespace = declare_namespace.then(|| {
         quote! {
@@ -44,8 +47,8 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
         }
     });
     let puts = (0..model.params.len()).map(|i| put(model, &types, &handle, &slots, i));
-    let describe = describe(model);
-    let finish = finish(model, &types, vis);
+    let describe = describe(model, None);
+    let finish = finish(model, &types, vis, None);
 
     quote! {
         #namespace
@@ -88,20 +91,40 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
 }
 
 /// The parameter and return types as the handle's items spell them: elided lifetimes named,
-/// `impl Trait` parameters turned into type parameters.
-struct Types {
-    params: Vec<Type>,
-    output: ReturnType,
-    /// Lifetimes the function leaves elided, now named.
-    added_lifetimes: Vec<Lifetime>,
+/// `impl Trait` parameters turned into type parameters, and, outside an impl block, `Self`
+/// spelled as the type it stands for.
+pub(super) struct Types {
+    pub(super) params: Vec<Type>,
+    pub(super) output: ReturnType,
+    /// A method's receiver type (`&'__py38_0 Point`).
+    pub(super) receiver: Option<Type>,
+    /// Every lifetime the receiver type names: the handle's impl declares those the impl
+    /// block does not.
+    pub(super) receiver_lifetimes: Vec<Lifetime>,
+    /// Lifetimes the parameters leave elided, now named.
+    pub(super) added_lifetimes: Vec<Lifetime>,
     /// `(name, bounds)` for each `impl Trait` parameter.
-    impl_params: Vec<(Ident, TypeImplTrait)>,
+    pub(super) impl_params: Vec<(Ident, TypeImplTrait)>,
 }
 
 impl Types {
-    fn new(model: &Model<'_>) -> Self {
-        let tys: Vec<&Type> = model.params.iter().map(|p| p.ty).collect();
-        let named = name_elided(&tys, &model.sig.output);
+    pub(super) fn new(model: &Model<'_>, owner: Option<&Owner<'_>>) -> Self {
+        let spell = |ty: &Type| -> Type {
+            match owner {
+                Some(owner) => {
+                    syn::parse2(owner.spell(ty.to_token_stream())).unwrap_or_else(|_| ty.clone())
+                }
+                None => ty.clone(),
+            }
+        };
+        let tys: Vec<Type> = model.params.iter().map(|p| spell(p.ty)).collect();
+        let tys: Vec<&Type> = tys.iter().collect();
+        let receiver = model.receiver.map(|r| spell(&r.ty));
+        let output = match (&model.sig.output, owner) {
+            (ReturnType::Type(arrow, ty), Some(_)) => ReturnType::Type(*arrow, Box::new(spell(ty))),
+            (output, _) => output.clone(),
+        };
+        let named = name_elided(receiver.as_ref(), &tys, &output);
         let mut impl_params = Vec::new();
         let params = named
             .params
@@ -118,16 +141,98 @@ impl Types {
         Types {
             params,
             output: named.output,
-            added_lifetimes: named.added,
+            receiver_lifetimes: lifetimes(named.receiver.iter()),
+            receiver: named.receiver,
+            added_lifetimes: named.added[named.receiver_added..].to_vec(),
             impl_params,
         }
     }
 }
 
-/// `impl Put<i, Ti> for handle<.., Unset, ..>`: fills slot `i`. Its generics are only those
-/// of the function that `Ti` mentions, so that each is fixed by the argument's type.
+/// The impl block a method or associated function belongs to.
+pub(super) struct Owner<'a> {
+    pub(super) self_ty: &'a Type,
+    /// The type's name, as Python names a method's class (`Point.moved()`).
+    pub(super) type_name: String,
+    pub(super) generics: &'a Generics,
+}
+
+impl Owner<'_> {
+    /// `tokens` as items outside the impl block must spell them: `Self` is the type itself
+    /// (`<Point>::` before a path).
+    pub(super) fn spell(&self, tokens: TokenStream) -> TokenStream {
+        let self_ty = self.self_ty;
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut out = TokenStream::new();
+        for (i, tree) in trees.iter().enumerate() {
+            match tree {
+                TokenTree::Ident(ident) if ident == "Self" => {
+                    let path_follows = matches!(
+                        trees.get(i + 1),
+                        Some(TokenTree::Punct(p)) if p.as_char() == ':'
+                    );
+                    if path_follows {
+                        out.extend(quote!(<#self_ty>));
+                    } else {
+                        out.extend(quote!(#self_ty));
+                    }
+                }
+                TokenTree::Group(group) => {
+                    let mut spelled = Group::new(group.delimiter(), self.spell(group.stream()));
+                    spelled.set_span(group.span());
+                    out.extend([TokenTree::Group(spelled)]);
+                }
+                other => out.extend([other.clone()]),
+            }
+        }
+        out
+    }
+}
+
+/// `impl Put<i, Ti> for handle<.., Unset, ..>`: fills slot `i`.
 fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usize) -> TokenStream {
     let private = private();
+    let ty = &types.params[i];
+    let (mut params, predicates) = slot_generics(model, types, i);
+    let others = slots
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, s)| s);
+    params.extend(others.map(ToTokens::to_token_stream));
+
+    let index = proc_macro2::Literal::usize_unsuffixed(i);
+    let before: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Unset));
+    let after: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Given<#ty>));
+    let moved = (0..slots.len()).map(|j| {
+        if j == i {
+            quote!(#private::Given(value))
+        } else {
+            let field = syn::Index::from(j);
+            quote!(self.#field)
+        }
+    });
+    quote! {
+        impl<#(#params),*> #private::Put<#index, #ty> for #handle<#(#before),*>
+        where #(#predicates,)*
+        {
+            type Out = #handle<#(#after),*>;
+            #[inline(always)]
+            fn put(self, value: #ty) -> Self::Out {
+                #handle(#(#moved),*)
+            }
+        }
+    }
+}
+
+/// The generics that filling slot `i` needs: only those of the function that `Ti` mentions,
+/// so that each is fixed by the argument's type, with the bounds and `where` predicates that
+/// mention nothing else.
+pub(super) fn slot_generics<'m>(
+    model: &'m Model<'_>,
+    types: &Types,
+    i: usize,
+) -> (Vec<TokenStream>, Vec<&'m WherePredicate>) {
     let ty = &types.params[i];
     let generics = &model.sig.generics;
     let all: Vec<String> = generics
@@ -135,6 +240,7 @@ fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usi
         .iter()
         .map(generic_name)
         .chain(types.added_lifetimes.iter().map(|l| l.ident.to_string()))
+        .filter(|name| !types.receiver_lifetimes.iter().any(|l| l.ident == name))
         .collect();
     let uses = |tokens: TokenStream| -> Vec<String> {
         mentioned_generics(tokens)
@@ -173,12 +279,6 @@ fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usi
             params.push(quote!(#ident));
         }
     }
-    let others = slots
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, s)| s);
-    params.extend(others.map(ToTokens::to_token_stream));
     let predicates: Vec<_> = generics
         .where_clause
         .iter()
@@ -188,32 +288,10 @@ fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usi
             !used.is_empty() && used.iter().all(|m| known.contains(m))
         })
         .collect();
-
-    let index = proc_macro2::Literal::usize_unsuffixed(i);
-    let before: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Unset));
-    let after: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Given<#ty>));
-    let moved = (0..slots.len()).map(|j| {
-        if j == i {
-            quote!(#private::Given(value))
-        } else {
-            let field = syn::Index::from(j);
-            quote!(self.#field)
-        }
-    });
-    quote! {
-        impl<#(#params),*> #private::Put<#index, #ty> for #handle<#(#before),*>
-        where #(#predicates,)*
-        {
-            type Out = #handle<#(#after),*>;
-            #[inline(always)]
-            fn put(self, value: #ty) -> Self::Out {
-                #handle(#(#moved),*)
-            }
-        }
-    }
+    (params, predicates)
 }
 
-fn slot_types(slots: &[Ident], at: usize, this: TokenStream) -> Vec<TokenStream> {
+pub(super) fn slot_types(slots: &[Ident], at: usize, this: TokenStream) -> Vec<TokenStream> {
     slots
         .iter()
         .enumerate()
@@ -232,9 +310,13 @@ fn ty_is(ty: &Type, ident: &Ident) -> bool {
 }
 
 /// `&Signature { .. }`: the names, defaults and kinds `call!` checks calls against.
-fn describe(model: &Model<'_>) -> TokenStream {
+pub(super) fn describe(model: &Model<'_>, owner: Option<&Owner<'_>>) -> TokenStream {
     let private = private();
-    let name = model.sig.ident.unraw().to_string();
+    let function = model.sig.ident.unraw();
+    let name = match owner {
+        Some(owner) => format!("{}.{function}", owner.type_name),
+        None => function.to_string(),
+    };
     let params = model.params.iter().map(|p| {
         let name = p.ident.unraw().to_string();
         let default = p.default.is_some();
@@ -242,12 +324,14 @@ fn describe(model: &Model<'_>) -> TokenStream {
     });
     let positional_only = proc_macro2::Literal::usize_unsuffixed(model.positional_only);
     let positional = proc_macro2::Literal::usize_unsuffixed(model.positional);
+    let receiver = model.receiver.is_some();
     quote! {
         &#private::Signature {
             name: #name,
             params: &[#(#params),*],
             positional_only: #positional_only,
             positional: #positional,
+            receiver: #receiver,
         }
     }
 }
@@ -256,14 +340,22 @@ fn describe(model: &Model<'_>) -> TokenStream {
 /// everything the function is, so that inference (and a turbofish) works as in a direct call.
 /// Its `PhantomData` argument names every parameter type, so that the bounds those types imply
 /// (`&'a [&'b str]` implies `'b: 'a`) hold inside it as they do inside the function.
-fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
+pub(super) fn finish(
+    model: &Model<'_>,
+    types: &Types,
+    vis: &Visibility,
+    owner: Option<&Owner<'_>>,
+) -> TokenStream {
     let private = private();
     let sig = model.sig;
     let name = &sig.ident;
     let generics = &sig.generics;
+    let on_receiver = |l: &Lifetime| types.receiver_lifetimes.contains(l);
 
+    // A lifetime the receiver names belongs to the handle's impl, not to this function.
     let lifetimes = generics
         .lifetimes()
+        .filter(|l| !on_receiver(&l.lifetime))
         .map(ToTokens::to_token_stream)
         .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
     let rest = generics
@@ -276,14 +368,18 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
             quote!(#ident: #bounds)
         }));
     let own_predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
+    let own_predicates = own_predicates.map(|p| spell(owner, p.to_token_stream()));
 
+    // A method's handle keeps the receiver in field 0, before the slots.
+    let first_slot = usize::from(owner.is_some());
     let mut slot_bounds = Vec::new();
     let mut arguments = Vec::new();
     for (i, (param, ty)) in model.params.iter().zip(&types.params).enumerate() {
         let slot = format_ident!("__Py38Slot{}", i);
-        let field = syn::Index::from(i);
+        let field = syn::Index::from(i + first_slot);
         match &param.default {
             Some(default) => {
+                let default = spell(owner, default.to_token_stream());
                 slot_bounds.push(quote!(#slot: #private::Slot<#ty>));
                 arguments.push(quote!(#private::Slot::or_default(self.#field, || #default)));
             }
@@ -308,7 +404,14 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
             .collect();
         (!explicit.is_empty() && types.impl_params.is_empty()).then(|| quote!(::<#(#explicit),*>))
     };
-    let call = quote!(#name #turbofish(#(#arguments),*));
+    let call = match owner {
+        None => quote!(#name #turbofish(#(#arguments),*)),
+        Some(owner) => {
+            let self_ty = owner.self_ty;
+            let receiver = model.receiver.map(|_| quote!(self.0,));
+            quote!(<#self_ty>::#name #turbofish(#receiver #(#arguments),*))
+        }
+    };
     let param_types = &types.params;
     let unsafety = &sig.unsafety;
     let body = if unsafety.is_some() {
@@ -322,15 +425,32 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
             ReturnType::Default => quote!(()),
             ReturnType::Type(_, ty) => ty.to_token_stream(),
         };
-        // `use<..>` lists lifetimes first, then every type and const parameter in scope.
-        let lifetimes = generics
-            .lifetimes()
+        // `use<..>` lists lifetimes first, then every type and const parameter in scope: the
+        // impl block's, the function's, and the slots.
+        let outer = owner.map(|o| o.generics);
+        let lifetimes = outer
+            .into_iter()
+            .flat_map(Generics::lifetimes)
             .map(|l| l.lifetime.to_token_stream())
+            .chain(types.receiver_lifetimes.iter().filter_map(|l| {
+                let declared = outer.is_some_and(|g| g.lifetimes().any(|o| o.lifetime == *l));
+                (!declared && l.ident != "_").then(|| l.to_token_stream())
+            }))
+            .chain(
+                generics
+                    .lifetimes()
+                    .filter(|l| !on_receiver(&l.lifetime))
+                    .map(|l| l.lifetime.to_token_stream()),
+            )
             .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
-        let others = generics
-            .type_params()
-            .map(|t| t.ident.to_token_stream())
-            .chain(generics.const_params().map(|c| c.ident.to_token_stream()))
+        let others = outer
+            .into_iter()
+            .chain([generics])
+            .flat_map(|g| {
+                g.type_params()
+                    .map(|t| t.ident.to_token_stream())
+                    .chain(g.const_params().map(|c| c.ident.to_token_stream()))
+            })
             .chain(
                 (0..model.params.len())
                     .map(|i| format_ident!("__Py38Slot{}", i).into_token_stream()),
@@ -363,8 +483,16 @@ fn finish(model: &Model<'_>, types: &Types, vis: &Visibility) -> TokenStream {
     }
 }
 
+/// `tokens` as written, or as the handle's impl must spell them for a member of `owner`.
+fn spell(owner: Option<&Owner<'_>>, tokens: TokenStream) -> TokenStream {
+    match owner {
+        Some(owner) => owner.spell(tokens),
+        None => tokens,
+    }
+}
+
 /// A generic parameter's name: `T`, `N`, or `a` for `'a`.
-fn generic_name(param: &GenericParam) -> String {
+pub(super) fn generic_name(param: &GenericParam) -> String {
     match param {
         GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
         GenericParam::Type(t) => t.ident.to_string(),

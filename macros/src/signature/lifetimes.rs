@@ -7,41 +7,63 @@ use syn::{Lifetime, PathArguments, ReturnType, Type, TypeBareFn, TypeReference};
 
 /// Parameter types and the return type with every elided lifetime named, and the new names.
 pub(crate) struct Named {
+    /// A method's receiver type (`&'__py38_0 Point` for `&self`), when there is one.
+    pub(crate) receiver: Option<Type>,
     pub(crate) params: Vec<Type>,
     pub(crate) output: ReturnType,
+    /// The new names, the receiver's first.
     pub(crate) added: Vec<Lifetime>,
+    /// How many of `added` are the receiver's.
+    pub(crate) receiver_added: usize,
 }
 
-pub(crate) fn name_elided(params: &[&Type], output: &ReturnType) -> Named {
+pub(crate) fn name_elided(receiver: Option<&Type>, params: &[&Type], output: &ReturnType) -> Named {
     let mut namer = Elided::Name(Vec::new());
-    let params: Vec<Type> = params
-        .iter()
-        .map(|ty| {
-            let mut ty = (*ty).clone();
-            namer.visit_type_mut(&mut ty);
-            ty
-        })
-        .collect();
+    let mut name = |ty: &Type| {
+        let mut ty = ty.clone();
+        namer.visit_type_mut(&mut ty);
+        ty
+    };
+    let receiver = receiver.map(&mut name);
+    let receiver_lifetimes = lifetimes(receiver.iter());
+    let params: Vec<Type> = params.iter().map(|ty| name(ty)).collect();
     let Elided::Name(added) = namer else {
         unreachable!("the namer stays a namer")
     };
-    // Rust's elision rule for free functions: with exactly one lifetime among the inputs, an
-    // elided output lifetime is that one. Otherwise the function itself does not compile.
-    let mut collect = Elided::Collect(Vec::new());
-    for ty in &params {
-        collect.visit_type_mut(&mut ty.clone());
-    }
+    // Rust's elision rules: a method's elided output lifetimes are its receiver's (when the
+    // receiver borrows); otherwise, with exactly one lifetime among the inputs, they are that
+    // one. Otherwise the function itself does not compile.
+    let inputs = lifetimes(receiver.iter().chain(&params));
     let mut output = output.clone();
-    if let Elided::Collect(inputs) = collect
-        && let [only] = &inputs[..]
-    {
-        Elided::Fill(only.clone()).visit_return_type_mut(&mut output);
+    if let Some(lifetime) = receiver_lifetimes.first().or(match &inputs[..] {
+        [only] => Some(only),
+        _ => None,
+    }) {
+        Elided::Fill(lifetime.clone()).visit_return_type_mut(&mut output);
     }
+    let receiver_added = added
+        .iter()
+        .filter(|l| receiver_lifetimes.contains(l))
+        .count();
     Named {
+        receiver,
         params,
         output,
         added,
+        receiver_added,
     }
+}
+
+/// Every lifetime named in `types` but `'static`, once each, in order.
+pub(crate) fn lifetimes<'t>(types: impl Iterator<Item = &'t Type>) -> Vec<Lifetime> {
+    let mut collect = Elided::Collect(Vec::new());
+    for ty in types {
+        collect.visit_type_mut(&mut ty.clone());
+    }
+    let Elided::Collect(found) = collect else {
+        unreachable!("the collector stays a collector")
+    };
+    found
 }
 
 /// One walk over a type's lifetimes, outside `fn(..)` types and `Fn(..)` bounds (which bind
@@ -111,7 +133,7 @@ mod tests {
 
     fn run(params: &[Type], output: ReturnType) -> (Vec<String>, String, usize) {
         let refs: Vec<&Type> = params.iter().collect();
-        let named = name_elided(&refs, &output);
+        let named = name_elided(None, &refs, &output);
         (
             named
                 .params
@@ -149,6 +171,23 @@ mod tests {
         assert_eq!(params[2], quote!(Box<dyn Fn(&str) -> usize>).to_string());
         assert_eq!(output, quote!(-> Cow<'a, str>).to_string());
         assert_eq!(added, 0);
+    }
+
+    #[test]
+    fn a_borrowing_receiver_gives_the_output_its_lifetime() {
+        let receiver: Type = syn::parse_quote!(&Point);
+        let params: [Type; 1] = [syn::parse_quote!(&str)];
+        let refs: Vec<&Type> = params.iter().collect();
+        let named = name_elided(Some(&receiver), &refs, &syn::parse_quote!(-> &str));
+        let receiver = named.receiver.map(|r| r.to_token_stream().to_string());
+        assert_eq!(receiver.as_deref(), Some("& '__py38_0 Point"));
+        assert_eq!(
+            named.params[0].to_token_stream().to_string(),
+            "& '__py38_1 str"
+        );
+        let output = named.output.to_token_stream().to_string();
+        assert_eq!(output, quote!(-> &'__py38_0 str).to_string());
+        assert_eq!((named.added.len(), named.receiver_added), (2, 1));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! `#[signature]`: parse the list, match it with the function, add the call handle `call!` uses.
+//! On an `impl` block, the same for each method marked `#[signature(...)]`.
 
 mod expand;
+mod impl_block;
 mod lifetimes;
+mod member;
 mod model;
 mod parse;
 #[cfg(test)]
@@ -18,6 +21,11 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let item = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(item)) => item,
+        Ok(Item::Impl(item)) => {
+            let expanded = impl_block::impl_block(args, item, &mut errors);
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #expanded);
+        }
         Ok(_) | Err(_) => {
             errors.at(
                 &item,
@@ -28,7 +36,7 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let listed = parse::parse(args, &mut errors);
-    let model = model::Model::new(&item.sig, listed, &mut errors);
+    let model = model::Model::new(&item.sig, listed, false, &mut errors);
     if !errors.is_empty() {
         // The function stays as written, so that its other uses check normally.
         let errors = errors.to_compile_errors();

@@ -1,7 +1,7 @@
 //! The function and its signature side by side: each listed name matched with the parameter
 //! it stands for. A mismatch is an error naming both.
 
-use syn::{Expr, FnArg, Ident, Pat, Type};
+use syn::{Expr, FnArg, Ident, Pat, Receiver, Type};
 
 use super::parse::{Name, Signature};
 use crate::errors::Errors;
@@ -9,6 +9,8 @@ use crate::errors::Errors;
 /// A `#[signature]` function's parameters, as callers of `call!` see them.
 pub(crate) struct Model<'a> {
     pub(crate) sig: &'a syn::Signature,
+    /// `self`, `&self`, `self: Box<Self>`: only for a method in a `#[signature]` impl block.
+    pub(crate) receiver: Option<&'a Receiver>,
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) positional_only: usize,
     pub(crate) positional: usize,
@@ -22,10 +24,18 @@ pub(crate) struct Param<'a> {
 }
 
 impl<'a> Model<'a> {
-    pub(crate) fn new(sig: &'a syn::Signature, listed: Signature, errors: &mut Errors) -> Self {
-        let params = match_params(sig, listed.names, listed.complete, errors);
+    /// `in_impl`: the function is a method of a `#[signature]` impl block, so it may have a
+    /// receiver.
+    pub(crate) fn new(
+        sig: &'a syn::Signature,
+        listed: Signature,
+        in_impl: bool,
+        errors: &mut Errors,
+    ) -> Self {
+        let params = match_params(sig, listed.names, listed.complete, in_impl, errors);
         Model {
             sig,
+            receiver: sig.receiver(),
             params,
             positional_only: listed.positional_only,
             positional: listed.positional,
@@ -39,12 +49,14 @@ fn match_params<'a>(
     sig: &'a syn::Signature,
     names: Vec<Name>,
     complete: bool,
+    in_impl: bool,
     errors: &mut Errors,
 ) -> Vec<Param<'a>> {
     let function = &sig.ident;
     let mut params = Vec::new();
     for input in &sig.inputs {
         match input {
+            FnArg::Receiver(_) if in_impl => {}
             FnArg::Receiver(receiver) => errors.at(
                 receiver,
                 "`#[signature]` on a method needs `#[signature]` on its `impl` block as well, \

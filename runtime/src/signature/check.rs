@@ -207,6 +207,9 @@ const fn too_many_positional(sig: &Signature, call: &Call) -> Message {
         index += 1;
     }
 
+    // A method's receiver counts, as Python counts `self`.
+    let receiver = sig.receiver as usize;
+    let (most, given) = (most + receiver, call.positional + receiver);
     let mut message = named(sig).push("takes ");
     if with_default > 0 {
         message = message
@@ -219,18 +222,18 @@ const fn too_many_positional(sig: &Signature, call: &Call) -> Message {
         .push(" ")
         .push_plural("positional argument", most)
         .push(" but ")
-        .push_number(call.positional);
+        .push_number(given);
     if keyword_only_given > 0 {
         message = message
             .push(" ")
-            .push_plural("positional argument", call.positional)
+            .push_plural("positional argument", given)
             .push(" (and ")
             .push_number(keyword_only_given)
             .push(" ")
             .push_plural("keyword-only argument", keyword_only_given)
             .push(")");
     }
-    let verb = if call.positional == 1 && keyword_only_given == 0 {
+    let verb = if given == 1 && keyword_only_given == 0 {
         " was"
     } else {
         " were"

@@ -26,6 +26,7 @@ const F: Signature = Signature {
     ],
     positional_only: 2,
     positional: 4,
+    receiver: false,
 };
 
 /// Binds a call the way `call!` does, argument by argument, and collects the errors.
@@ -126,6 +127,7 @@ fn keyword_only_and_positional_only_signatures() {
         params: &[param("e", false), param("f", false)],
         positional_only: 0,
         positional: 0,
+        receiver: false,
     };
     assert_eq!(
         error(&g, 0, &[]),
@@ -142,6 +144,7 @@ fn keyword_only_and_positional_only_signatures() {
         params: &[param("a", false), param("b", false)],
         positional_only: 2,
         positional: 2,
+        receiver: false,
     };
     assert_eq!(
         error(&h, 0, &["a", "b"]),
@@ -165,6 +168,7 @@ fn counts_and_plurals_follow_python() {
         params: &[param("a", false)],
         positional_only: 0,
         positional: 1,
+        receiver: false,
     };
     assert_eq!(
         error(&one, 2, &[]),
@@ -176,6 +180,7 @@ fn counts_and_plurals_follow_python() {
         params: &[],
         positional_only: 0,
         positional: 0,
+        receiver: false,
     };
     assert_eq!(
         error(&none, 1, &[]),
@@ -187,6 +192,7 @@ fn counts_and_plurals_follow_python() {
         params: &[param("a", true)],
         positional_only: 0,
         positional: 1,
+        receiver: false,
     };
     assert_eq!(
         error(&opt, 2, &[]),
@@ -229,6 +235,7 @@ fn many_missing_names_keep_an_exact_count() {
         params: params.leak(),
         positional_only: 0,
         positional: 70,
+        receiver: false,
     };
     let message = error(&wide, 0, &[]);
     assert!(
@@ -236,4 +243,32 @@ fn many_missing_names_keep_an_exact_count() {
         "{message}"
     );
     assert!(message.ends_with("..."), "{message}");
+}
+
+#[test]
+fn a_method_counts_its_receiver_as_python_counts_self() {
+    // class Point: def moved(self, dx, dy=0, *, scale=1)
+    const moved: Signature = Signature {
+        name: "Point.moved",
+        params: &[param("dx", false), param("dy", true), param("scale", true)],
+        positional_only: 0,
+        positional: 2,
+        receiver: true,
+    };
+    assert_eq!(
+        bind(&moved, 3, &[]).unwrap_err(),
+        ["Point.moved() takes from 2 to 3 positional arguments but 4 were given"]
+    );
+    assert_eq!(
+        bind(&moved, 3, &["scale"]).unwrap_err(),
+        [
+            "Point.moved() takes from 2 to 3 positional arguments but 4 positional arguments \
+          (and 1 keyword-only argument) were given"
+        ]
+    );
+    assert_eq!(
+        bind(&moved, 0, &["dy"]).unwrap_err(),
+        ["Point.moved() missing 1 required positional argument: 'dx'"]
+    );
+    assert_eq!(bind(&moved, 1, &["scale"]), Ok(vec![0, 2]));
 }

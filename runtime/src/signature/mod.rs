@@ -10,6 +10,8 @@
 mod check;
 mod message;
 
+use core::marker::PhantomData;
+
 pub use check::{keyword, positional, required};
 use message::Message;
 
@@ -23,6 +25,10 @@ pub struct Signature {
     pub positional_only: usize,
     /// How many leading parameters may be passed by position (those before `*`).
     pub positional: usize,
+    /// Whether the function is a method: Python counts the receiver among the positional
+    /// arguments a method takes and is given (`Point.moved() takes 3 positional arguments but 4
+    /// were given` for two parameters and three arguments).
+    pub receiver: bool,
 }
 
 /// One parameter of a [`Signature`].
@@ -92,6 +98,53 @@ impl<T> Required<T> for Given<T> {
     #[inline(always)]
     fn value(self) -> T {
         self.0
+    }
+}
+
+/// For methods and associated functions, whose calls are checked by constants the compiler
+/// evaluates only when it generates code ([`Approved`]): a missing argument must not be a type
+/// error first, or the compiler would stop before it shows Python's message. Never runs: code
+/// that calls it is code whose [`Approved::required`] constant failed to compile.
+impl<T> Required<T> for Unset {
+    fn value(self) -> T {
+        unreachable!("`call!` rejects a call that leaves a required argument unset")
+    }
+}
+
+/// The call handle of a method or associated function: its signature, as an associated
+/// constant, so that a check can reach it from the handle's type alone.
+pub trait Described {
+    /// The method's parameters.
+    const SIGNATURE: &'static Signature;
+}
+
+/// The checks of a call of a method or associated function. `call!` cannot name the type of a
+/// method's receiver, so it cannot check such a call in a constant item, as it does for a free
+/// function; it checks it in inline constants (`const { .. }`) whose type the compiler infers
+/// from the call handle. Each is [`Approved`] for the handle, or a compile error with Python's
+/// message, on the argument at fault.
+pub struct Approved<H>(PhantomData<H>);
+
+impl<H: Described> Approved<H> {
+    /// The `index`th positional argument has a slot.
+    #[track_caller]
+    pub const fn positional(call: &Call, index: usize) -> Self {
+        check::positional(H::SIGNATURE, call, index);
+        Approved(PhantomData)
+    }
+
+    /// The `index`th keyword argument has a slot.
+    #[track_caller]
+    pub const fn keyword(call: &Call, index: usize) -> Self {
+        check::keyword(H::SIGNATURE, call, index);
+        Approved(PhantomData)
+    }
+
+    /// No argument is missing.
+    #[track_caller]
+    pub const fn required(call: &Call) -> Self {
+        check::required(H::SIGNATURE, call);
+        Approved(PhantomData)
     }
 }
 

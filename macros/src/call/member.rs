@@ -1,0 +1,75 @@
+//! `call!(point.moved(1, dy = 5))` and `call!(Point::new(1, y = 2))`: a member of a
+//! `#[signature]` impl block, reached through its call handle (`point.__py38_signature_moved()`
+//! finds it by method resolution, whatever `point`'s type).
+//!
+//! The receiver's type is not something a constant item can name, so the checks are inline
+//! constants whose type the compiler infers from the handle: each `__py38_check` takes one, and
+//! the compiler evaluates them when it generates the caller's code. A wrong call fails there
+//! with Python's message, on the argument at fault, like a free function's. Until then the
+//! call must type-check whatever its mistakes, so a setter the member lacks (an unknown keyword,
+//! a positional argument too many) comes from a stand-in trait the expansion declares.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+
+use super::expand::{arguments, shape};
+use super::parse::Call;
+
+pub(crate) fn expand(
+    call: &Call,
+    handle: &TokenStream,
+    generics: &[TokenStream],
+    function_span: Span,
+) -> TokenStream {
+    let private = quote!(::py38::__private::signature);
+    let mut chain = handle.clone();
+    let mut stand_ins = Vec::new();
+    for argument in arguments(call) {
+        let span = argument.span;
+        let (setter, check) = match argument.keyword {
+            Some(name) => (
+                format_ident!("__py38_keyword_{}", name.unraw(), span = span),
+                format_ident!("keyword", span = span),
+            ),
+            None => (
+                format_ident!("__py38_positional_{}", argument.index, span = span),
+                format_ident!("positional", span = span),
+            ),
+        };
+        let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
+        index.set_span(span);
+        let value = argument.value;
+        chain = quote_spanned! {span=>
+            #chain
+                .__py38_check(const {
+                    ::py38::__private::signature::Approved::#check(&__PY38_CALL, #index)
+                })
+                .#setter(#value)
+        };
+        stand_ins.push(quote! {
+            #[inline(always)]
+            fn #setter<__Py38Value>(self, _: __Py38Value) -> Self {
+                self
+            }
+        });
+    }
+    let required = quote_spanned! {function_span=>
+        const { ::py38::__private::signature::Approved::required(&__PY38_CALL) }
+    };
+    let finish = format_ident!("__py38_finish", span = function_span);
+    let shape = shape(call);
+    quote! {
+        {
+            #[allow(non_camel_case_types, dead_code)]
+            trait __py38_stand_in: ::core::marker::Sized {
+                #(#stand_ins)*
+            }
+            impl<__Py38Handle> __py38_stand_in for __Py38Handle {}
+            const __PY38_CALL: #private::Call = #shape;
+            #chain
+                .__py38_check(#required)
+                .#finish::<#(#generics),*>(::core::marker::PhantomData)
+        }
+    }
+}
