@@ -18,3 +18,13 @@ fn call_with_keywords_and_defaults() {
 fn call_through_a_path_with_generics() {
     insta::assert_snapshot!(expand(quote!(crate::shapes::scale::<f64>(2.0, by = 3.0))));
 }
+
+#[test]
+fn method_call() {
+    insta::assert_snapshot!(expand(quote!(point.moved(1, scale = 2))));
+}
+
+#[test]
+fn associated_function_call() {
+    insta::assert_snapshot!(expand(quote!(geo::Point::new(1, y = 2))));
+}

@@ -29,6 +29,12 @@ pub(crate) fn impl_block(
             "`#[signature]` applies to inherent `impl` blocks: a trait's methods keep the \
              trait's signature",
         );
+        // One error for the block, not one more for each method.
+        for impl_item in &mut item.items {
+            if let ImplItem::Fn(method) = impl_item {
+                method.attrs.retain(|attr| !is_signature(attr));
+            }
+        }
         return quote!(#item);
     }
     let type_name = match &*item.self_ty {

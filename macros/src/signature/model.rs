@@ -95,11 +95,23 @@ fn match_params<'a>(
         let next = names.next();
         let Some((ident, ty)) = param else { continue };
         match next {
-            Some(name) if name.ident == *ident || name.reported => matched.push(Param {
-                ident,
-                ty,
-                default: name.default,
-            }),
+            Some(name) if name.ident == *ident || name.reported => {
+                if let (Type::ImplTrait(_), Some(default)) = (ty, &name.default) {
+                    errors.at(
+                        default,
+                        format_args!(
+                            "parameter '{ident}' of type `impl Trait` cannot have a default: \
+                             its type is the caller's to choose\n\
+                             help: give '{ident}' a named type, or no default"
+                        ),
+                    );
+                }
+                matched.push(Param {
+                    ident,
+                    ty,
+                    default: name.default,
+                });
+            }
             Some(name) => {
                 errors.at(
                     &name.ident,
@@ -124,7 +136,7 @@ fn match_params<'a>(
             ),
         }
     }
-    for extra in names {
+    for extra in names.filter(|name| !name.reported) {
         errors.at(
             &extra.ident,
             format_args!(

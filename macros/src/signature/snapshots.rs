@@ -45,3 +45,40 @@ fn impl_trait_parameter_unsafe_fn() {
         }
     ));
 }
+
+#[test]
+fn impl_block_method_and_associated_function() {
+    insta::assert_snapshot!(expand(
+        TokenStream::new(),
+        quote! {
+            impl Point {
+                #[signature(x, y = 0)]
+                pub fn new(x: i64, y: i64) -> Self {
+                    Point { x, y }
+                }
+
+                #[signature(dx, /, dy = 0, *, scale = Self::UNIT)]
+                pub fn moved(&self, dx: i64, dy: i64, scale: i64) -> Point {
+                    Point { x: (self.x + dx) * scale, y: (self.y + dy) * scale }
+                }
+
+                fn untouched(&self) {}
+            }
+        }
+    ));
+}
+
+#[test]
+fn generic_impl_block_borrowing_method() {
+    insta::assert_snapshot!(expand(
+        TokenStream::new(),
+        quote! {
+            impl<'a, T: Display> Labels<'a, T> {
+                #[signature(index, *, fallback = "")]
+                fn label<U: Into<usize>>(&self, index: U, fallback: &'a str) -> &str {
+                    self.items.get(index.into()).map_or(fallback, |_| self.prefix)
+                }
+            }
+        }
+    ));
+}
