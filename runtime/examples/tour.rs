@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use py38::{dbg_fmt, dbg_println, memoize};
+use py38::{call, dbg_fmt, dbg_println, memoize, signature};
 
 /// Chapter 1, the seed's demo: the naive recursion does ~18 million calls for fib(34).
 fn fib_naive(n: u64) -> u64 {
@@ -47,6 +47,35 @@ impl Grid {
             1
         } else {
             self.paths(row - 1, col) + self.paths(row, col - 1)
+        }
+    }
+}
+
+/// Chapter 7: Python's `def area(width, height, /, depth=1, *, scale=1)`.
+#[signature(width, height, /, depth = 1, *, scale = 1)]
+fn area(width: u32, height: u32, depth: u32, scale: u32) -> u32 {
+    width * height * depth * scale
+}
+
+/// Chapter 7: methods and associated functions take keywords too.
+#[derive(Debug)]
+struct Point {
+    x: i64,
+    y: i64,
+}
+
+#[signature]
+impl Point {
+    #[signature(x, y = 0)]
+    fn new(x: i64, y: i64) -> Self {
+        Point { x, y }
+    }
+
+    #[signature(dx, /, dy = 0, *, scale = 1)]
+    fn moved(&self, dx: i64, dy: i64, scale: i64) -> Point {
+        Point {
+            x: (self.x + dx) * scale,
+            y: (self.y + dy) * scale,
         }
     }
 }
@@ -113,6 +142,16 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(downloads());
+
+    println!(
+        "\n== 7. #[signature]: positional-only, keyword-only and defaults, checked at compile time"
+    );
+    dbg_println!("  {call!(area(3, 4))=}");
+    dbg_println!("  {call!(area(3, 4, depth = 2, scale = 10))=}");
+    let p = call!(Point::new(1, y = 2));
+    dbg_println!("  {p=}, {call!(p.moved(1, scale = 10))=}");
+    println!("  (call!(area(3, height = 4)) does not compile: area() got some positional-only");
+    println!("   arguments passed as keyword arguments: 'height')");
 }
 
 /// A "download": 100 ms of waiting, then the page. Memoized for 60 seconds.
