@@ -57,7 +57,7 @@ pub mod consts {
 /// `#[signature]`'s call handles and `call!`'s compile-time argument binding.
 pub mod signature {
     pub use crate::signature::{
-        Approved, Call, Checked, Described, Given, Param, Put, Required, Signature, Slot, Unset,
+        Approved, Call, Checked, Described, Given, Param, Required, Signature, Slot, Unset,
         keyword, positional, required,
     };
 }

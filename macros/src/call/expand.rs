@@ -88,17 +88,17 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
     let private = quote!(::py38::__private::signature);
     let (handle, generics) = handle(function);
 
-    // Each argument's slot is a constant of its own, so that every mistake is reported, each on
-    // its argument; the arguments then go into their slots in the order written.
-    let mut slots = Vec::new();
-    let mut chain = handle.clone();
-    // The constants' names show in the compiler's label ("evaluation of `main::__py38_keyword_g`
-    // failed here"), so they say which argument they are about.
-    for argument in arguments(call) {
+    // Each argument is checked by a constant of its own, so that every mistake is reported, each
+    // on its argument; the constants' names show in the compiler's label ("evaluation of
+    // `main::__py38_keyword_g` failed here"), so they say which argument they are about.
+    let mut checks = Vec::new();
+    let mut names = Vec::new();
+    let arguments = arguments(call);
+    for argument in &arguments {
         let span = argument.span;
-        let (slot, check) = match argument.keyword {
-            Some(name) => (
-                format_ident!("__py38_keyword_{}", name.unraw(), span = span),
+        let (name, check) = match argument.keyword {
+            Some(keyword) => (
+                format_ident!("__py38_keyword_{}", keyword.unraw(), span = span),
                 "keyword",
             ),
             None => (
@@ -113,13 +113,11 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
         let computed = quote_spanned! {span=>
             ::py38::__private::signature::#find(__PY38_SIGNATURE, &__PY38_CALL, #index)
         };
-        slots.push(quote_spanned!(span=>
+        checks.push(quote_spanned!(span=>
             #[allow(non_upper_case_globals)]
-            const #slot: usize = #computed;
+            const #name: usize = #computed;
         ));
-        let put = format_ident!("__py38_put", span = span);
-        let value = argument.value;
-        chain = quote_spanned!(span=> #chain.#put::<{ #slot }, _>(#value));
+        names.push(name);
     }
     let span = function.span();
     let complete = quote_spanned! {span=>
@@ -127,17 +125,42 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
     };
     let finish = format_ident!("__py38_finish", span = span);
     let required = format_ident!("__py38_required_arguments", span = span);
+    names.push(required.clone());
+    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#handle));
+    let chain = arguments
+        .iter()
+        .fold(gated, |chain, argument| setter(chain, argument));
     let shape = shape(call);
+    // `Checked` takes every check: when one fails, the handle's type is an error, and the
+    // compiler adds nothing of its own (say, about a setter for a keyword `f` does not have).
     quote! {
         {
             const __PY38_SIGNATURE: &#private::Signature = #handle.__py38_describe();
             const __PY38_CALL: #private::Call = #shape;
-            #(#slots)*
+            #(#checks)*
             #[allow(non_upper_case_globals)]
             const #required: usize = #complete;
-            #private::Checked::<{ #required }>::checked(#chain)
+            #chain
                 .#finish::<#(#generics),*>(::core::marker::PhantomData)
         }
+    }
+}
+
+/// `handle.__py38_keyword_e(value)`: the setter for the way the argument is passed, named
+/// after its position or keyword, spanned on the argument.
+pub(super) fn setter(handle: TokenStream, argument: &Argument<'_>) -> TokenStream {
+    let span = argument.span;
+    let setter = setter_name(argument);
+    let value = argument.value;
+    quote_spanned!(span=> #handle.#setter(#value))
+}
+
+/// `__py38_positional_<n>` (`n` counted from 1) or `__py38_keyword_<name>`.
+pub(super) fn setter_name(argument: &Argument<'_>) -> Ident {
+    let span = argument.span;
+    match argument.keyword {
+        Some(name) => format_ident!("__py38_keyword_{}", name.unraw(), span = span),
+        None => format_ident!("__py38_positional_{}", argument.index + 1, span = span),
     }
 }
 

@@ -11,9 +11,8 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::ext::IdentExt;
 
-use super::expand::{arguments, shape};
+use super::expand::{arguments, setter, setter_name, shape};
 use super::parse::Call;
 
 pub(crate) fn expand(
@@ -27,29 +26,22 @@ pub(crate) fn expand(
     let mut stand_ins = Vec::new();
     for argument in arguments(call) {
         let span = argument.span;
-        let (setter, check) = match argument.keyword {
-            Some(name) => (
-                format_ident!("__py38_keyword_{}", name.unraw(), span = span),
-                format_ident!("keyword", span = span),
-            ),
-            None => (
-                format_ident!("__py38_positional_{}", argument.index, span = span),
-                format_ident!("positional", span = span),
-            ),
+        let check = match argument.keyword {
+            Some(_) => format_ident!("keyword", span = span),
+            None => format_ident!("positional", span = span),
         };
         let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         index.set_span(span);
-        let value = argument.value;
-        chain = quote_spanned! {span=>
-            #chain
-                .__py38_check(const {
-                    ::py38::__private::signature::Approved::#check(&__PY38_CALL, #index)
-                })
-                .#setter(#value)
+        let checked = quote_spanned! {span=>
+            #chain.__py38_check(const {
+                ::py38::__private::signature::Approved::#check(&__PY38_CALL, #index)
+            })
         };
+        chain = setter(checked, &argument);
+        let name = setter_name(&argument);
         stand_ins.push(quote! {
             #[inline(always)]
-            fn #setter<__Py38Value>(self, _: __Py38Value) -> Self {
+            fn #name<__Py38Value>(self, _: __Py38Value) -> Self {
                 self
             }
         });

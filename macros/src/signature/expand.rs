@@ -3,9 +3,10 @@
 //! - `__py38_call_f<S0, .., Sn>`: the call handle, one type parameter per slot;
 //! - `__py38_signature_f`, and `f::__py38_signature` (on an empty `enum f`, so that importing
 //!   `f` imports it): the handle with every slot unset, where `call!` starts;
-//! - one `Put<i, Ti>` impl per parameter, to fill slot `i` with an argument of the parameter's
-//!   type, and `__py38_finish`, which calls `f` with the arguments in order and the defaults
-//!   of the slots left unset;
+//! - setters `__py38_positional_<i>` and `__py38_keyword_<name>`, each filling one slot with an
+//!   argument of the parameter's type (so arguments coerce as in a direct call), and
+//!   `__py38_finish`, which calls `f` with the arguments in order and the defaults of the slots
+//!   left unset;
 //! - `__py38_describe`: the signature as data, for `call!`'s compile-time checks.
 //!
 //! The function itself is left exactly as written.
@@ -46,7 +47,7 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
             #vis enum #name {}
         }
     });
-    let puts = (0..model.params.len()).map(|i| put(model, &types, &handle, &slots, i));
+    let setters = setters(model, &types, None, &handle, None, &slots, vis);
     let describe = describe(model, None);
     let finish = finish(model, &types, vis, None);
 
@@ -66,25 +67,13 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
             #vis const __py38_signature: #handle<#(#unset_again),*> = #handle_const;
         }
 
-        #(#puts)*
-
         impl<#(#slots),*> #handle<#(#slots),*> {
             #[doc(hidden)]
             #[inline(always)]
             #vis const fn __py38_describe(&self) -> &'static #private::Signature {
                 #describe
             }
-            #[doc(hidden)]
-            #[inline(always)]
-            #vis fn __py38_put<const __PY38_SLOT: usize, __Py38Value>(
-                self,
-                value: __Py38Value,
-            ) -> <Self as #private::Put<__PY38_SLOT, __Py38Value>>::Out
-            where
-                Self: #private::Put<__PY38_SLOT, __Py38Value>,
-            {
-                #private::Put::put(self, value)
-            }
+            #setters
             #finish
         }
     }
@@ -189,46 +178,66 @@ impl Owner<'_> {
     }
 }
 
-/// `impl Put<i, Ti> for handle<.., Unset, ..>`: fills slot `i`.
-fn put(model: &Model<'_>, types: &Types, handle: &Ident, slots: &[Ident], i: usize) -> TokenStream {
+/// One setter per way into a slot: `__py38_positional_<n>` for each parameter that may be
+/// passed by position, `__py38_keyword_<name>` for each that may be passed by keyword. A
+/// method's handle has the receiver (its type is `receiver`) in field 0, before the slots.
+pub(super) fn setters(
+    model: &Model<'_>,
+    types: &Types,
+    owner: Option<&Owner<'_>>,
+    handle: &Ident,
+    receiver: Option<&TokenStream>,
+    slots: &[Ident],
+    vis: &Visibility,
+) -> TokenStream {
     let private = private();
-    let ty = &types.params[i];
-    let (mut params, predicates) = slot_generics(model, types, i);
-    let others = slots
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, s)| s);
-    params.extend(others.map(ToTokens::to_token_stream));
-
-    let index = proc_macro2::Literal::usize_unsuffixed(i);
-    let before: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Unset));
-    let after: Vec<TokenStream> = slot_types(slots, i, quote!(#private::Given<#ty>));
-    let moved = (0..slots.len()).map(|j| {
-        if j == i {
-            quote!(#private::Given(value))
-        } else {
-            let field = syn::Index::from(j);
-            quote!(self.#field)
-        }
-    });
-    quote! {
-        impl<#(#params),*> #private::Put<#index, #ty> for #handle<#(#before),*>
-        where #(#predicates,)*
-        {
-            type Out = #handle<#(#after),*>;
-            #[inline(always)]
-            fn put(self, value: #ty) -> Self::Out {
-                #handle(#(#moved),*)
+    let first_slot = usize::from(receiver.is_some());
+    let receiver_field = receiver.map(|_| quote!(self.0,));
+    let mut out = TokenStream::new();
+    for (i, param) in model.params.iter().enumerate() {
+        let ty = &types.params[i];
+        let (params, predicates) = slot_generics(model, types, i);
+        let predicates = predicates.iter().map(|p| spell(owner, p.to_token_stream()));
+        let after = slot_types(slots, i, quote!(#private::Given<#ty>));
+        let moved = (0..slots.len()).map(|j| {
+            if j == i {
+                quote!(#private::Given(value))
+            } else {
+                let field = syn::Index::from(j + first_slot);
+                quote!(self.#field)
             }
+        });
+        let receiver_type = receiver.map(|r| quote!(#r,));
+        let body = quote! {
+            <#(#params),*>(self, value: #ty) -> #handle<#receiver_type #(#after),*>
+            where #(#predicates,)*
+            {
+                #handle(#receiver_field #(#moved),*)
+            }
+        };
+        let mut names = Vec::new();
+        if i < model.positional {
+            // Counted from 1, as the argument's position is said: the first, the second.
+            names.push(format_ident!("__py38_positional_{}", i + 1));
+        }
+        if i >= model.positional_only {
+            names.push(format_ident!("__py38_keyword_{}", param.ident.unraw()));
+        }
+        for name in names {
+            out.extend(quote! {
+                #[doc(hidden)]
+                #[inline(always)]
+                #vis fn #name #body
+            });
         }
     }
+    out
 }
 
 /// The generics that filling slot `i` needs: only those of the function that `Ti` mentions,
 /// so that each is fixed by the argument's type, with the bounds and `where` predicates that
 /// mention nothing else.
-pub(super) fn slot_generics<'m>(
+fn slot_generics<'m>(
     model: &'m Model<'_>,
     types: &Types,
     i: usize,
@@ -291,7 +300,7 @@ pub(super) fn slot_generics<'m>(
     (params, predicates)
 }
 
-pub(super) fn slot_types(slots: &[Ident], at: usize, this: TokenStream) -> Vec<TokenStream> {
+fn slot_types(slots: &[Ident], at: usize, this: TokenStream) -> Vec<TokenStream> {
     slots
         .iter()
         .enumerate()

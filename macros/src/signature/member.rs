@@ -8,14 +8,14 @@
 //! - `call!` cannot name a receiver's type, so it cannot look the signature up in a constant
 //!   item: the handle carries it (`Described`), `__py38_check` takes the inline constants that
 //!   check the call against it, and each argument goes in through a setter named after its
-//!   position or keyword (`__py38_positional_0`, `__py38_keyword_dy`).
+//!   position or keyword (`__py38_positional_1`, `__py38_keyword_dy`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::Visibility;
 use syn::ext::IdentExt;
 
-use super::expand::{Owner, Types, describe, finish, private, slot_generics, slot_types};
+use super::expand::{Owner, Types, describe, finish, private, setters};
 use super::model::Model;
 
 /// What a member adds: `inside` its impl block, and `outside`, next to it.
@@ -73,7 +73,15 @@ pub(crate) fn expand(model: &Model<'_>, owner: &Owner<'_>, vis: &Visibility) -> 
     };
 
     let describe = describe(model, Some(owner));
-    let setters = setters(model, &types, owner, &handle, &receiver, &slots, vis);
+    let setters = setters(
+        model,
+        &types,
+        Some(owner),
+        &handle,
+        Some(&receiver),
+        &slots,
+        vis,
+    );
     let finish = finish(model, &types, vis, Some(owner));
     let impl_generics = impl_generics(owner, &types, &slots);
     let where_clause = &owner.generics.where_clause;
@@ -129,56 +137,4 @@ fn impl_generics(owner: &Owner<'_>, types: &Types, slots: &[Ident]) -> Vec<Token
         )
         .chain(slots.iter().map(ToTokens::to_token_stream))
         .collect()
-}
-
-/// One setter per way into a slot: `__py38_positional_<i>` for each parameter that may be
-/// passed by position, `__py38_keyword_<name>` for each that may be passed by keyword. A call
-/// that uses a way the member lacks gets `call!`'s stand-in, and the check's error.
-fn setters(
-    model: &Model<'_>,
-    types: &Types,
-    owner: &Owner<'_>,
-    handle: &Ident,
-    receiver: &TokenStream,
-    slots: &[Ident],
-    vis: &Visibility,
-) -> TokenStream {
-    let private = private();
-    let mut out = TokenStream::new();
-    for (i, param) in model.params.iter().enumerate() {
-        let ty = &types.params[i];
-        let (params, predicates) = slot_generics(model, types, i);
-        let predicates = predicates.iter().map(|p| owner.spell(p.to_token_stream()));
-        let after = slot_types(slots, i, quote!(#private::Given<#ty>));
-        let moved = (0..slots.len()).map(|j| {
-            if j == i {
-                quote!(#private::Given(value))
-            } else {
-                let field = syn::Index::from(j + 1);
-                quote!(self.#field)
-            }
-        });
-        let body = quote! {
-            <#(#params),*>(self, value: #ty) -> #handle<#receiver, #(#after),*>
-            where #(#predicates,)*
-            {
-                #handle(self.0, #(#moved),*)
-            }
-        };
-        let mut names = Vec::new();
-        if i < model.positional {
-            names.push(format_ident!("__py38_positional_{}", i));
-        }
-        if i >= model.positional_only {
-            names.push(format_ident!("__py38_keyword_{}", param.ident.unraw()));
-        }
-        for name in names {
-            out.extend(quote! {
-                #[doc(hidden)]
-                #[inline(always)]
-                #vis fn #name #body
-            });
-        }
-    }
-    out
 }

@@ -1,11 +1,11 @@
 //! What `#[signature]` and `call!` generate code against.
 //!
 //! A `#[signature]` function gets a *call handle*: a zero-sized value whose type has one slot
-//! per parameter, each [`Unset`] at first. `call!` puts each argument into its slot
-//! ([`Put`]), then finishes the handle, which calls the function with every argument in order
-//! and the defaults of the slots still unset. Which slot an argument goes to, and whether the
-//! call is valid at all, is decided by `const fn`s over the function's [`Signature`]
-//! (see [`check`]): a mistake stops compilation with Python's message, on the argument at fault.
+//! per parameter, each [`Unset`] at first. `call!` puts each argument into its slot through a
+//! setter named after its position or keyword, then finishes the handle, which calls the
+//! function with every argument in order and the defaults of the slots still unset. Whether the
+//! call is valid at all is decided by `const fn`s over the function's [`Signature`] (see
+//! [`check`]): a mistake stops compilation with Python's message, on the argument at fault.
 
 mod check;
 mod message;
@@ -73,16 +73,6 @@ impl<T> Slot<T> for Given<T> {
     }
 }
 
-/// Puts an argument into slot `I` of a call handle. Each `#[signature]` function implements it
-/// for its own handle, once per parameter, with the parameter's type as `V`, so an argument
-/// is coerced to that type as in a direct call.
-pub trait Put<const I: usize, V> {
-    /// The handle with slot `I` holding the argument.
-    type Out;
-    /// Stores `value` in slot `I`.
-    fn put(self, value: V) -> Self::Out;
-}
-
 /// A slot of a parameter without a default: finishing a call needs its argument. `call!`
 /// reports a missing argument in Python's words before this bound is ever checked.
 #[diagnostic::on_unimplemented(
@@ -148,9 +138,10 @@ impl<H: Described> Approved<H> {
     }
 }
 
-/// Carries `call!`'s check that no argument is missing: `OK` is a constant that fails to
-/// compile, with Python's message, when one is. A failed constant makes `Out` an error type,
-/// which keeps the compiler from adding errors of its own about the same call.
+/// Carries `call!`'s checks of a call of a function: `OK` is a constant that uses every one of
+/// them, so it fails to compile when one does (with Python's message, on the argument at fault).
+/// A failed constant makes `Out` an error type, which keeps the compiler from adding errors of
+/// its own about the same call (a setter for a keyword the function does not have, say).
 pub trait Checked<const OK: usize> {
     /// The call handle, unchanged.
     type Out;
