@@ -11,7 +11,7 @@ mod parse;
 mod snapshots;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{Attribute, Item};
 
 use crate::errors::Errors;
@@ -35,6 +35,16 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
+    if mentions_self(&item.sig) {
+        // Only an associated function can name `Self`; items for it cannot go inside its impl.
+        errors.at(
+            &item.sig.ident,
+            "`#[signature]` on an associated function needs `#[signature]` on its `impl` block \
+             as well, so that `call!` can find the function's signature",
+        );
+        let errors = errors.to_compile_errors();
+        return quote!(#errors #item);
+    }
     let listed = parse::parse(args, &mut errors);
     let model = model::Model::new(&item.sig, listed, false, &mut errors);
     if !errors.is_empty() {
@@ -54,4 +64,20 @@ pub(crate) fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
     attrs
         .iter()
         .any(|attr| attr.path().segments.last().is_some_and(|s| s.ident == name))
+}
+
+/// Whether the signature names `Self`, which only a function in an `impl` block or trait can.
+fn mentions_self(sig: &syn::Signature) -> bool {
+    fn walk(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tree| match tree {
+            proc_macro2::TokenTree::Ident(ident) => ident == "Self",
+            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
+            _ => false,
+        })
+    }
+    let mut tokens = TokenStream::new();
+    sig.inputs.to_tokens(&mut tokens);
+    sig.output.to_tokens(&mut tokens);
+    sig.generics.to_tokens(&mut tokens);
+    walk(tokens)
 }
