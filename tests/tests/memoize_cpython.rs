@@ -558,8 +558,6 @@ fn cpython_test_need_for_rlock_reentrant_eq_during_lookup() {
 /// compare the new key with a stored one while the result is stored; that `eq` calls the
 /// function for a third key, which must be computed and stored too.
 #[test]
-#[ignore = "library bug: the writer lock is held while the map compares keys on insertion, so \
-            a re-entrant call from `Eq` deadlocks (CPython returns 2 and stores 3 keys)"]
 fn a_reentrant_eq_while_a_result_is_stored_does_not_deadlock() {
     static ARMED: AtomicBool = AtomicBool::new(false);
 
@@ -598,6 +596,66 @@ fn a_reentrant_eq_while_a_result_is_stored_does_not_deadlock() {
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("deadlocked: `g` re-entered from `Eq` while storing a result");
     assert_eq!((info.hits, info.misses, info.currsize), (0, 3, 3));
+}
+
+/// The writer also compares keys when it evicts. Whichever comparison a re-entrant call comes
+/// from (the lookup's, the store's or the eviction's: each in turn, by counting them), it
+/// neither deadlocks nor breaks the bound, and its result is stored.
+#[test]
+fn a_reentrant_eq_at_any_comparison_of_a_call_does_not_deadlock() {
+    use std::sync::atomic::AtomicUsize;
+    /// Fires on the comparison this counts down to.
+    static COUNTDOWN: AtomicUsize = AtomicUsize::new(0);
+    static COMPARISONS: AtomicUsize = AtomicUsize::new(0);
+
+    #[derive(Clone)]
+    struct Collide(u64);
+    impl Hash for Collide {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            0u64.hash(state);
+        }
+    }
+    impl PartialEq for Collide {
+        fn eq(&self, other: &Self) -> bool {
+            COMPARISONS.fetch_add(1, Ordering::SeqCst);
+            if COUNTDOWN.fetch_sub(1, Ordering::SeqCst) == 1 {
+                assert_eq!(h(Collide(100)), 100);
+            }
+            self.0 == other.0
+        }
+    }
+    impl Eq for Collide {}
+
+    #[memoize(maxsize = 2)]
+    fn h(x: Collide) -> u64 {
+        x.0
+    }
+
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // How many comparisons a third key makes, lookup, store and eviction together.
+        let _ = (h(Collide(1)), h(Collide(2)));
+        COMPARISONS.store(0, Ordering::SeqCst);
+        let _ = h(Collide(3));
+        let comparisons = COMPARISONS.load(Ordering::SeqCst);
+        for at in 1..=comparisons {
+            h::cache_clear();
+            let _ = (h(Collide(1)), h(Collide(2)));
+            COUNTDOWN.store(at, Ordering::SeqCst);
+            assert_eq!(h(Collide(3)), 3);
+            COUNTDOWN.store(0, Ordering::SeqCst);
+            let info = h::cache_info();
+            assert_eq!((info.misses, info.currsize), (4, 2), "at comparison {at}");
+        }
+        done.send(comparisons).unwrap();
+    });
+    let comparisons = finished
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("deadlocked: `h` re-entered from `Eq` while the writer held its lock");
+    assert!(
+        comparisons >= 3,
+        "the lookup, the store and the eviction each compare keys"
+    );
 }
 
 /// The case Python's comment in `lru_cache` calls out ("this same key was added to the cache

@@ -16,7 +16,7 @@ mod hashed;
 mod recency;
 
 use core::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -70,6 +70,51 @@ pub struct Store<K, V> {
     /// The stamp of the latest insertion (see [`clock`]).
     epoch: AtomicU64,
     writer: Mutex<Writer<K>>,
+    /// The thread holding the writer lock (see [`this_thread`]), 0 when none does.
+    holder: AtomicUsize,
+    /// Results stored by calls made while this store's writer lock was held by the same thread:
+    /// user code the writer runs (`Eq`, `Hash`, `Clone`, `Drop`) calling the function again.
+    /// The writer stores them before it lets go of the lock (see [`Write`]).
+    deferred: Mutex<Vec<(Hashed<K>, V)>>,
+    /// Whether `deferred` may hold anything (it is empty but while a writer runs user code).
+    has_deferred: AtomicBool,
+}
+
+/// A token for the calling thread, never 0: the address of a thread-local.
+fn this_thread() -> usize {
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|token| core::ptr::from_ref(token) as usize)
+}
+
+/// The writer lock, held: on release, it stores what re-entrant calls deferred meanwhile.
+struct Write<'s, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    V: Clone + Send + Sync,
+{
+    store: &'s Store<K, V>,
+    writer: MutexGuard<'s, Writer<K>>,
+}
+
+impl<K, V> Drop for Write<'_, K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    V: Clone + Send + Sync,
+{
+    fn drop(&mut self) {
+        // Only this thread defers while it holds the lock: a relaxed flag is enough.
+        if self.store.has_deferred.swap(false, Ordering::Relaxed) {
+            // Not while unwinding from user code: storing runs user code again.
+            while !std::thread::panicking() {
+                let Some((key, value)) = lock(&self.store.deferred).pop() else {
+                    break;
+                };
+                self.store.insert_locked(&mut self.writer, key, &value);
+            }
+            lock(&self.store.deferred).clear();
+        }
+        self.store.holder.store(0, Ordering::Release);
+    }
 }
 
 /// What a lookup found.
@@ -153,6 +198,20 @@ where
                 recency: Recency::new(),
                 len: 0,
             }),
+            holder: AtomicUsize::new(0),
+            deferred: Mutex::new(Vec::new()),
+            has_deferred: AtomicBool::new(false),
+        }
+    }
+
+    /// Takes the writer lock. Only the thread holding it can find itself as the holder, so a
+    /// re-entrant call knows it must not wait for the lock (see [`Store::insert`]).
+    fn write(&self) -> Write<'_, K, V> {
+        let writer = lock(&self.writer);
+        self.holder.store(this_thread(), Ordering::Release);
+        Write {
+            store: self,
+            writer,
         }
     }
 
@@ -247,11 +306,25 @@ where
     /// bound (the new result, the most recent, is never the one evicted: as in CPython).
     ///
     /// As in CPython, a key that a re-entrant call stored while the body ran is left as it is.
+    /// A call made by user code that this thread's writer runs (a key's `Eq` calling the
+    /// function while a result is stored) cannot wait for the lock its own thread holds: its
+    /// result is stored by that writer, before it lets go of the lock.
     fn insert(&self, key: Option<Hashed<K>>, value: &V) {
         let Some(key) = key else {
             return; // maxsize = 0
         };
-        let mut writer = lock(&self.writer);
+        if self.holder.load(Ordering::Acquire) == this_thread() {
+            let value = value.clone();
+            lock(&self.deferred).push((key, value));
+            self.has_deferred.store(true, Ordering::Relaxed);
+            return;
+        }
+        let mut write = self.write();
+        self.insert_locked(&mut write.writer, key, value);
+    }
+
+    /// [`Store::insert`], with the writer lock held.
+    fn insert_locked(&self, writer: &mut Writer<K>, key: Hashed<K>, value: &V) {
         if self.ttl.is_some() {
             // A stale entry gives way to the new result (it counts as stored until then).
             let map = self.map.pin();
@@ -286,14 +359,15 @@ where
             self.epoch.store(stamp, Ordering::Relaxed);
             writer.recency.push(stamp, record);
             if writer.len > max {
-                self.evict_oldest(&mut writer);
+                self.evict_oldest(writer);
             }
         }
     }
 
     /// Removes the result stored for a key; whether there was one.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
-        let mut writer = lock(&self.writer);
+        let mut write = self.write();
+        let writer = &mut write.writer;
         let removed = self.map.pin().remove(key).is_some();
         if removed {
             // Its record in the recency queue is now stale, and is dropped when it surfaces.
@@ -315,7 +389,8 @@ where
 
     /// Empties the cache and resets the statistics.
     pub fn clear(&self) {
-        let mut writer = lock(&self.writer);
+        let mut write = self.write();
+        let writer = &mut write.writer;
         self.map.pin().clear();
         writer.recency.clear();
         writer.len = 0;
