@@ -6,6 +6,8 @@ mod cache_info;
 mod dbg;
 mod dbg_number;
 mod key;
+#[cfg(feature = "persist")]
+pub mod persist;
 mod registry;
 mod signature;
 mod store;

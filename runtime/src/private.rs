@@ -61,3 +61,9 @@ pub mod signature {
         keyword, positional, required,
     };
 }
+
+/// What `#[memoize(store = ...)]` generates code against.
+#[cfg(feature = "persist")]
+pub mod persist {
+    pub use crate::persist::{Backend, Key, Namespace, Persistent, Policy, arg};
+}

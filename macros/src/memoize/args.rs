@@ -3,18 +3,31 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, MetaNameValue, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
 
 use crate::errors::Errors;
 
 /// The options of one `#[memoize(...)]`, with Python's defaults for those not given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Args {
     /// `None` means unbounded (`maxsize = None`).
     pub(crate) maxsize: Option<usize>,
     pub(crate) typed: bool,
     /// `ttl = <seconds>`, in nanoseconds.
     pub(crate) ttl_nanos: Option<u64>,
+    /// `store = disk`, `store = disk("path")`: where results outlive the process.
+    pub(crate) store: Option<Store>,
+    /// `version = "2"`: the entries of an earlier version are not read.
+    pub(crate) version: Option<LitStr>,
+}
+
+/// A store that outlives the process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Store {
+    /// `disk`, as written (for spans).
+    pub(crate) kind: syn::Ident,
+    /// The file (`disk("path")`), if given.
+    pub(crate) location: Option<LitStr>,
 }
 
 impl Default for Args {
@@ -23,6 +36,8 @@ impl Default for Args {
             maxsize: Some(128),
             typed: false,
             ttl_nanos: None,
+            store: None,
+            version: None,
         }
     }
 }
@@ -68,15 +83,33 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                     args.ttl_nanos = Some(nanos);
                 }
             }
+            "store" => args.store = parse_store(&option.value, errors),
+            "version" => match &option.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(version),
+                    ..
+                }) => args.version = Some(version.clone()),
+                other => errors.at(other, "`version` takes a string, such as `version = \"2\"`"),
+            },
             _ => {
                 errors.at(
                     &option.path,
-                    "unknown option; `#[memoize]` takes `maxsize`, `typed` and `ttl`",
+                    "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `store` and \
+                     `version`",
                 );
                 continue;
             }
         }
         seen.push(name);
+    }
+    if !options.iter().any(|o| o.path.is_ident("store"))
+        && let Some(version) = options.iter().find(|o| o.path.is_ident("version"))
+    {
+        errors.at(
+            &version.path,
+            "`version` tells apart the entries of a store that outlives the process; add \
+             `store = disk`, or drop `version`",
+        );
     }
     if args.maxsize == Some(0)
         && args.ttl_nanos.is_some()
@@ -88,6 +121,57 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         );
     }
     args
+}
+
+/// `disk` or `disk("path")`; `None` after recording an error.
+fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
+    const HELP: &str = "`store` takes `disk` or `disk(\"path/to/file\")`";
+    let (kind, location) = match value {
+        Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
+            (path.path.get_ident()?.clone(), None)
+        }
+        Expr::Call(call) => {
+            let Expr::Path(path) = &*call.func else {
+                errors.at(value, HELP);
+                return None;
+            };
+            let Some(kind) = path.path.get_ident() else {
+                errors.at(value, HELP);
+                return None;
+            };
+            let location = match call.args.iter().collect::<Vec<_>>()[..] {
+                [
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(location),
+                        ..
+                    }),
+                ] => location.clone(),
+                _ => {
+                    errors.at(&call.args, format!("{HELP}: one string, the file's path"));
+                    return None;
+                }
+            };
+            (kind.clone(), Some(location))
+        }
+        _ => {
+            errors.at(value, HELP);
+            return None;
+        }
+    };
+    if kind != "disk" {
+        errors.at(&kind, format!("unknown store `{kind}`; {HELP}"));
+        return None;
+    }
+    // Unit tests expand as with the feature, whichever way the crate is built for them.
+    if !cfg!(any(feature = "disk", test)) {
+        errors.at(
+            &kind,
+            "`store = disk` needs py38's `disk` feature: `py38 = { version = \"..\", features = \
+             [\"disk\"] }` in Cargo.toml",
+        );
+        return None;
+    }
+    Some(Store { kind, location })
 }
 
 /// Seconds, as an integer or float literal, in nanoseconds; `None` after recording an error.
@@ -185,6 +269,8 @@ mod tests {
                 maxsize: Some(128),
                 typed: false,
                 ttl_nanos: None,
+                store: None,
+                version: None,
             }
         );
     }
@@ -196,7 +282,7 @@ mod tests {
             Args {
                 maxsize: None,
                 typed: true,
-                ttl_nanos: None,
+                ..Args::default()
             }
         );
         assert_eq!(parse_ok(quote!(ttl = 300)).ttl_nanos, Some(300_000_000_000));

@@ -27,6 +27,9 @@ use super::model::{Function, Output};
 
 /// The memoized function and its controls.
 pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
+    if let Some(store) = &args.store {
+        return super::persist::expand(function, &args, store);
+    }
     let item = function.item;
     let ItemFn {
         attrs,
@@ -114,7 +117,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let mut sig = sig.clone();
     add_thread_bounds(&mut sig.generics);
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
-    let doc = doc_lines(function.in_impl, name, args, has_docs);
+    let doc = doc_lines(function.in_impl, name, &args, has_docs);
     let memoized = quote! {
         #(#attrs)*
         #doc
@@ -136,7 +139,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         &key_parts,
     );
     let declare = !crate::signature::has_attribute(&function.item.attrs, "signature");
-    let controls = controls(function.in_impl, declare, vis, name, args, invalidate);
+    let controls = controls(function.in_impl, declare, vis, name, &args, invalidate);
     quote!(#memoized #controls)
 }
 
@@ -206,7 +209,7 @@ fn add_thread_bounds(generics: &mut syn::Generics) {
 
 /// The same tokens, reported at `at` (their meaning, which follows the original span's
 /// hygiene, is unchanged): errors about one argument then share one span and are not repeated.
-fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
+pub(crate) fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
     tokens
         .clone()
         .into_iter()
@@ -225,7 +228,7 @@ pub(crate) fn fallback(item: &ItemFn, in_impl: bool, args: Args) -> TokenStream 
         !crate::signature::has_attribute(&item.attrs, "signature"),
         &item.vis,
         &item.sig.ident,
-        args,
+        &args,
         TokenStream::new(),
     );
     quote!(#item #controls)
@@ -240,7 +243,7 @@ fn registry_path(in_impl: bool, name: &Ident) -> TokenStream {
     }
 }
 
-fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> TokenStream {
+fn doc_lines(in_impl: bool, name: &Ident, args: &Args, after_docs: bool) -> TokenStream {
     let controls = if in_impl {
         format!(
             "`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`"
@@ -262,7 +265,7 @@ fn doc_lines(in_impl: bool, name: &Ident, args: Args, after_docs: bool) -> Token
     quote!(#gap #[doc = #line])
 }
 
-fn new_registry(args: Args) -> TokenStream {
+fn new_registry(args: &Args) -> TokenStream {
     let maxsize = match args.maxsize {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
@@ -285,7 +288,7 @@ fn controls(
     declare_namespace: bool,
     vis: &Visibility,
     name: &Ident,
-    args: Args,
+    args: &Args,
     invalidate: TokenStream,
 ) -> TokenStream {
     let registry = new_registry(args);

@@ -5,6 +5,7 @@ mod expand;
 mod impl_block;
 mod invalidate;
 mod model;
+mod persist;
 #[cfg(test)]
 mod snapshots;
 

@@ -1,0 +1,196 @@
+//! `#[memoize(store = disk)]`: the function's results in a store that outlives the process.
+//!
+//! ```text
+//! #[memoize(store = disk)] fn area(w: u32, h: u32) -> u64 { BODY }
+//! ```
+//! becomes
+//! ```text
+//! fn area(w: u32, h: u32) -> u64 {
+//!     area::__py38_cache().call(Key::new().part(arg(&w)).part(arg(&h)), || -> u64 { BODY })
+//! }
+//! enum area {}
+//! impl area { fn __py38_cache() -> &'static Persistent { static ... } fn cache_info() ... }
+//! ```
+//! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat};
+
+use super::args::{Args, Store};
+use super::model::{Function, Output};
+
+pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> TokenStream {
+    let item = function.item;
+    let unsupported = if function.in_impl {
+        Some("methods")
+    } else if !item.sig.generics.params.is_empty() {
+        Some("generic functions")
+    } else if item.sig.asyncness.is_some() {
+        Some("`async fn`s")
+    } else {
+        None
+    };
+    if let Some(what) = unsupported {
+        let message = format!(
+            "`store = {}` does not support {what} yet; keep its cache in memory (no `store`)",
+            store.kind
+        );
+        let error = syn::Error::new(store.kind.span(), message).to_compile_error();
+        return quote!(#error #item);
+    }
+
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = item;
+    let name = &sig.ident;
+    // Each part spanned at its argument's type, where a type that cannot be written is
+    // reported; `call` at the return type, where a type that cannot be stored is.
+    let parts = function.key.iter().map(|part| {
+        let ty = part.ty;
+        let name = super::expand::respan(&part.name, ty.span());
+        let arg = quote_spanned!(ty.span()=> ::py38::__private::persist::arg(&#name));
+        quote!(.part(#arg))
+    });
+    let key = quote!(::py38::__private::persist::Key::new() #(#parts)*);
+    let call = match function.output {
+        Output::Unit => quote!(#name::__py38_cache().call(#key, || #block)),
+        Output::Plain(ty) => {
+            let call = syn::Ident::new("call", ty.span());
+            quote!(#name::__py38_cache().#call(#key, || -> #ty #block))
+        }
+        Output::Result { full, ok } => {
+            let call = syn::Ident::new("call_ok", ok.span());
+            quote!(#name::__py38_cache().#call(#key, || -> #full #block))
+        }
+    };
+
+    let location = match &store.location {
+        Some(path) => quote!(::core::option::Option::Some(#path)),
+        None => quote!(::core::option::Option::None),
+    };
+    let version = match &args.version {
+        Some(version) => version.to_token_stream(),
+        None => quote!(::core::env!("CARGO_PKG_VERSION")),
+    };
+    let function_name = name.to_string();
+    let types = signature_text(item);
+    let maxsize = match args.maxsize {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    let ttl = match args.ttl_nanos {
+        Some(nanos) => {
+            quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let inputs = sig.inputs.iter().map(|input| {
+        let mut input = input.clone();
+        if let FnArg::Typed(typed) = &mut input
+            && let Pat::Ident(ident) = &mut *typed.pat
+        {
+            ident.mutability = None;
+        }
+        input
+    });
+    let where_stored = match &store.location {
+        Some(path) => format!("the file `{}`", path.value()),
+        None => "the crate's cache file".to_owned(),
+    };
+    let doc = format!(
+        " *Memoized* (`#[py38::memoize(store = {})]`): results are kept in {where_stored}, \
+         shared by later runs and other processes; see `{name}::cache_info()` and the other \
+         controls.",
+        store.kind
+    );
+    let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let gap = has_docs.then(|| quote!(#[doc = ""]));
+    let declare = !crate::signature::has_attribute(&item.attrs, "signature");
+    let namespace = declare.then(|| {
+        let doc = format!(
+            " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
+        );
+        quote! {
+            #[doc = #doc]
+            #[allow(non_camel_case_types, clippy::empty_enum)]
+            #vis enum #name {}
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #gap
+        #[doc = #doc]
+        #vis #sig {
+            #call
+        }
+        #namespace
+        #[allow(dead_code)]
+        impl #name {
+            #[doc(hidden)]
+            fn __py38_cache() -> &'static ::py38::__private::persist::Persistent {
+                static __CACHE: ::py38::__private::persist::Persistent =
+                    ::py38::__private::persist::Persistent::new(
+                        ::py38::__private::persist::Backend::Disk(#location),
+                        ::py38::__private::persist::Namespace {
+                            krate: ::core::env!("CARGO_PKG_NAME"),
+                            version: #version,
+                            function: ::core::concat!(::core::module_path!(), "::", #function_name),
+                            types: #types,
+                        },
+                        ::py38::__private::persist::Policy {
+                            ttl: #ttl,
+                            maxsize: #maxsize,
+                        },
+                    );
+                &__CACHE
+            }
+            /// This process's hits and misses, and the entries the store holds for the
+            /// function, as Python's `cache_info()`.
+            #vis fn cache_info() -> ::py38::CacheInfo {
+                Self::__py38_cache().info()
+            }
+            /// Removes the function's entries from the store, and resets this process's
+            /// statistics, as Python's `cache_clear()`.
+            #vis fn cache_clear() {
+                Self::__py38_cache().clear();
+            }
+            /// The options the function was memoized with, as Python's `cache_parameters()`.
+            #vis fn cache_parameters() -> ::py38::CacheParameters {
+                Self::__py38_cache().parameters()
+            }
+            /// Removes the entry stored for these arguments; `true` if there was one.
+            #vis fn cache_invalidate(#(#inputs),*) -> bool {
+                Self::__py38_cache().invalidate(#key)
+            }
+            /// How many times the store failed in this process (each time, the call ran
+            /// without it, and the first failure of a burst was logged).
+            #vis fn cache_errors() -> u64 {
+                Self::__py38_cache().errors()
+            }
+        }
+    }
+}
+
+/// `(u32, &str) -> u64`: the argument and return types, part of the namespace, so that a
+/// build that changes one of them does not read what an earlier build wrote.
+fn signature_text(item: &ItemFn) -> String {
+    let inputs: Vec<String> = item
+        .sig
+        .inputs
+        .iter()
+        .map(|input| match input {
+            FnArg::Typed(typed) => typed.ty.to_token_stream().to_string(),
+            FnArg::Receiver(receiver) => receiver.to_token_stream().to_string(),
+        })
+        .collect();
+    let output = match &item.sig.output {
+        syn::ReturnType::Default => "()".to_owned(),
+        syn::ReturnType::Type(_, ty) => ty.to_token_stream().to_string(),
+    };
+    format!("({}) -> {output}", inputs.join(", "))
+}

@@ -1,0 +1,385 @@
+//! One memoized function's persistent cache: what `#[memoize(store = ...)]` keeps in a static
+//! and calls on every call.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::encoding::{append, decode, encode, key_start};
+use super::{Namespace, PersistentStore, Policy, Reporter, StoreError};
+use crate::{CacheInfo, CacheParameters};
+
+/// How long after a failed open a call tries again (meanwhile calls run without the cache).
+const RETRY_OPEN: Duration = Duration::from_secs(5);
+
+/// Where a function's results go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `store = disk` (`None`: the crate's default file) or `store = disk("path")`.
+    Disk(Option<&'static str>),
+}
+
+impl Backend {
+    fn open(self, namespace: &Namespace) -> Result<Arc<dyn PersistentStore>, StoreError> {
+        match self {
+            #[cfg(feature = "disk")]
+            Backend::Disk(path) => {
+                let path = path.map_or_else(
+                    || super::disk::DiskStore::default_path(namespace.krate),
+                    std::path::PathBuf::from,
+                );
+                let store: Arc<dyn PersistentStore> = super::disk::shared(path)?;
+                Ok(store)
+            }
+            #[cfg(not(feature = "disk"))]
+            Backend::Disk(_) => {
+                let _ = namespace;
+                Err(StoreError::new("py38 was built without its `disk` feature"))
+            }
+        }
+    }
+}
+
+/// What an argument of a function with a persistent store must be: it is written into the
+/// store's key.
+#[diagnostic::on_unimplemented(
+    message = "`#[memoize(store = ...)]` cannot write an argument of type `{Self}` into its key",
+    label = "the argument must be `serde::Serialize`",
+    note = "derive `serde::Serialize` for the type, or keep this function's cache in memory"
+)]
+pub trait StoredKey {
+    /// `bytes` followed by this argument's encoding.
+    ///
+    /// # Errors
+    /// When the argument's `Serialize` implementation fails.
+    fn append_to(&self, bytes: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+}
+
+impl<T: Serialize + ?Sized> StoredKey for T {
+    fn append_to(&self, bytes: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        append(self, bytes)
+    }
+}
+
+/// What the return value of a function with a persistent store must be: it is written to
+/// the store and read back by later calls, in this process or another.
+#[diagnostic::on_unimplemented(
+    message = "`#[memoize(store = ...)]` cannot store a return value of type `{Self}`",
+    label = "the return type must be `serde::Serialize + serde::de::DeserializeOwned`",
+    note = "derive `serde::Serialize` and `serde::Deserialize` for the type"
+)]
+pub trait StoredValue: Sized {
+    /// The value, encoded.
+    ///
+    /// # Errors
+    /// When its `Serialize` implementation fails.
+    fn encode_value(&self) -> Result<Vec<u8>, StoreError>;
+    /// The value `bytes` encode.
+    ///
+    /// # Errors
+    /// When they are not a value of this type.
+    fn decode_value(bytes: &[u8]) -> Result<Self, StoreError>;
+}
+
+impl<T: Serialize + DeserializeOwned> StoredValue for T {
+    fn encode_value(&self) -> Result<Vec<u8>, StoreError> {
+        encode(self)
+    }
+    fn decode_value(bytes: &[u8]) -> Result<Self, StoreError> {
+        decode(bytes)
+    }
+}
+
+/// A call's key: its arguments, encoded one by one as the call passes them.
+#[derive(Debug)]
+pub struct Key(Result<Vec<u8>, StoreError>);
+
+/// One argument, encoded (see [`arg`]).
+#[derive(Debug)]
+pub struct Part(Result<Vec<u8>, StoreError>);
+
+/// `argument`, encoded for a key. Generated code calls it once per argument, where the
+/// argument's type is written, so that a type that cannot be encoded is reported there.
+pub fn arg<T: StoredKey + ?Sized>(argument: &T) -> Part {
+    Part(argument.append_to(Vec::new()))
+}
+
+impl Key {
+    /// No argument yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Key(Ok(key_start()))
+    }
+
+    /// The key with `part` appended.
+    #[must_use]
+    pub fn part(self, part: Part) -> Self {
+        Key(self.0.and_then(|mut bytes| {
+            bytes.extend(part.0?);
+            Ok(bytes)
+        }))
+    }
+}
+
+impl Default for Key {
+    fn default() -> Self {
+        Key::new()
+    }
+}
+
+/// A memoized function's cache in a [`PersistentStore`], with this process's statistics.
+pub struct Persistent {
+    backend: Backend,
+    namespace: Namespace,
+    policy: Policy,
+    store: OnceLock<Arc<dyn PersistentStore>>,
+    /// When opening the store last failed.
+    failed_open: Mutex<Option<Instant>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    reporter: Reporter,
+}
+
+impl Persistent {
+    /// A cache not opened yet (it opens on the first call).
+    #[must_use]
+    pub const fn new(backend: Backend, namespace: Namespace, policy: Policy) -> Self {
+        Persistent {
+            backend,
+            namespace,
+            policy,
+            store: OnceLock::new(),
+            failed_open: Mutex::new(None),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            reporter: Reporter::new(),
+        }
+    }
+
+    /// The store, opened on first use; `None` while it cannot be opened (tried again after a
+    /// few seconds, so a store that comes back is used again).
+    fn store(&self) -> Option<&Arc<dyn PersistentStore>> {
+        if let Some(store) = self.store.get() {
+            return Some(store);
+        }
+        let mut failed = self
+            .failed_open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(store) = self.store.get() {
+            return Some(store);
+        }
+        if failed.is_some_and(|at| at.elapsed() < RETRY_OPEN) {
+            return None;
+        }
+        match self.backend.open(&self.namespace) {
+            Ok(store) => {
+                *failed = None;
+                Some(self.store.get_or_init(|| store))
+            }
+            Err(error) => {
+                *failed = Some(Instant::now());
+                self.reporter.report(&self.namespace, "to open", &error);
+                None
+            }
+        }
+    }
+
+    fn namespace(&self) -> String {
+        self.namespace.to_string()
+    }
+
+    /// The key's bytes, or `None` (reported) when it cannot be encoded.
+    fn key(&self, key: Key) -> Option<Vec<u8>> {
+        key.0
+            .map_err(|error| {
+                self.reporter
+                    .report(&self.namespace, "to encode a key", &error)
+            })
+            .ok()
+    }
+
+    /// A stored result for the key, if the store has one that decodes.
+    fn get<V: StoredValue>(&self, key: &[u8]) -> Option<V> {
+        let store = self.store()?;
+        let bytes = store
+            .get(&self.namespace(), key, &self.policy)
+            .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
+            .ok()??;
+        V::decode_value(&bytes)
+            .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
+            .ok()
+    }
+
+    fn put<V: StoredValue>(&self, key: &[u8], value: &V) {
+        if self.policy.maxsize == Some(0) {
+            return;
+        }
+        let Some(store) = self.store() else {
+            return;
+        };
+        let written = value
+            .encode_value()
+            .and_then(|bytes| store.put(&self.namespace(), key, &bytes, &self.policy));
+        if let Err(error) = written {
+            self.reporter.report(&self.namespace, "to write", &error);
+        }
+    }
+
+    /// The stored result for `key`, or the body's, which is then stored.
+    pub fn call<V: StoredValue>(&self, key: Key, body: impl FnOnce() -> V) -> V {
+        let key = self.key(key);
+        if let Some(value) = key.as_deref().and_then(|key| self.get(key)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return value;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let value = body();
+        if let Some(key) = key {
+            self.put(&key, &value);
+        }
+        value
+    }
+
+    /// [`Persistent::call`] for a function returning `Result`: only `Ok` is stored.
+    pub fn call_ok<V: StoredValue, E>(
+        &self,
+        key: Key,
+        body: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let key = self.key(key);
+        if let Some(value) = key.as_deref().and_then(|key| self.get(key)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(value);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let result = body();
+        if let (Some(key), Ok(value)) = (key, &result) {
+            self.put(&key, value);
+        }
+        result
+    }
+
+    /// This process's hits and misses, and how many entries the store holds for the function
+    /// (0 when it cannot tell).
+    pub fn info(&self) -> CacheInfo {
+        let currsize = self
+            .store()
+            .and_then(|store| {
+                store
+                    .len(&self.namespace())
+                    .map_err(|error| self.reporter.report(&self.namespace, "to count", &error))
+                    .ok()
+            })
+            .unwrap_or(0);
+        CacheInfo {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            maxsize: self.policy.maxsize,
+            currsize,
+        }
+    }
+
+    /// The options, as `cache_parameters()` reports them.
+    pub fn parameters(&self) -> CacheParameters {
+        CacheParameters {
+            maxsize: self.policy.maxsize,
+            typed: false,
+            ttl: self.policy.ttl,
+        }
+    }
+
+    /// Removes the function's entries from the store and resets this process's statistics.
+    pub fn clear(&self) {
+        self.hits.store(0, Ordering::Relaxed);
+        self.misses.store(0, Ordering::Relaxed);
+        if let Some(store) = self.store()
+            && let Err(error) = store.clear(&self.namespace())
+        {
+            self.reporter.report(&self.namespace, "to clear", &error);
+        }
+    }
+
+    /// Removes the entry for `key`; whether there was one.
+    pub fn invalidate(&self, key: Key) -> bool {
+        let (Some(key), Some(store)) = (self.key(key), self.store()) else {
+            return false;
+        };
+        store
+            .remove(&self.namespace(), &key)
+            .map_err(|error| {
+                self.reporter
+                    .report(&self.namespace, "to invalidate", &error)
+            })
+            .unwrap_or(false)
+    }
+
+    /// How many times the store failed this process (each time, the call ran without it).
+    pub fn errors(&self) -> u64 {
+        self.reporter.errors()
+    }
+}
+
+#[cfg(all(test, feature = "disk"))]
+mod tests {
+    use super::{Backend, Key, Persistent, arg};
+    use crate::persist::{Namespace, Policy};
+
+    fn namespace(version: &'static str) -> Namespace {
+        Namespace {
+            krate: "py38",
+            version,
+            function: "tests::f",
+            types: "(u32) -> String",
+        }
+    }
+
+    fn at(path: &'static str, version: &'static str) -> Persistent {
+        Persistent::new(
+            Backend::Disk(Some(path)),
+            namespace(version),
+            Policy::default(),
+        )
+    }
+
+    #[test]
+    fn another_version_does_not_read_what_an_earlier_one_wrote() {
+        let path =
+            std::env::temp_dir().join(format!("py38-versions-{}.sqlite3", std::process::id()));
+        let path: &'static str = String::leak(path.to_string_lossy().into_owned());
+        let v1 = at(path, "1");
+        let v2 = at(path, "2");
+        let key = || Key::new().part(arg(&7_u32));
+        assert_eq!(v1.call(key(), || "one".to_owned()), "one");
+        assert_eq!(v1.call(key(), || "not run".to_owned()), "one");
+        assert_eq!(v2.call(key(), || "two".to_owned()), "two", "v2 misses");
+        assert_eq!(
+            v1.call(key(), || "not run".to_owned()),
+            "one",
+            "v1 keeps its own"
+        );
+        assert_eq!((v1.info().currsize, v2.info().currsize), (1, 1));
+        v1.clear();
+        assert_eq!((v1.info().currsize, v2.info().currsize), (0, 1));
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_value_that_does_not_decode_is_a_miss_and_is_counted() {
+        let path = std::env::temp_dir().join(format!("py38-decode-{}.sqlite3", std::process::id()));
+        let path: &'static str = String::leak(path.to_string_lossy().into_owned());
+        let text = at(path, "1");
+        let key = || Key::new().part(arg(&1_u32));
+        assert_eq!(text.call(key(), || "text".to_owned()), "text");
+        // The same namespace read as another type: what a build that changed a type without
+        // changing the signature text would see (say, through a type alias).
+        let number = at(path, "1");
+        assert_eq!(number.call(key(), || 5_u64), 5);
+        assert_eq!(number.errors(), 1);
+        assert_eq!(number.info().misses, 1);
+        let _ = std::fs::remove_file(path);
+    }
+}
