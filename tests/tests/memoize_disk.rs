@@ -25,7 +25,23 @@ fn child(name: &str, role: &str) -> String {
 }
 
 fn role() -> Option<String> {
-    std::env::var("PY38_TEST_ROLE").ok()
+    let role = std::env::var("PY38_TEST_ROLE").ok();
+    if role.is_some() {
+        // A child prints what the store logs, for the parent's assertion messages.
+        struct Print;
+        impl log::Log for Print {
+            fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+                true
+            }
+            fn log(&self, record: &log::Record<'_>) {
+                println!("log: {}", record.args());
+            }
+            fn flush(&self) {}
+        }
+        let _ = log::set_logger(&Print);
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+    role
 }
 
 /// A fresh start for a cache file: removes it and what SQLite keeps beside it.

@@ -143,11 +143,14 @@ pub fn shared(path: PathBuf) -> Result<Arc<DiskStore>, StoreError> {
 /// Reads the file's header, creates the table in a new file, and turns on the write-ahead
 /// log. `false` for a database that is not a py38 cache file.
 fn set_up(connection: &Connection) -> rusqlite::Result<bool> {
-    // The first read of the file: a file that is not a database fails here.
-    let application_id: i64 =
-        connection.query_row("PRAGMA application_id", [], |row| row.get(0))?;
-    let tables: i64 =
-        connection.query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))?;
+    // The first read of the file: a file that is not a database fails here. One statement,
+    // so both come from one state of the file (another process may be setting it up).
+    let (application_id, tables): (i64, i64) = connection.query_row(
+        "SELECT (SELECT application_id FROM pragma_application_id()),
+                (SELECT count(*) FROM sqlite_master)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
     match (application_id, tables) {
         (APPLICATION_ID, _) => {}
         (0, 0) => connection.execute_batch(&format!(
