@@ -136,6 +136,8 @@ pub struct Persistent {
     namespace: Namespace,
     policy: Policy,
     store: OnceLock<Arc<dyn PersistentStore>>,
+    /// `namespace`, as the store names it (made once).
+    name: OnceLock<String>,
     /// When opening the store last failed.
     failed_open: Mutex<Option<Instant>>,
     hits: AtomicU64,
@@ -152,6 +154,7 @@ impl Persistent {
             namespace,
             policy,
             store: OnceLock::new(),
+            name: OnceLock::new(),
             failed_open: Mutex::new(None),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -188,8 +191,8 @@ impl Persistent {
         }
     }
 
-    fn namespace(&self) -> String {
-        self.namespace.to_string()
+    fn namespace(&self) -> &str {
+        self.name.get_or_init(|| self.namespace.to_string())
     }
 
     /// The key's bytes, or `None` (reported) when it cannot be encoded.
@@ -206,7 +209,7 @@ impl Persistent {
     fn get<V: StoredValue>(&self, key: &[u8]) -> Option<V> {
         let store = self.store()?;
         let bytes = store
-            .get(&self.namespace(), key, &self.policy)
+            .get(self.namespace(), key, &self.policy)
             .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
             .ok()??;
         V::decode_value(&bytes)
@@ -223,7 +226,7 @@ impl Persistent {
         };
         let written = value
             .encode_value()
-            .and_then(|bytes| store.put(&self.namespace(), key, &bytes, &self.policy));
+            .and_then(|bytes| store.put(self.namespace(), key, &bytes, &self.policy));
         if let Err(error) = written {
             self.reporter.report(&self.namespace, "to write", &error);
         }
@@ -270,7 +273,7 @@ impl Persistent {
             .store()
             .and_then(|store| {
                 store
-                    .len(&self.namespace())
+                    .len(self.namespace())
                     .map_err(|error| self.reporter.report(&self.namespace, "to count", &error))
                     .ok()
             })
@@ -297,7 +300,7 @@ impl Persistent {
         self.hits.store(0, Ordering::Relaxed);
         self.misses.store(0, Ordering::Relaxed);
         if let Some(store) = self.store()
-            && let Err(error) = store.clear(&self.namespace())
+            && let Err(error) = store.clear(self.namespace())
         {
             self.reporter.report(&self.namespace, "to clear", &error);
         }
@@ -309,7 +312,7 @@ impl Persistent {
             return false;
         };
         store
-            .remove(&self.namespace(), &key)
+            .remove(self.namespace(), &key)
             .map_err(|error| {
                 self.reporter
                     .report(&self.namespace, "to invalidate", &error)
