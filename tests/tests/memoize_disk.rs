@@ -8,6 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use py38::memoize;
 
+mod support;
+use support::role;
+
 /// Runs this test binary's test `name` as a child process in `role`; its standard output.
 fn child(name: &str, role: &str) -> String {
     let output = Command::new(std::env::current_exe().unwrap())
@@ -22,26 +25,6 @@ fn child(name: &str, role: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
-}
-
-fn role() -> Option<String> {
-    let role = std::env::var("PY38_TEST_ROLE").ok();
-    if role.is_some() {
-        // A child prints what the store logs, for the parent's assertion messages.
-        struct Print;
-        impl log::Log for Print {
-            fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-                true
-            }
-            fn log(&self, record: &log::Record<'_>) {
-                println!("log: {}", record.args());
-            }
-            fn flush(&self) {}
-        }
-        let _ = log::set_logger(&Print);
-        log::set_max_level(log::LevelFilter::Warn);
-    }
-    role
 }
 
 /// A fresh start for a cache file: removes it and what SQLite keeps beside it.

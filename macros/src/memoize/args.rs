@@ -15,7 +15,7 @@ pub(crate) struct Args {
     pub(crate) typed: bool,
     /// `ttl = <seconds>`, in nanoseconds.
     pub(crate) ttl_nanos: Option<u64>,
-    /// `store = disk`, `store = disk("path")`: where results outlive the process.
+    /// `store = disk`, `store = redis("url")`...: where results outlive the process.
     pub(crate) store: Option<Store>,
     /// `version = "2"`: the entries of an earlier version are not read.
     pub(crate) version: Option<LitStr>,
@@ -24,9 +24,9 @@ pub(crate) struct Args {
 /// A store that outlives the process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Store {
-    /// `disk`, as written (for spans).
+    /// `disk` or `redis`, as written (for spans).
     pub(crate) kind: syn::Ident,
-    /// The file (`disk("path")`), if given.
+    /// The file or server (`disk("path")`, `redis("url")`), if given.
     pub(crate) location: Option<LitStr>,
 }
 
@@ -108,7 +108,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         errors.at(
             &version.path,
             "`version` tells apart the entries of a store that outlives the process; add \
-             `store = disk`, or drop `version`",
+             `store = disk` or `store = redis`, or drop `version`",
         );
     }
     if args.maxsize == Some(0)
@@ -123,9 +123,10 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
-/// `disk` or `disk("path")`; `None` after recording an error.
+/// `disk`, `redis`, `disk("path")` or `redis("url")`; `None` after recording an error.
 fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
-    const HELP: &str = "`store` takes `disk` or `disk(\"path/to/file\")`";
+    const HELP: &str = "`store` takes `disk`, `disk(\"path/to/file\")`, `redis` or \
+                        `redis(\"redis://host:port/db\")`";
     let (kind, location) = match value {
         Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
             (path.path.get_ident()?.clone(), None)
@@ -147,7 +148,10 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
                     }),
                 ] => location.clone(),
                 _ => {
-                    errors.at(&call.args, format!("{HELP}: one string, the file's path"));
+                    errors.at(
+                        &call.args,
+                        format!("{HELP}: one string, the file or server"),
+                    );
                     return None;
                 }
             };
@@ -158,16 +162,22 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
             return None;
         }
     };
-    if kind != "disk" {
-        errors.at(&kind, format!("unknown store `{kind}`; {HELP}"));
-        return None;
-    }
-    // Unit tests expand as with the feature, whichever way the crate is built for them.
-    if !cfg!(any(feature = "disk", test)) {
+    let enabled = match kind.to_string().as_str() {
+        "disk" => cfg!(feature = "disk"),
+        "redis" => cfg!(feature = "redis"),
+        _ => {
+            errors.at(&kind, format!("unknown store `{kind}`; {HELP}"));
+            return None;
+        }
+    };
+    // Unit tests expand as with the features, whichever way the crate is built for them.
+    if !enabled && !cfg!(test) {
         errors.at(
             &kind,
-            "`store = disk` needs py38's `disk` feature: `py38 = { version = \"..\", features = \
-             [\"disk\"] }` in Cargo.toml",
+            format!(
+                "`store = {kind}` needs py38's `{kind}` feature: `py38 = {{ version = \"..\", \
+                 features = [\"{kind}\"] }}` in Cargo.toml"
+            ),
         );
         return None;
     }

@@ -73,6 +73,11 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         Some(path) => quote!(::core::option::Option::Some(#path)),
         None => quote!(::core::option::Option::None),
     };
+    let backend = if store.kind == "redis" {
+        quote!(Redis)
+    } else {
+        quote!(Disk)
+    };
     let version = match &args.version {
         Some(version) => version.to_token_stream(),
         None => quote!(::core::env!("CARGO_PKG_VERSION")),
@@ -98,9 +103,11 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         }
         input
     });
-    let where_stored = match &store.location {
-        Some(path) => format!("the file `{}`", path.value()),
-        None => "the crate's cache file".to_owned(),
+    let where_stored = match (&store.location, store.kind == "redis") {
+        (Some(url), true) => format!("the Redis server `{}`", url.value()),
+        (None, true) => "the Redis server of `$PY38_REDIS_URL`".to_owned(),
+        (Some(path), false) => format!("the file `{}`", path.value()),
+        (None, false) => "the crate's cache file".to_owned(),
     };
     let doc = format!(
         " *Memoized* (`#[py38::memoize(store = {})]`): results are kept in {where_stored}, \
@@ -135,7 +142,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
             fn __py38_cache() -> &'static ::py38::__private::persist::Persistent {
                 static __CACHE: ::py38::__private::persist::Persistent =
                     ::py38::__private::persist::Persistent::new(
-                        ::py38::__private::persist::Backend::Disk(#location),
+                        ::py38::__private::persist::Backend::#backend(#location),
                         ::py38::__private::persist::Namespace {
                             krate: ::core::env!("CARGO_PKG_NAME"),
                             version: #version,

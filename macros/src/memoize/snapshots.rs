@@ -153,3 +153,15 @@ fn store_on_disk_with_a_result() {
         }
     ));
 }
+
+#[test]
+fn store_on_redis_unbounded() {
+    insta::assert_snapshot!(expand(
+        quote!(store = redis("redis://cache:6379/2"), maxsize = None),
+        quote! {
+            fn report(id: u64) -> String {
+                build(id)
+            }
+        }
+    ));
+}

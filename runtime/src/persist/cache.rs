@@ -20,6 +20,9 @@ const RETRY_OPEN: Duration = Duration::from_secs(5);
 pub enum Backend {
     /// `store = disk` (`None`: the crate's default file) or `store = disk("path")`.
     Disk(Option<&'static str>),
+    /// `store = redis` (`None`: `$PY38_REDIS_URL` or the local server) or
+    /// `store = redis("redis://host:port/db")`.
+    Redis(Option<&'static str>),
 }
 
 impl Backend {
@@ -34,10 +37,18 @@ impl Backend {
                 let store: Arc<dyn PersistentStore> = super::disk::shared(path)?;
                 Ok(store)
             }
-            #[cfg(not(feature = "disk"))]
-            Backend::Disk(_) => {
+            #[cfg(feature = "redis")]
+            Backend::Redis(url) => {
+                let url = url.map_or_else(super::redis::RedisStore::default_url, str::to_owned);
+                let store: Arc<dyn PersistentStore> = super::redis::shared(url)?;
+                Ok(store)
+            }
+            #[allow(unreachable_patterns)]
+            other => {
                 let _ = namespace;
-                Err(StoreError::new("py38 was built without its `disk` feature"))
+                Err(StoreError::new(format_args!(
+                    "py38 was built without the feature {other:?} needs"
+                )))
             }
         }
     }

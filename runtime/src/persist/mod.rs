@@ -20,6 +20,8 @@ mod report;
 
 #[cfg(feature = "disk")]
 pub mod disk;
+#[cfg(feature = "redis")]
+pub mod redis;
 
 use core::fmt;
 use std::time::Duration;

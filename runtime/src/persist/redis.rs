@@ -1,0 +1,275 @@
+//! The Redis store: results shared by every process and machine that reaches one Redis server
+//! (feature `redis`).
+//!
+//! Entries are Redis strings under `py38:<namespace>:<key bytes>`, with Redis's own expiry for
+//! the `ttl`. Each namespace keeps a sorted set `py38:<namespace>` of its entries by their last
+//! use, numbered by a counter on the server: `maxsize` evicts the least recently used (exact
+//! LRU across all processes), `cache_clear()` removes what it lists, `cache_info().currsize` is its size
+//! (which counts an entry that expired by `ttl` until it is evicted or cleared).
+//!
+//! Connections are pooled per server; each has short timeouts, and after a failure the store
+//! rests for a second (calls run their body meanwhile) before it tries the server again, so a
+//! server that is down slows no call by more than a connect timeout, and one that comes back
+//! is used again.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use redis::{Client, Connection, Script};
+
+use super::{PersistentStore, Policy, StoreError};
+
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long a command may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long the store rests after a failure before it tries the server again.
+const REST: Duration = Duration::from_secs(1);
+/// The most idle connections kept.
+const POOL: usize = 8;
+
+/// Reads an entry and records its use, in one step on the server. Uses are numbered by a
+/// counter of the namespace's, so that their order is exact across processes. `KEYS`: the
+/// entry, the namespace's index, its counter.
+const GET: &str = r"
+local value = redis.call('GET', KEYS[1])
+if value then
+    redis.call('ZADD', KEYS[2], 'XX', redis.call('INCR', KEYS[3]), KEYS[1])
+end
+return value
+";
+
+/// Stores an entry, records its use and evicts past `maxsize`, in one step on the server.
+/// `KEYS`: the entry, the namespace's index, its counter. `ARGV`: value, ttl in ms (0: none),
+/// maxsize (-1: none).
+const PUT: &str = r"
+if tonumber(ARGV[2]) > 0 then
+    redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+    redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), KEYS[1])
+local bound = tonumber(ARGV[3])
+if bound >= 0 then
+    local excess = redis.call('ZCARD', KEYS[2]) - bound
+    if excess > 0 then
+        local evicted = redis.call('ZPOPMIN', KEYS[2], excess)
+        for i = 1, #evicted, 2 do
+            redis.call('DEL', evicted[i])
+        end
+    end
+end
+return 1
+";
+
+/// Removes every entry the namespace's index lists, then the index and its counter.
+const CLEAR: &str = r"
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+for i = 1, #entries, 500 do
+    redis.call('DEL', unpack(entries, i, math.min(i + 499, #entries)))
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return #entries
+";
+
+/// A Redis server. See the module documentation.
+pub struct RedisStore {
+    url: String,
+    client: Client,
+    idle: Mutex<Vec<Connection>>,
+    /// When the latest failure happened.
+    failed: Mutex<Option<Instant>>,
+    get: Script,
+    put: Script,
+    clear: Script,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl RedisStore {
+    /// A store on the server at `url` (`redis://host:port/db`). Connects when first used.
+    ///
+    /// # Errors
+    /// When `url` is not a Redis URL.
+    pub fn new(url: &str) -> Result<Self, StoreError> {
+        let client = Client::open(url)
+            .map_err(|e| StoreError::new(format_args!("bad Redis URL {url}: {e}")))?;
+        Ok(RedisStore {
+            url: url.to_owned(),
+            client,
+            idle: Mutex::new(Vec::new()),
+            failed: Mutex::new(None),
+            get: Script::new(GET),
+            put: Script::new(PUT),
+            clear: Script::new(CLEAR),
+        })
+    }
+
+    /// The server `store = redis` uses: `$PY38_REDIS_URL`, else `redis://127.0.0.1:6379`.
+    #[must_use]
+    pub fn default_url() -> String {
+        std::env::var("PY38_REDIS_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+            .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned())
+    }
+
+    fn error(&self, doing: &str, cause: impl std::fmt::Display) -> StoreError {
+        StoreError::new(format_args!("{doing} Redis at {}: {cause}", self.url))
+    }
+
+    /// Runs `command` on a pooled connection. A failure drops the connection and rests the
+    /// store (see the module documentation).
+    fn with<T>(
+        &self,
+        doing: &str,
+        command: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        if let Some(at) = *self.failed.lock().unwrap_or_else(PoisonError::into_inner)
+            && at.elapsed() < REST
+        {
+            return Err(self.error(doing, "skipped: the server failed less than a second ago"));
+        }
+        let pooled = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let connection = match pooled {
+            Some(connection) => Ok(connection),
+            None => self.connect(),
+        };
+        let result = connection.and_then(|mut connection| {
+            let result = command(&mut connection);
+            if result.is_ok() {
+                let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                if idle.len() < POOL {
+                    idle.push(connection);
+                }
+            }
+            result
+        });
+        result.map_err(|e| {
+            *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+            self.error(doing, e)
+        })
+    }
+
+    fn connect(&self) -> redis::RedisResult<Connection> {
+        let connection = self.client.get_connection_with_timeout(CONNECT_TIMEOUT)?;
+        connection.set_read_timeout(Some(COMMAND_TIMEOUT))?;
+        connection.set_write_timeout(Some(COMMAND_TIMEOUT))?;
+        Ok(connection)
+    }
+}
+
+/// `py38:<namespace>`, the namespace's index.
+fn index(namespace: &str) -> Vec<u8> {
+    format!("py38:{namespace}").into_bytes()
+}
+
+/// `py38:<namespace>#uses`, the counter that numbers the namespace's uses.
+fn clock(namespace: &str) -> Vec<u8> {
+    format!("py38:{namespace}#uses").into_bytes()
+}
+
+/// `py38:<namespace>:<key>`, an entry.
+fn entry(namespace: &str, key: &[u8]) -> Vec<u8> {
+    let mut entry = format!("py38:{namespace}:").into_bytes();
+    entry.extend_from_slice(key);
+    entry
+}
+
+impl PersistentStore for RedisStore {
+    fn get(
+        &self,
+        namespace: &str,
+        key: &[u8],
+        _policy: &Policy,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with("cannot read from", |connection| {
+            self.get
+                .key(entry(namespace, key))
+                .key(index(namespace))
+                .key(clock(namespace))
+                .invoke(connection)
+        })
+    }
+
+    fn put(
+        &self,
+        namespace: &str,
+        key: &[u8],
+        value: &[u8],
+        policy: &Policy,
+    ) -> Result<(), StoreError> {
+        let ttl = policy.ttl.map_or(0, |ttl| {
+            u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+        });
+        let maxsize = policy
+            .maxsize
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        self.with("cannot write to", |connection| {
+            self.put
+                .key(entry(namespace, key))
+                .key(index(namespace))
+                .key(clock(namespace))
+                .arg(value)
+                .arg(ttl)
+                .arg(maxsize)
+                .invoke::<i64>(connection)
+                .map(|_| ())
+        })
+    }
+
+    fn remove(&self, namespace: &str, key: &[u8]) -> Result<bool, StoreError> {
+        let entry = entry(namespace, key);
+        self.with("cannot write to", |connection| {
+            let (removed, _): (i64, i64) = redis::pipe()
+                .del(&entry)
+                .zrem(index(namespace), &entry)
+                .query(connection)?;
+            Ok(removed > 0)
+        })
+    }
+
+    fn clear(&self, namespace: &str) -> Result<(), StoreError> {
+        self.with("cannot write to", |connection| {
+            self.clear
+                .key(index(namespace))
+                .key(clock(namespace))
+                .invoke::<i64>(connection)
+                .map(|_| ())
+        })
+    }
+
+    fn len(&self, namespace: &str) -> Result<usize, StoreError> {
+        self.with("cannot read from", |connection| {
+            redis::cmd("ZCARD").arg(index(namespace)).query(connection)
+        })
+    }
+}
+
+/// The store for `url`, made once per process and shared by every function that uses it.
+///
+/// # Errors
+/// As [`RedisStore::new`].
+pub fn shared(url: String) -> Result<std::sync::Arc<RedisStore>, StoreError> {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    static OPEN: Mutex<Option<HashMap<String, Arc<RedisStore>>>> = Mutex::new(None);
+    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+    let open = open.get_or_insert_with(HashMap::new);
+    if let Some(store) = open.get(&url) {
+        return Ok(Arc::clone(store));
+    }
+    let store = Arc::new(RedisStore::new(&url)?);
+    open.insert(url, Arc::clone(&store));
+    Ok(store)
+}
