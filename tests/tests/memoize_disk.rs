@@ -282,3 +282,43 @@ fn two_processes_write_one_file_at_once() {
     assert_eq!(CUBE_RUNS.load(Ordering::SeqCst), 0);
     assert_eq!(cube::cache_info().currsize, 300);
 }
+
+static FETCH_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[memoize(store = disk("../target/py38-tests/async.sqlite3"))]
+async fn fetch(id: u32) -> Result<String, String> {
+    FETCH_RUNS.fetch_add(1, Ordering::SeqCst);
+    std::future::ready(()).await;
+    if id == 0 {
+        return Err("no page 0".to_owned());
+    }
+    Ok(format!("page {id}"))
+}
+
+#[test]
+fn async_functions_on_tokio_and_smol() {
+    fresh("../target/py38-tests/async.sqlite3");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    // The future is `Send`: it runs as a spawned task.
+    let page = runtime.block_on(async { tokio::spawn(fetch(1)).await.unwrap() });
+    assert_eq!(page.as_deref(), Ok("page 1"));
+    assert_eq!(smol::block_on(fetch(1)).as_deref(), Ok("page 1"));
+    assert_eq!(
+        futures_executor::block_on(fetch(1)).as_deref(),
+        Ok("page 1")
+    );
+    assert_eq!(
+        FETCH_RUNS.load(Ordering::SeqCst),
+        1,
+        "computed once, then read back"
+    );
+    assert!(smol::block_on(fetch(0)).is_err());
+    assert!(runtime.block_on(fetch(0)).is_err());
+    assert_eq!(FETCH_RUNS.load(Ordering::SeqCst), 3, "an Err is not stored");
+    let info = fetch::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (2, 3, 1));
+    assert_eq!(fetch::cache_errors(), 0);
+}

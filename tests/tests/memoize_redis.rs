@@ -390,3 +390,56 @@ fn an_incompatible_version_is_not_read() {
     let output = child("an_incompatible_version_is_not_read", "child", &server);
     assert!(output.contains("done errors=0"), "{output}");
 }
+
+static REPORT_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[memoize(store = redis, ttl = 60)]
+async fn report(id: u64) -> String {
+    REPORT_RUNS.fetch_add(1, Ordering::SeqCst);
+    std::future::ready(()).await;
+    format!("report {id}")
+}
+
+#[test]
+fn async_functions_share_a_redis_cache_across_executors() {
+    match role().as_deref() {
+        Some("tokio") => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .build()
+                .unwrap();
+            let tasks: Vec<_> = (1..=3).map(|id| runtime.spawn(report(id))).collect();
+            for (id, task) in (1..=3).zip(tasks) {
+                assert_eq!(runtime.block_on(task).unwrap(), format!("report {id}"));
+            }
+            println!(
+                "runs={} errors={}",
+                REPORT_RUNS.load(Ordering::SeqCst),
+                report::cache_errors()
+            );
+            return;
+        }
+        Some("smol") => {
+            for id in 1..=3 {
+                assert_eq!(smol::block_on(report(id)), format!("report {id}"));
+            }
+            println!(
+                "runs={} hits={}",
+                REPORT_RUNS.load(Ordering::SeqCst),
+                report::cache_info().hits
+            );
+            return;
+        }
+        Some(_) => return,
+        None => {}
+    }
+    let server = Server::start();
+    let name = "async_functions_share_a_redis_cache_across_executors";
+    let first = child(name, "tokio", &server);
+    assert!(first.contains("runs=3 errors=0"), "{first}");
+    let second = child(name, "smol", &server);
+    assert!(
+        second.contains("runs=0 hits=3"),
+        "the smol process read what tokio's stored: {second}"
+    );
+}

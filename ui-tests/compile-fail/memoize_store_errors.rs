@@ -20,9 +20,15 @@ fn version_not_a_string(n: u64) -> u64 {
     n
 }
 
-#[memoize(store = disk)]
-async fn not_yet_async(n: u64) -> u64 {
+// The UI tests build py38 with its `disk` feature only.
+#[memoize(store = redis)]
+fn without_the_feature(n: u64) -> u64 {
     n
+}
+
+#[memoize(store = disk)]
+fn not_yet_generic<T: Into<u64>>(n: T) -> u64 {
+    n.into()
 }
 
 fn main() {}

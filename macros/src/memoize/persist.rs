@@ -27,8 +27,6 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         Some("methods")
     } else if !item.sig.generics.params.is_empty() {
         Some("generic functions")
-    } else if item.sig.asyncness.is_some() {
-        Some("`async fn`s")
     } else {
         None
     };
@@ -57,11 +55,33 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         quote!(.part(#arg))
     });
     let key = quote!(::py38::__private::persist::Key::new() #(#parts)*);
+    let asynchronous = item.sig.asyncness.is_some();
     let call = match function.output {
+        Output::Unit if asynchronous => quote! {
+            #name::__py38_cache()
+                .call_async(#key, ::py38::__private::typed::<(), _>(async #block))
+                .await
+        },
         Output::Unit => quote!(#name::__py38_cache().call(#key, || #block)),
+        Output::Plain(ty) if asynchronous => {
+            let call = syn::Ident::new("call_async", ty.span());
+            quote! {
+                #name::__py38_cache()
+                    .#call(#key, ::py38::__private::typed::<#ty, _>(async #block))
+                    .await
+            }
+        }
         Output::Plain(ty) => {
             let call = syn::Ident::new("call", ty.span());
             quote!(#name::__py38_cache().#call(#key, || -> #ty #block))
+        }
+        Output::Result { full, ok } if asynchronous => {
+            let call = syn::Ident::new("call_ok_async", ok.span());
+            quote! {
+                #name::__py38_cache()
+                    .#call(#key, ::py38::__private::typed::<#full, _>(async #block))
+                    .await
+            }
         }
         Output::Result { full, ok } => {
             let call = syn::Ident::new("call_ok", ok.span());

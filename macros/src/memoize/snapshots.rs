@@ -165,3 +165,15 @@ fn store_on_redis_unbounded() {
         }
     ));
 }
+
+#[test]
+fn store_on_disk_async() {
+    insta::assert_snapshot!(expand(
+        quote!(store = disk),
+        quote! {
+            async fn fetch(url: &str) -> Result<String, Error> {
+                download(url).await
+            }
+        }
+    ));
+}

@@ -1,6 +1,7 @@
 //! One memoized function's persistent cache: what `#[memoize(store = ...)]` keeps in a static
 //! and calls on every call.
 
+use core::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::encoding::{append, decode, encode, key_start};
+use super::offload::offload;
 use super::{Namespace, PersistentStore, Policy, Reporter, StoreError};
 use crate::{CacheInfo, CacheParameters};
 
@@ -273,6 +275,79 @@ impl Persistent {
         let result = body();
         if let (Some(key), Ok(value)) = (key, &result) {
             self.put(&key, value);
+        }
+        result
+    }
+
+    /// [`Persistent::get`], for an `async fn`: the store is read on a store thread.
+    async fn get_async<V: StoredValue>(&self, key: Vec<u8>) -> Option<V> {
+        let store = Arc::clone(self.store()?);
+        let namespace = self.namespace().to_owned();
+        let policy = self.policy;
+        let bytes = offload(move || store.get(&namespace, &key, &policy))
+            .await
+            .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
+            .ok()??;
+        V::decode_value(&bytes)
+            .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
+            .ok()
+    }
+
+    /// [`Persistent::put`], for an `async fn`: the store is written on a store thread.
+    async fn put_async<V: StoredValue>(&self, key: Vec<u8>, value: &V) {
+        if self.policy.maxsize == Some(0) {
+            return;
+        }
+        let Some(store) = self.store().map(Arc::clone) else {
+            return;
+        };
+        let bytes = match value.encode_value() {
+            Ok(bytes) => bytes,
+            Err(error) => return self.reporter.report(&self.namespace, "to write", &error),
+        };
+        let namespace = self.namespace().to_owned();
+        let policy = self.policy;
+        let written = offload(move || store.put(&namespace, &key, &bytes, &policy)).await;
+        if let Err(error) = written {
+            self.reporter.report(&self.namespace, "to write", &error);
+        }
+    }
+
+    /// [`Persistent::call`] for an `async fn`: the store is used from a store thread, so no
+    /// executor thread waits on a file or the network (see `offload`).
+    pub async fn call_async<V: StoredValue>(&self, key: Key, body: impl Future<Output = V>) -> V {
+        let key = self.key(key);
+        if let Some(key) = &key
+            && let Some(value) = self.get_async(key.clone()).await
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return value;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let value = body.await;
+        if let Some(key) = key {
+            self.put_async(key, &value).await;
+        }
+        value
+    }
+
+    /// [`Persistent::call_async`] for an `async fn` returning `Result`: only `Ok` is stored.
+    pub async fn call_ok_async<V: StoredValue, E>(
+        &self,
+        key: Key,
+        body: impl Future<Output = Result<V, E>>,
+    ) -> Result<V, E> {
+        let key = self.key(key);
+        if let Some(key) = &key
+            && let Some(value) = self.get_async(key.clone()).await
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(value);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let result = body.await;
+        if let (Some(key), Ok(value)) = (key, &result) {
+            self.put_async(key, value).await;
         }
         result
     }

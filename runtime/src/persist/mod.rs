@@ -16,6 +16,7 @@
 
 mod cache;
 pub mod encoding;
+mod offload;
 mod report;
 
 #[cfg(feature = "disk")]
