@@ -322,3 +322,71 @@ fn async_functions_on_tokio_and_smol() {
     assert_eq!((info.hits, info.misses, info.currsize), (2, 3, 1));
     assert_eq!(fetch::cache_errors(), 0);
 }
+
+static PATHS_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[derive(serde::Serialize)]
+struct Grid {
+    name: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct Board {
+    name: &'static str,
+}
+
+impl Grid {
+    /// The receiver is part of the key.
+    #[memoize(store = disk("../target/py38-tests/methods.sqlite3"))]
+    fn paths(&self, size: u64) -> u64 {
+        PATHS_RUNS.fetch_add(1, Ordering::SeqCst);
+        size * 2
+    }
+}
+
+impl Board {
+    /// Same module, same method name, a receiver that serializes the same as a `Grid`: the
+    /// type's name keeps their entries apart.
+    #[memoize(store = disk("../target/py38-tests/methods.sqlite3"))]
+    fn paths(&self, size: u64) -> u64 {
+        PATHS_RUNS.fetch_add(1, Ordering::SeqCst);
+        size * 3
+    }
+}
+
+static SIZE_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[memoize(store = disk("../target/py38-tests/generic.sqlite3"))]
+fn size_of<T: Default + std::fmt::Debug, const N: usize>(label: &str) -> String {
+    SIZE_RUNS.fetch_add(1, Ordering::SeqCst);
+    format!("{label}: {N} x {:?}", T::default())
+}
+
+#[test]
+fn methods_and_generic_functions_keep_their_instantiations_apart() {
+    fresh("../target/py38-tests/methods.sqlite3");
+    fresh("../target/py38-tests/generic.sqlite3");
+    let (grid, board) = (Grid { name: "a" }, Board { name: "a" });
+    assert_eq!(grid.paths(5), 10);
+    assert_eq!(grid.paths(5), 10);
+    assert_eq!(board.paths(5), 15, "not the grid's entry");
+    assert_eq!(Grid { name: "b" }.paths(5), 10);
+    assert_eq!(PATHS_RUNS.load(Ordering::SeqCst), 3);
+    assert_eq!(Grid::paths_cache_info().hits, 1);
+    assert!(grid.paths_cache_invalidate(5));
+    assert_eq!((grid.name, board.name), ("a", "a"));
+
+    assert_eq!(size_of::<u8, 2>("x"), "x: 2 x 0");
+    assert_eq!(size_of::<u8, 2>("x"), "x: 2 x 0");
+    assert_eq!(size_of::<bool, 2>("x"), "x: 2 x false");
+    assert_eq!(size_of::<u8, 3>("x"), "x: 3 x 0");
+    assert_eq!(
+        SIZE_RUNS.load(Ordering::SeqCst),
+        3,
+        "one entry per instantiation"
+    );
+    let info = size_of::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (1, 3, 3));
+    assert!(size_of::cache_invalidate::<bool, 2>("x"));
+    assert_eq!(size_of::cache_info().currsize, 2);
+}

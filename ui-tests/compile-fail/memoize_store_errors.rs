@@ -26,9 +26,4 @@ fn without_the_feature(n: u64) -> u64 {
     n
 }
 
-#[memoize(store = disk)]
-fn not_yet_generic<T: Into<u64>>(n: T) -> u64 {
-    n.into()
-}
-
 fn main() {}

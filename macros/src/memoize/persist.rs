@@ -14,7 +14,7 @@
 //! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat};
 
@@ -23,22 +23,6 @@ use super::model::{Function, Output};
 
 pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> TokenStream {
     let item = function.item;
-    let unsupported = if function.in_impl {
-        Some("methods")
-    } else if !item.sig.generics.params.is_empty() {
-        Some("generic functions")
-    } else {
-        None
-    };
-    if let Some(what) = unsupported {
-        let message = format!(
-            "`store = {}` does not support {what} yet; keep its cache in memory (no `store`)",
-            store.kind
-        );
-        let error = syn::Error::new(store.kind.span(), message).to_compile_error();
-        return quote!(#error #item);
-    }
-
     let ItemFn {
         attrs,
         vis,
@@ -54,38 +38,59 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         let arg = quote_spanned!(ty.span()=> ::py38::__private::persist::arg(&#name));
         quote!(.part(#arg))
     });
-    let key = quote!(::py38::__private::persist::Key::new() #(#parts)*);
+    // Which instantiation: the `impl`'s type (it tells apart same-named methods of two types
+    // in one module) and the function's type and const arguments, by their names and values.
+    let owner = function
+        .in_impl
+        .then(|| quote!(.part(::py38::__private::persist::arg(::core::any::type_name::<Self>()))));
+    let type_args = sig.generics.type_params().map(|param| {
+        let ident = &param.ident;
+        quote!(.part(::py38::__private::persist::arg(::core::any::type_name::<#ident>())))
+    });
+    let const_args = sig.generics.const_params().map(|param| {
+        let ident = &param.ident;
+        quote!(.part(::py38::__private::persist::arg(&#ident)))
+    });
+    let key = quote! {
+        ::py38::__private::persist::Key::new() #owner #(#type_args)* #(#const_args)* #(#parts)*
+    };
+    let cache = if function.in_impl {
+        let getter = format_ident!("__py38_{}_cache", name);
+        quote!(Self::#getter())
+    } else {
+        quote!(#name::__py38_cache())
+    };
     let asynchronous = item.sig.asyncness.is_some();
     let call = match function.output {
         Output::Unit if asynchronous => quote! {
-            #name::__py38_cache()
+            #cache
                 .call_async(#key, ::py38::__private::typed::<(), _>(async #block))
                 .await
         },
-        Output::Unit => quote!(#name::__py38_cache().call(#key, || #block)),
+        Output::Unit => quote!(#cache.call(#key, || #block)),
         Output::Plain(ty) if asynchronous => {
             let call = syn::Ident::new("call_async", ty.span());
             quote! {
-                #name::__py38_cache()
+                #cache
                     .#call(#key, ::py38::__private::typed::<#ty, _>(async #block))
                     .await
             }
         }
         Output::Plain(ty) => {
             let call = syn::Ident::new("call", ty.span());
-            quote!(#name::__py38_cache().#call(#key, || -> #ty #block))
+            quote!(#cache.#call(#key, || -> #ty #block))
         }
         Output::Result { full, ok } if asynchronous => {
             let call = syn::Ident::new("call_ok_async", ok.span());
             quote! {
-                #name::__py38_cache()
+                #cache
                     .#call(#key, ::py38::__private::typed::<#full, _>(async #block))
                     .await
             }
         }
         Output::Result { full, ok } => {
             let call = syn::Ident::new("call_ok", ok.span());
-            quote!(#name::__py38_cache().#call(#key, || -> #full #block))
+            quote!(#cache.#call(#key, || -> #full #block))
         }
     };
 
@@ -129,14 +134,103 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         (Some(path), false) => format!("the file `{}`", path.value()),
         (None, false) => "the crate's cache file".to_owned(),
     };
+    let controls_at = if function.in_impl {
+        format!("`Self::{name}_cache_info()`")
+    } else {
+        format!("`{name}::cache_info()`")
+    };
     let doc = format!(
         " *Memoized* (`#[py38::memoize(store = {})]`): results are kept in {where_stored}, \
-         shared by later runs and other processes; see `{name}::cache_info()` and the other \
-         controls.",
+         shared by later runs and other processes; see {controls_at} and the other controls.",
         store.kind
     );
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let gap = has_docs.then(|| quote!(#[doc = ""]));
+    let memoized = quote! {
+        #(#attrs)*
+        #gap
+        #[doc = #doc]
+        #vis #sig {
+            #call
+        }
+    };
+
+    let new_cache = quote! {
+        ::py38::__private::persist::Persistent::new(
+            ::py38::__private::persist::Backend::#backend(#location),
+            ::py38::__private::persist::Namespace {
+                krate: ::core::env!("CARGO_PKG_NAME"),
+                version: #version,
+                function: ::core::concat!(::core::module_path!(), "::", #function_name),
+                types: #types,
+            },
+            ::py38::__private::persist::Policy {
+                ttl: #ttl,
+                maxsize: #maxsize,
+            },
+        )
+    };
+    // In an `impl`, the controls are associated functions named after the method; outside,
+    // functions of an empty `enum` named after the function (`area::cache_info()`).
+    let control = |suffix: &str| {
+        if function.in_impl {
+            format_ident!("{}_{}", name, suffix)
+        } else {
+            format_ident!("{}", suffix)
+        }
+    };
+    let getter = if function.in_impl {
+        format_ident!("__py38_{}_cache", name)
+    } else {
+        format_ident!("__py38_cache")
+    };
+    let (info, clear, parameters, invalidate, errors) = (
+        control("cache_info"),
+        control("cache_clear"),
+        control("cache_parameters"),
+        control("cache_invalidate"),
+        control("cache_errors"),
+    );
+    let (generics, _, where_clause) = sig.generics.split_for_impl();
+    let controls = quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        fn #getter() -> &'static ::py38::__private::persist::Persistent {
+            static __CACHE: ::py38::__private::persist::Persistent = #new_cache;
+            &__CACHE
+        }
+        /// This process's hits and misses, and the entries the store holds for the function,
+        /// as Python's `cache_info()` (all instantiations of a generic function together).
+        #[allow(dead_code)]
+        #vis fn #info() -> ::py38::CacheInfo {
+            Self::#getter().info()
+        }
+        /// Removes the function's entries from the store, and resets this process's
+        /// statistics, as Python's `cache_clear()`.
+        #[allow(dead_code)]
+        #vis fn #clear() {
+            Self::#getter().clear();
+        }
+        /// The options the function was memoized with, as Python's `cache_parameters()`.
+        #[allow(dead_code)]
+        #vis fn #parameters() -> ::py38::CacheParameters {
+            Self::#getter().parameters()
+        }
+        /// Removes the entry stored for these arguments; `true` if there was one.
+        #[allow(dead_code)]
+        #vis fn #invalidate #generics (#(#inputs),*) -> bool #where_clause {
+            Self::#getter().invalidate(#key)
+        }
+        /// How many times the store failed in this process (each time, the call ran without
+        /// it, and the first failure of a burst was logged).
+        #[allow(dead_code)]
+        #vis fn #errors() -> u64 {
+            Self::#getter().errors()
+        }
+    };
+    if function.in_impl {
+        return quote!(#memoized #controls);
+    }
     let declare = !crate::signature::has_attribute(&item.attrs, "signature");
     let namespace = declare.then(|| {
         let doc = format!(
@@ -149,56 +243,10 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         }
     });
     quote! {
-        #(#attrs)*
-        #gap
-        #[doc = #doc]
-        #vis #sig {
-            #call
-        }
+        #memoized
         #namespace
-        #[allow(dead_code)]
         impl #name {
-            #[doc(hidden)]
-            fn __py38_cache() -> &'static ::py38::__private::persist::Persistent {
-                static __CACHE: ::py38::__private::persist::Persistent =
-                    ::py38::__private::persist::Persistent::new(
-                        ::py38::__private::persist::Backend::#backend(#location),
-                        ::py38::__private::persist::Namespace {
-                            krate: ::core::env!("CARGO_PKG_NAME"),
-                            version: #version,
-                            function: ::core::concat!(::core::module_path!(), "::", #function_name),
-                            types: #types,
-                        },
-                        ::py38::__private::persist::Policy {
-                            ttl: #ttl,
-                            maxsize: #maxsize,
-                        },
-                    );
-                &__CACHE
-            }
-            /// This process's hits and misses, and the entries the store holds for the
-            /// function, as Python's `cache_info()`.
-            #vis fn cache_info() -> ::py38::CacheInfo {
-                Self::__py38_cache().info()
-            }
-            /// Removes the function's entries from the store, and resets this process's
-            /// statistics, as Python's `cache_clear()`.
-            #vis fn cache_clear() {
-                Self::__py38_cache().clear();
-            }
-            /// The options the function was memoized with, as Python's `cache_parameters()`.
-            #vis fn cache_parameters() -> ::py38::CacheParameters {
-                Self::__py38_cache().parameters()
-            }
-            /// Removes the entry stored for these arguments; `true` if there was one.
-            #vis fn cache_invalidate(#(#inputs),*) -> bool {
-                Self::__py38_cache().invalidate(#key)
-            }
-            /// How many times the store failed in this process (each time, the call ran
-            /// without it, and the first failure of a burst was logged).
-            #vis fn cache_errors() -> u64 {
-                Self::__py38_cache().errors()
-            }
+            #controls
         }
     }
 }

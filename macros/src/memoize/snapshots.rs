@@ -177,3 +177,15 @@ fn store_on_disk_async() {
         }
     ));
 }
+
+#[test]
+fn store_on_disk_method() {
+    insta::assert_snapshot!(expand(
+        quote!(store = disk),
+        quote! {
+            fn paths(&self, size: u64) -> u64 {
+                self.walk(size)
+            }
+        }
+    ));
+}
