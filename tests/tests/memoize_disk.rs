@@ -390,3 +390,66 @@ fn methods_and_generic_functions_keep_their_instantiations_apart() {
     assert!(size_of::cache_invalidate::<bool, 2>("x"));
     assert_eq!(size_of::cache_info().currsize, 2);
 }
+
+#[memoize(store = disk("../target/py38-tests/read-only/c.sqlite3"))]
+fn in_a_read_only_directory(n: u64) -> u64 {
+    n * 5
+}
+
+#[test]
+fn a_read_only_directory_is_reported_and_the_function_still_works() {
+    use std::os::unix::fs::PermissionsExt;
+    let name = "a_read_only_directory_is_reported_and_the_function_still_works";
+    if role().as_deref() == Some("read-only") {
+        assert_eq!(in_a_read_only_directory(2), 10);
+        assert_eq!(in_a_read_only_directory(2), 10);
+        let info = in_a_read_only_directory::cache_info();
+        println!(
+            "misses={} errors={}",
+            info.misses,
+            in_a_read_only_directory::cache_errors()
+        );
+        return;
+    }
+    if role().is_some() {
+        return;
+    }
+    let dir = Path::new("../target/py38-tests/read-only");
+    if dir.exists() {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root is not stopped by permissions: then the child runs as `nobody`.
+    let as_root = std::fs::write(dir.join("probe"), b"").is_ok();
+    let exe = std::env::current_exe().unwrap();
+    let mut command = if as_root {
+        let _ = std::fs::remove_file(dir.join("probe"));
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&exe);
+        command
+    } else {
+        Command::new(&exe)
+    };
+    let output = command
+        .args([name, "--exact", "--nocapture"])
+        .env("PY38_TEST_ROLE", "read-only")
+        .output()
+        .unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("misses=2 errors="), "{stdout}");
+    assert!(
+        !stdout.contains("errors=0"),
+        "the store's failures are counted: {stdout}"
+    );
+    assert!(!dir.join("c.sqlite3").exists());
+}
