@@ -57,8 +57,8 @@ pub mod consts {
 /// `#[signature]`'s call handles and `call!`'s compile-time argument binding.
 pub mod signature {
     pub use crate::signature::{
-        Approved, Call, Checked, Described, Given, Param, Required, Signature, Slot, Unset,
-        keyword, positional, required,
+        Approved, Call, Checked, Described, Given, NoSignature, Param, Required, Signature, Slot,
+        Unset, keyword, positional, required,
     };
 }
 

@@ -18,8 +18,9 @@ use super::parse::{Call, Callee};
 pub(crate) fn expand(call: &Call) -> TokenStream {
     match &call.callee {
         Callee::Path(path) if names_a_member(path) => {
-            let (handle, generics) = member_handle(path);
-            super::member::expand(call, &handle, &generics, path.span())
+            let (handle, constructor, generics) = member_handle(path);
+            let reach = super::member::Reach::Path;
+            super::member::expand(call, &handle, &generics, path.span(), &constructor, reach)
         }
         Callee::Path(path) => free(call, path),
         Callee::Method {
@@ -35,7 +36,8 @@ pub(crate) fn expand(call: &Call) -> TokenStream {
                 .flat_map(|t| &t.args)
                 .map(ToTokens::to_token_stream)
                 .collect::<Vec<_>>();
-            super::member::expand(call, &handle, &generics, method.span())
+            let reach = super::member::Reach::Receiver;
+            super::member::expand(call, &handle, &generics, method.span(), &constructor, reach)
         }
     }
 }
@@ -176,17 +178,19 @@ fn names_a_member(path: &ExprPath) -> bool {
     }
 }
 
-/// `Point::__py38_signature_new()` for `Point::new`, and the generic arguments written on the
-/// function.
-fn member_handle(function: &ExprPath) -> (TokenStream, Vec<TokenStream>) {
+/// `Point::__py38_signature_new()` for `Point::new`, the constructor's name, and the generic
+/// arguments written on the function.
+fn member_handle(function: &ExprPath) -> (TokenStream, Ident, Vec<TokenStream>) {
     let mut path = function.path.clone();
-    let Some(last) = path.segments.last_mut() else {
-        return (quote!(#path), Vec::new());
-    };
+    let last = path
+        .segments
+        .last_mut()
+        .expect("`names_a_member` saw two segments");
     let generics = take_generics(last);
     let name = last.ident.unraw();
     last.ident = format_ident!("__py38_signature_{}", name, span = last.ident.span());
-    (quote!(#path()), generics)
+    let constructor = last.ident.clone();
+    (quote!(#path()), constructor, generics)
 }
 
 fn take_generics(segment: &mut syn::PathSegment) -> Vec<TokenStream> {

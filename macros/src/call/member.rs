@@ -9,17 +9,26 @@
 //! call must type-check whatever its mistakes, so a setter the member lacks (an unknown keyword,
 //! a positional argument too many) comes from a stand-in trait the expansion declares.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::expand::{arguments, setter, setter_name, shape};
 use super::parse::Call;
+
+/// How the handle is reached: through a path (`Point::__py38_signature_new()`) or a
+/// receiver (`point.__py38_signature_moved()`).
+pub(crate) enum Reach {
+    Path,
+    Receiver,
+}
 
 pub(crate) fn expand(
     call: &Call,
     handle: &TokenStream,
     generics: &[TokenStream],
     function_span: Span,
+    constructor: &Ident,
+    reach: Reach,
 ) -> TokenStream {
     let private = quote!(::py38::__private::signature);
     let mut chain = handle.clone();
@@ -51,8 +60,40 @@ pub(crate) fn expand(
     };
     let finish = format_ident!("__py38_finish", span = function_span);
     let shape = shape(call);
+    // An associated function without `#[signature]` has no constructor: this one stands in,
+    // with an error that says so (a trait's function comes after the type's own, so it is
+    // found only when the real one is missing). Not for methods: method resolution would
+    // find it before a real constructor reached through auto-deref (`boxed.moved(..)`).
+    let missing = matches!(reach, Reach::Path).then(|| {
+        let function = constructor
+            .to_string()
+            .trim_start_matches("__py38_signature_")
+            .to_owned();
+        let message =
+            format!("`{function}` has no `#[signature]`, so `call!` cannot bind its arguments");
+        let note = format!(
+            "put `#[signature]` on the `impl` block that defines `{function}`, and \
+             `#[signature(...)]` on `{function}` itself"
+        );
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = "no `#[signature]`", note = #note)]
+            #[allow(non_camel_case_types)]
+            trait __py38_no_signature {}
+            #[allow(non_camel_case_types, dead_code)]
+            trait __py38_stand_in_constructor: ::core::marker::Sized {
+                fn #constructor() -> #private::NoSignature
+                where
+                    Self: __py38_no_signature,
+                {
+                    #private::NoSignature
+                }
+            }
+            impl<__Py38Handle> __py38_stand_in_constructor for __Py38Handle {}
+        }
+    });
     quote! {
         {
+            #missing
             #[allow(non_camel_case_types, dead_code)]
             trait __py38_stand_in: ::core::marker::Sized {
                 #(#stand_ins)*

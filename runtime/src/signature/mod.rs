@@ -138,6 +138,38 @@ impl<H: Described> Approved<H> {
     }
 }
 
+/// What `call!` gets in place of a call handle when the method or associated function it
+/// calls has no `#[signature]`: the compiler has reported that (with the message `call!`
+/// gave), and this type lets the rest of the expansion type-check without adding errors.
+pub struct NoSignature;
+
+impl Described for NoSignature {
+    const SIGNATURE: &'static Signature = &Signature {
+        name: "",
+        params: &[],
+        positional_only: 0,
+        positional: 0,
+        receiver: false,
+    };
+}
+
+impl NoSignature {
+    /// Stands in for a handle's `__py38_check`.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn __py38_check(self, approved: Approved<Self>) -> Self {
+        let _ = approved;
+        self
+    }
+
+    /// Stands in for a handle's `__py38_finish`. Never runs: code that calls it did not
+    /// compile.
+    #[doc(hidden)]
+    pub fn __py38_finish(self, _: PhantomData<()>) -> ! {
+        unreachable!("`call!` on a function without `#[signature]` does not compile")
+    }
+}
+
 /// Carries `call!`'s checks of a call of a function: `OK` is a constant that uses every one of
 /// them, so it fails to compile when one does (with Python's message, on the argument at fault).
 /// A failed constant makes `Out` an error type, which keeps the compiler from adding errors of
