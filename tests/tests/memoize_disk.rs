@@ -453,3 +453,83 @@ fn a_read_only_directory_is_reported_and_the_function_still_works() {
     );
     assert!(!dir.join("c.sqlite3").exists());
 }
+
+#[memoize(store = disk("../target/py38-tests/full/c.sqlite3"), maxsize = None)]
+fn padded(n: u64) -> String {
+    format!("{n:>4000}")
+}
+
+#[test]
+fn a_full_disk_is_reported_and_the_function_still_works() {
+    let name = "a_full_disk_is_reported_and_the_function_still_works";
+    if role().as_deref() == Some("full") {
+        // Far more than the file may hold: writes start failing part way.
+        for n in 0..400_u64 {
+            assert_eq!(padded(n).trim_start(), n.to_string());
+        }
+        for n in 0..400_u64 {
+            assert_eq!(padded(n).trim_start(), n.to_string());
+        }
+        let info = padded::cache_info();
+        println!(
+            "hits={} misses={} errors={}",
+            info.hits,
+            info.misses,
+            padded::cache_errors()
+        );
+        return;
+    }
+    if role().is_some() {
+        return;
+    }
+    let dir = Path::new("../target/py38-tests/full");
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    // A full disk, for this process only: files may not grow past 256 KiB (writes past it fail
+    // with EFBIG; SIGXFSZ, which would kill the process instead, is ignored, as `exec` keeps).
+    let exe = std::env::current_exe().unwrap();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; exec prlimit --fsize=262144 \"$0\" \"$@\"")
+        .arg(&exe)
+        .args([name, "--exact", "--nocapture"])
+        .env("PY38_TEST_ROLE", "full")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let counts = stdout
+        .lines()
+        .find(|line| line.starts_with("hits="))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let count = |name: &str| -> u64 {
+        counts
+            .split_whitespace()
+            .find_map(|part| part.strip_prefix(name))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        count("errors=") > 0,
+        "writes failed once the file was full: {stdout}"
+    );
+    assert!(count("hits=") > 0, "what fit is still served: {stdout}");
+    assert!(
+        count("misses=") > 400,
+        "what did not fit is computed again: {stdout}"
+    );
+    assert!(stdout.contains("log: "), "the failure was logged: {stdout}");
+    // With room again, the file opens and serves what was committed.
+    assert_eq!(padded(1).trim_start(), "1");
+    assert_eq!(padded::cache_errors(), 0);
+    assert_eq!(
+        padded::cache_info().hits,
+        1,
+        "the first entries fit before the disk was full"
+    );
+}
