@@ -32,10 +32,6 @@ fn run_sequence() -> Vec<u64> {
 }
 
 #[test]
-#[ignore = "library bug: threads beyond the 15 owned counter slots are never `alone`, so their \
-            repeated hits are not recorded and eviction is not LRU even for calls from one \
-            thread; 1, 2, 1, 2, 1, 3, 1 with maxsize = 2 runs the body for 1, 2, 3, 1 instead \
-            of 1, 2, 3"]
 fn one_threads_calls_evict_exactly_while_sixteen_other_threads_live() {
     const OTHERS: usize = 16;
     let ready = Barrier::new(OTHERS + 1);

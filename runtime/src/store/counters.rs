@@ -4,7 +4,8 @@
 //! call, which costs more than the rest of a hit. Instead each live thread owns a slot (a
 //! small index handed out on first use and returned when the thread ends); an owner updates
 //! its slot with a plain load and store. Threads beyond the slots share a last slot with
-//! atomic additions. `cache_info()` sums the slots.
+//! atomic additions, and it remembers which of them called last, so that one of them calling
+//! alone is still known to be alone. `cache_info()` sums the slots.
 //!
 //! The slots also tell a thread whether it has the store to itself: every [`SAMPLE`] hits it
 //! reads the other slots, and if their counts moved since its last look, other threads are
@@ -25,11 +26,13 @@ const NO_SLOT: usize = usize::MAX;
 struct Slot {
     hits: AtomicU64,
     misses: AtomicU64,
-    /// The other slots' total at the owner's last look (owner only).
+    /// The other slots' total at the owner's last look (owner only; in the shared slot, at its
+    /// latest call).
     others_seen: AtomicU64,
     /// Whether other threads used the store between the owner's last two looks (owner only).
     shared: AtomicBool,
-    /// The lease of the thread that last used this slot: a new owner starts afresh.
+    /// The lease of the thread that last used this slot: a new owner starts afresh. In the
+    /// shared slot: the token of the thread that made its latest call.
     owner: AtomicU64,
 }
 
@@ -65,10 +68,23 @@ impl Counters {
                 !slot.shared.load(Ordering::Relaxed)
             }
             _ => {
-                self.slots[OWNED_SLOTS].hits.fetch_add(1, Ordering::Relaxed);
-                false // more threads than slots: certainly not alone
+                let slot = &self.slots[OWNED_SLOTS];
+                slot.hits.fetch_add(1, Ordering::Relaxed);
+                self.overflow_alone(slot)
             }
         }
+    }
+
+    /// Whether a thread counting in the shared slot has had the store to itself since its
+    /// previous call: the shared slot's previous call was its own, and no owned slot moved
+    /// since. (Threads beyond the owned slots are rare; this reads every slot on each call.)
+    #[cold]
+    fn overflow_alone(&self, slot: &Slot) -> bool {
+        let me = overflow_token();
+        let previous = slot.owner.swap(me, Ordering::Relaxed);
+        let others = self.others(OWNED_SLOTS);
+        let seen = slot.others_seen.swap(others, Ordering::Relaxed);
+        previous == me && others == seen
     }
 
     /// Calls counted in every slot but `me`.
@@ -104,7 +120,12 @@ impl Counters {
                 counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
             }
             _ => {
-                field(&self.slots[OWNED_SLOTS]).fetch_add(1, Ordering::Relaxed);
+                let slot = &self.slots[OWNED_SLOTS];
+                field(slot).fetch_add(1, Ordering::Relaxed);
+                // A call of another thread in the shared slot ends this one's run alone.
+                slot.owner.store(overflow_token(), Ordering::Relaxed);
+                slot.others_seen
+                    .store(self.others(OWNED_SLOTS), Ordering::Relaxed);
             }
         }
     }
@@ -127,6 +148,13 @@ impl Counters {
             slot.shared.store(false, Ordering::Relaxed);
         }
     }
+}
+
+/// A token for the calling thread among those counting in the shared slot, never 0: the
+/// address of a thread-local.
+fn overflow_token() -> u64 {
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|token| core::ptr::from_ref(token) as usize as u64)
 }
 
 /// Slot indices of threads that have ended, for reuse.
