@@ -61,7 +61,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         Output::Unit => Ident::new("lookup", sig.output.span()),
         Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
     };
-    let instance = instance(&sig.generics);
+    let instance = instance(&sig.generics, function.generic_owner);
     let (stored, hit, miss) = match function.output {
         Output::Unit => (quote!(()), quote!(#value), quote!(#pending.run(|| #block))),
         Output::Plain(ty) => (
@@ -116,6 +116,13 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
 
     let mut sig = sig.clone();
     add_thread_bounds(&mut sig.generics);
+    if function.generic_owner {
+        // The cache is told apart by `Self`, which must then outlive it.
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: 'static));
+    }
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let doc = doc_lines(function.in_impl, name, &args, has_docs);
     let memoized = quote! {
@@ -133,6 +140,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let control_vis = vis.to_token_stream();
     let invalidate = invalidate(
         &sig,
+        function.generic_owner,
         function.in_impl,
         &control_vis,
         &control_registry,
@@ -147,7 +155,8 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
 /// function that is not generic): instantiations that differ only in arguments the key and
 /// the result do not show must not share a cache. The same type where the function and
 /// its controls name it, so both find the same store.
-pub(crate) fn instance(generics: &syn::Generics) -> TokenStream {
+pub(crate) fn instance(generics: &syn::Generics, generic_owner: bool) -> TokenStream {
+    let owner = generic_owner.then(|| quote!(::core::marker::PhantomData<fn() -> *const Self>,));
     let types = generics.type_params().map(|p| {
         let t = &p.ident;
         quote!(::core::marker::PhantomData<fn() -> *const #t>)
@@ -173,7 +182,7 @@ pub(crate) fn instance(generics: &syn::Generics) -> TokenStream {
         let tag = Ident::new(tag, Span::call_site());
         quote!(::py38::__private::consts::#tag<#ident>)
     });
-    quote!((#(#types,)* #(#consts,)*))
+    quote!((#owner #(#types,)* #(#consts,)*))
 }
 
 /// Adds `Send + Sync + 'static` to each type parameter: the cache outlives every call and is

@@ -60,6 +60,8 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
         let mut found = Errors::default();
         let mut model = model::Function::new(&function, &mut found);
         model.in_impl = true;
+        model.generic_owner = block.generics.type_params().next().is_some()
+            || block.generics.const_params().next().is_some();
         let tokens = if found.is_empty() {
             expand::expand(&model, args)
         } else {

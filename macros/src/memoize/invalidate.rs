@@ -18,6 +18,7 @@ use syn::{FnArg, Pat, Signature};
 /// where the control stands.
 pub(crate) fn invalidate(
     sig: &Signature,
+    generic_owner: bool,
     in_impl: bool,
     vis: &TokenStream,
     registry: &TokenStream,
@@ -44,7 +45,7 @@ pub(crate) fn invalidate(
         input
     });
     let (generics, _, where_clause) = sig.generics.split_for_impl();
-    let instance = super::expand::instance(&sig.generics);
+    let instance = super::expand::instance(&sig.generics, generic_owner);
     let doc = format!(
         " Removes the result `{}` stored for these arguments; `true` if there was one.",
         sig.ident

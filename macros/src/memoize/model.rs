@@ -16,6 +16,9 @@ pub(crate) struct Function<'a> {
     pub(crate) output: Output<'a>,
     /// In an `impl` block: the controls become associated functions instead of a module.
     pub(crate) in_impl: bool,
+    /// In an `impl` block with type or const parameters: each instantiation of the type gets
+    /// its own cache, even when the arguments and result do not mention them.
+    pub(crate) generic_owner: bool,
 }
 
 /// One parameter's part of the key.
@@ -51,6 +54,7 @@ impl<'a> Function<'a> {
             key,
             output: output(&item.sig.output, errors),
             in_impl: has_receiver(item) || mentions_self(item.to_token_stream()),
+            generic_owner: false,
         }
     }
 }

@@ -122,6 +122,17 @@ snapshot!(
 );
 
 snapshot!(
+    generic_impl_block,
+    (),
+    impl<T: Default + Debug> Described<T> {
+        #[memoize]
+        fn describe(n: u32) -> String {
+            format!("{n} {:?}", T::default())
+        }
+    }
+);
+
+snapshot!(
     async_fn,
     (ttl = 300),
     pub async fn fetch(id: u32) -> Result<String, std::io::Error> {

@@ -178,3 +178,29 @@ fn memoize_on_an_impl_block_memoizes_its_marked_functions() {
     assert_eq!(Tools::triple_cache_info().hits, 1);
     assert_eq!(Tools::untouched(7), 7);
 }
+
+/// A generic type whose memoized associated function mentions neither `Self` nor `T` in its
+/// arguments and result: each instantiation still has a cache of its own.
+struct Described<T>(core::marker::PhantomData<T>);
+
+static DESCRIBE_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[memoize]
+impl<T: Default + core::fmt::Debug> Described<T> {
+    #[memoize]
+    fn describe(n: u32) -> String {
+        DESCRIBE_RUNS.fetch_add(1, Ordering::SeqCst);
+        format!("{n} {:?}", T::default())
+    }
+}
+
+#[test]
+fn each_instantiation_of_a_generic_impl_has_its_own_cache() {
+    assert_eq!(Described::<u8>::describe(1), "1 0");
+    assert_eq!(Described::<bool>::describe(1), "1 false", "not u8's result");
+    assert_eq!(Described::<u8>::describe(1), "1 0");
+    assert_eq!(DESCRIBE_RUNS.load(Ordering::SeqCst), 2);
+    assert!(Described::<bool>::describe_cache_invalidate(1));
+    assert!(!Described::<bool>::describe_cache_invalidate(1));
+    assert!(Described::<u8>::describe_cache_invalidate(1));
+}
