@@ -88,7 +88,7 @@ pub(super) fn shape(call: &Call) -> TokenStream {
 
 fn free(call: &Call, function: &ExprPath) -> TokenStream {
     let private = quote!(::py38::__private::signature);
-    let (handle, generics) = handle(function);
+    let (handle, described, generics) = handle(function);
 
     // Each argument is checked by a constant of its own, so that every mistake is reported, each
     // on its argument; the constants' names show in the compiler's label ("evaluation of
@@ -113,7 +113,7 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
         index.set_span(span);
         // Every token on the argument, so that an error covers it and nothing else.
         let computed = quote_spanned! {span=>
-            ::py38::__private::signature::#find(__PY38_SIGNATURE, &__PY38_CALL, #index)
+            ::py38::__private::signature::#find(#described, &__PY38_CALL, #index)
         };
         checks.push(quote_spanned!(span=>
             #[allow(non_upper_case_globals)]
@@ -123,7 +123,7 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
     }
     let span = function.span();
     let complete = quote_spanned! {span=>
-        ::py38::__private::signature::required(__PY38_SIGNATURE, &__PY38_CALL)
+        ::py38::__private::signature::required(#described, &__PY38_CALL)
     };
     let finish = format_ident!("__py38_finish", span = span);
     let required = format_ident!("__py38_required_arguments", span = span);
@@ -137,7 +137,6 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
     // compiler adds nothing of its own (say, about a setter for a keyword `f` does not have).
     quote! {
         {
-            const __PY38_SIGNATURE: &#private::Signature = #handle.__py38_describe();
             const __PY38_CALL: #private::Call = #shape;
             #(#checks)*
             #[allow(non_upper_case_globals)]
@@ -200,22 +199,33 @@ fn take_generics(segment: &mut syn::PathSegment) -> Vec<TokenStream> {
     }
 }
 
-/// The path of the function's call handle, and the generic arguments written on the function.
-/// `f` gives `f::__py38_signature` (the empty `enum f` comes along with any import of `f`);
-/// `a::b::f` gives `a::b::__py38_signature_f`.
-fn handle(function: &ExprPath) -> (TokenStream, Vec<TokenStream>) {
+/// The paths of the function's call handle and of its signature, and the generic arguments
+/// written on the function. `f` gives `f::__py38_signature` and `f::__py38_described` (the
+/// empty `enum f` comes along with any import of `f`); `a::b::f` gives `a::b::__py38_signature_f`
+/// and `a::b::__py38_described_f`.
+fn handle(function: &ExprPath) -> (TokenStream, TokenStream, Vec<TokenStream>) {
     let mut path = function.path.clone();
     let single = path.segments.len() == 1 && path.leading_colon.is_none();
     let Some(last) = path.segments.last_mut() else {
-        return (quote!(#path), Vec::new());
+        return (quote!(#path), quote!(#path), Vec::new());
     };
     let generics = take_generics(last);
-    let handle = if single {
-        quote!(#path::__py38_signature)
-    } else {
-        let name = last.ident.unraw();
-        last.ident = format_ident!("__py38_signature_{}", name, span = last.ident.span());
-        quote!(#path)
+    if single {
+        return (
+            quote!(#path::__py38_signature),
+            quote!(#path::__py38_described),
+            generics,
+        );
+    }
+    let name = last.ident.unraw();
+    let span = last.ident.span();
+    let mut described = path.clone();
+    let rename = |path: &mut syn::Path, prefix: &str| {
+        if let Some(last) = path.segments.last_mut() {
+            last.ident = format_ident!("{}{}", prefix, name, span = span);
+        }
     };
-    (handle, generics)
+    rename(&mut path, "__py38_signature_");
+    rename(&mut described, "__py38_described_");
+    (quote!(#path), quote!(#described), generics)
 }

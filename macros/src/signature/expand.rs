@@ -7,7 +7,8 @@
 //!   argument of the parameter's type (so arguments coerce as in a direct call), and
 //!   `__py38_finish`, which calls `f` with the arguments in order and the defaults of the slots
 //!   left unset;
-//! - `__py38_describe`: the signature as data, for `call!`'s compile-time checks.
+//! - `__py38_described_f`, and `f::__py38_described`: the signature as data, for `call!`'s
+//!   compile-time checks.
 //!
 //! The function itself is left exactly as written.
 
@@ -32,6 +33,7 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
     let name = &model.sig.ident;
     let handle = format_ident!("__py38_call_{}", name.unraw());
     let handle_const = format_ident!("__py38_signature_{}", name.unraw());
+    let described = format_ident!("__py38_described_{}", name.unraw());
     let slots: Vec<Ident> = (0..model.params.len())
         .map(|i| format_ident!("__Py38Slot{}", i))
         .collect();
@@ -61,18 +63,19 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
         #[allow(non_upper_case_globals)]
         #vis const #handle_const: #handle<#(#unset),*> = #handle(#(#unset_value),*);
 
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        #vis const #described: &#private::Signature = #describe;
+
         #[allow(non_upper_case_globals)]
         impl #name {
             #[doc(hidden)]
             #vis const __py38_signature: #handle<#(#unset_again),*> = #handle_const;
+            #[doc(hidden)]
+            #vis const __py38_described: &'static #private::Signature = #described;
         }
 
         impl<#(#slots),*> #handle<#(#slots),*> {
-            #[doc(hidden)]
-            #[inline(always)]
-            #vis const fn __py38_describe(&self) -> &'static #private::Signature {
-                #describe
-            }
             #setters
             #finish
         }
