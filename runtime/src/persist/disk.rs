@@ -10,7 +10,6 @@
 //! entries used most recently: the time of last use is written at most once a second per
 //! entry, so hits on a hot entry stay reads, and eviction is LRU to within that second.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -129,15 +128,8 @@ impl DiskStore {
 /// # Errors
 /// As [`DiskStore::open`].
 pub fn shared(path: PathBuf) -> Result<Arc<DiskStore>, StoreError> {
-    static OPEN: Mutex<Option<HashMap<PathBuf, Arc<DiskStore>>>> = Mutex::new(None);
-    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    let open = open.get_or_insert_with(HashMap::new);
-    if let Some(store) = open.get(&path) {
-        return Ok(Arc::clone(store));
-    }
-    let store = Arc::new(DiskStore::open(path.clone())?);
-    open.insert(path, Arc::clone(&store));
-    Ok(store)
+    static OPENED: super::Opened<PathBuf, DiskStore> = Mutex::new(None);
+    super::shared(&OPENED, path, |path| DiskStore::open(path.clone()))
 }
 
 /// Reads the file's header, creates the table in a new file, and turns on the write-ahead

@@ -25,6 +25,9 @@ pub mod disk;
 pub mod redis;
 
 use core::fmt;
+use core::hash::Hash;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use cache::{Backend, Key, Part, Persistent, StoredKey, StoredValue, arg};
@@ -135,3 +138,24 @@ impl fmt::Display for StoreError {
 }
 
 impl std::error::Error for StoreError {}
+
+/// Stores opened so far, by where they are (a path, a URL).
+type Opened<K, S> = Mutex<Option<HashMap<K, Arc<S>>>>;
+
+/// The store at `place`, made by `open` the first time and shared by every function that uses
+/// it afterwards (one file handle, one connection pool, per process).
+#[cfg_attr(not(any(feature = "disk", feature = "redis")), allow(dead_code))]
+fn shared<K: Hash + Eq + Clone, S>(
+    opened: &Opened<K, S>,
+    place: K,
+    open: impl FnOnce(&K) -> Result<S, StoreError>,
+) -> Result<Arc<S>, StoreError> {
+    let mut opened = opened.lock().unwrap_or_else(PoisonError::into_inner);
+    let opened = opened.get_or_insert_with(HashMap::new);
+    if let Some(store) = opened.get(&place) {
+        return Ok(Arc::clone(store));
+    }
+    let store = Arc::new(open(&place)?);
+    opened.insert(place, Arc::clone(&store));
+    Ok(store)
+}

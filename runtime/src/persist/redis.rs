@@ -261,15 +261,6 @@ impl PersistentStore for RedisStore {
 /// # Errors
 /// As [`RedisStore::new`].
 pub fn shared(url: String) -> Result<std::sync::Arc<RedisStore>, StoreError> {
-    use std::collections::HashMap;
-    use std::sync::Arc;
-    static OPEN: Mutex<Option<HashMap<String, Arc<RedisStore>>>> = Mutex::new(None);
-    let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
-    let open = open.get_or_insert_with(HashMap::new);
-    if let Some(store) = open.get(&url) {
-        return Ok(Arc::clone(store));
-    }
-    let store = Arc::new(RedisStore::new(&url)?);
-    open.insert(url, Arc::clone(&store));
-    Ok(store)
+    static OPENED: super::Opened<String, RedisStore> = Mutex::new(None);
+    super::shared(&OPENED, url, |url| RedisStore::new(url))
 }
