@@ -201,8 +201,9 @@ fn ttl_maxsize_and_clear_on_redis() {
         assert_eq!(runs(), 3, "1 was kept");
         assert_eq!(short_lived(2), 20);
         assert_eq!(runs(), 4, "2 was evicted");
-        // ttl = 1 s, by Redis's own expiry.
+        // ttl = 1 s, by Redis's own expiry; expired entries are not counted.
         std::thread::sleep(Duration::from_millis(1200));
+        assert_eq!(short_lived::cache_info().currsize, 0, "both expired");
         assert_eq!(short_lived(2), 20);
         assert_eq!(runs(), 5, "expired");
         // cache_clear empties this function's entries and statistics.

@@ -4,8 +4,8 @@
 //! Entries are Redis strings under `py38:<namespace>:<key bytes>`, with Redis's own expiry for
 //! the `ttl`. Each namespace keeps a sorted set `py38:<namespace>` of its entries by their last
 //! use, numbered by a counter on the server: `maxsize` evicts the least recently used (exact
-//! LRU across all processes), `cache_clear()` removes what it lists, `cache_info().currsize` is its size
-//! (which counts an entry that expired by `ttl` until it is evicted or cleared).
+//! LRU across all processes), `cache_clear()` removes what it lists, and `cache_info().currsize`
+//! is its size once the entries Redis has expired are dropped from it.
 //!
 //! Connections are pooled per server; each has short timeouts, and after a failure the store
 //! rests for a second (calls run their body meanwhile) before it tries the server again, so a
@@ -62,6 +62,18 @@ end
 return 1
 ";
 
+/// Drops from the namespace's index the entries Redis has expired, then counts it. Reads the
+/// whole index: for `cache_info()`, not for calls.
+const LEN: &str = r"
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+for i = 1, #entries do
+    if redis.call('EXISTS', entries[i]) == 0 then
+        redis.call('ZREM', KEYS[1], entries[i])
+    end
+end
+return redis.call('ZCARD', KEYS[1])
+";
+
 /// Removes every entry the namespace's index lists, then the index and its counter.
 const CLEAR: &str = r"
 local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
@@ -81,6 +93,7 @@ pub struct RedisStore {
     failed: Mutex<Option<Instant>>,
     get: Script,
     put: Script,
+    len: Script,
     clear: Script,
 }
 
@@ -107,6 +120,7 @@ impl RedisStore {
             failed: Mutex::new(None),
             get: Script::new(GET),
             put: Script::new(PUT),
+            len: Script::new(LEN),
             clear: Script::new(CLEAR),
         })
     }
@@ -251,7 +265,7 @@ impl PersistentStore for RedisStore {
 
     fn len(&self, namespace: &str) -> Result<usize, StoreError> {
         self.with("cannot read from", |connection| {
-            redis::cmd("ZCARD").arg(index(namespace)).query(connection)
+            self.len.key(index(namespace)).invoke(connection)
         })
     }
 }
