@@ -26,4 +26,9 @@ fn without_the_feature(n: u64) -> u64 {
     n
 }
 
+#[memoize(store = custom("not a function"))]
+fn custom_needs_a_function(n: u64) -> u64 {
+    n
+}
+
 fn main() {}

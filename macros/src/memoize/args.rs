@@ -28,6 +28,8 @@ pub(crate) struct Store {
     pub(crate) kind: syn::Ident,
     /// The file or server (`disk("path")`, `redis("url")`), if given.
     pub(crate) location: Option<LitStr>,
+    /// The function that opens a store of the user's own (`custom(open)`).
+    pub(crate) custom: Option<syn::Path>,
 }
 
 impl Default for Args {
@@ -125,8 +127,8 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
 
 /// `disk`, `redis`, `disk("path")` or `redis("url")`; `None` after recording an error.
 fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
-    const HELP: &str = "`store` takes `disk`, `disk(\"path/to/file\")`, `redis` or \
-                        `redis(\"redis://host:port/db\")`";
+    const HELP: &str = "`store` takes `disk`, `disk(\"path/to/file\")`, `redis`, \
+                        `redis(\"redis://host:port/db\")` or `custom(open_store)`";
     let (kind, location) = match value {
         Expr::Path(path) if path.qself.is_none() && path.path.get_ident().is_some() => {
             (path.path.get_ident()?.clone(), None)
@@ -140,6 +142,34 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
                 errors.at(value, HELP);
                 return None;
             };
+            if kind == "custom" {
+                return match call.args.iter().collect::<Vec<_>>()[..] {
+                    [Expr::Path(open)] if open.qself.is_none() => {
+                        if !cfg!(any(feature = "persist", test)) {
+                            errors.at(
+                                kind,
+                                "`store = custom(..)` needs py38's `persist` feature: `py38 = \
+                                 { version = \"..\", features = [\"persist\"] }` in Cargo.toml",
+                            );
+                            return None;
+                        }
+                        Some(Store {
+                            kind: kind.clone(),
+                            location: None,
+                            custom: Some(open.path.clone()),
+                        })
+                    }
+                    _ => {
+                        errors.at(
+                            &call.args,
+                            "`store = custom(open)` takes the path of a function that opens the \
+                             store: `fn() -> Result<Arc<dyn py38::persist::PersistentStore>, \
+                             py38::persist::StoreError>`",
+                        );
+                        None
+                    }
+                };
+            }
             let location = match call.args.iter().collect::<Vec<_>>()[..] {
                 [
                     Expr::Lit(ExprLit {
@@ -181,7 +211,11 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
         );
         return None;
     }
-    Some(Store { kind, location })
+    Some(Store {
+        kind,
+        location,
+        custom: None,
+    })
 }
 
 /// Seconds, as an integer or float literal, in nanoseconds; `None` after recording an error.

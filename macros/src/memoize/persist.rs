@@ -98,10 +98,10 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         Some(path) => quote!(::core::option::Option::Some(#path)),
         None => quote!(::core::option::Option::None),
     };
-    let backend = if store.kind == "redis" {
-        quote!(Redis)
-    } else {
-        quote!(Disk)
+    let backend = match (&store.custom, store.kind == "redis") {
+        (Some(open), _) => quote!(Custom(#open)),
+        (None, true) => quote!(Redis(#location)),
+        (None, false) => quote!(Disk(#location)),
     };
     let version = match &args.version {
         Some(version) => version.to_token_stream(),
@@ -129,6 +129,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         input
     });
     let where_stored = match (&store.location, store.kind == "redis") {
+        _ if store.custom.is_some() => "the store `custom(..)` opens".to_owned(),
         (Some(url), true) => format!("the Redis server `{}`", url.value()),
         (None, true) => "the Redis server of `$PY38_REDIS_URL`".to_owned(),
         (Some(path), false) => format!("the file `{}`", path.value()),
@@ -157,7 +158,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
 
     let new_cache = quote! {
         ::py38::__private::persist::Persistent::new(
-            ::py38::__private::persist::Backend::#backend(#location),
+            ::py38::__private::persist::Backend::#backend,
             ::py38::__private::persist::Namespace {
                 krate: ::core::env!("CARGO_PKG_NAME"),
                 version: #version,

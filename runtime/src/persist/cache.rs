@@ -17,19 +17,26 @@ use crate::{CacheInfo, CacheParameters};
 /// How long after a failed open a call tries again (meanwhile calls run without the cache).
 const RETRY_OPEN: Duration = Duration::from_secs(5);
 
+/// Opens a store of the user's own (`store = custom(open)`).
+pub type OpenStore = fn() -> Result<Arc<dyn PersistentStore>, StoreError>;
+
 /// Where a function's results go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Backend {
     /// `store = disk` (`None`: the crate's default file) or `store = disk("path")`.
     Disk(Option<&'static str>),
     /// `store = redis` (`None`: `$PY38_REDIS_URL` or the local server) or
     /// `store = redis("redis://host:port/db")`.
     Redis(Option<&'static str>),
+    /// `store = custom(open)`: a [`PersistentStore`] of the user's own, opened by `open` (once
+    /// per function; share one store between functions by returning clones of one `Arc`).
+    Custom(OpenStore),
 }
 
 impl Backend {
     fn open(self, namespace: &Namespace) -> Result<Arc<dyn PersistentStore>, StoreError> {
         match self {
+            Backend::Custom(open) => open(),
             #[cfg(feature = "disk")]
             Backend::Disk(path) => {
                 let path = path.map_or_else(

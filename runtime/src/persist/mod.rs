@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-pub use cache::{Backend, Key, Part, Persistent, StoredKey, StoredValue, arg};
+pub use cache::{Backend, Key, OpenStore, Part, Persistent, StoredKey, StoredValue, arg};
 pub use report::Reporter;
 
 /// A place where cached results outlive the process: bytes under keys, grouped in namespaces.
