@@ -31,4 +31,14 @@ fn custom_needs_a_function(n: u64) -> u64 {
     n
 }
 
+#[memoize(store = 5)]
+fn store_not_a_name(n: u64) -> u64 {
+    n
+}
+
+#[memoize(store = some::disk)]
+fn store_a_path(n: u64) -> u64 {
+    n
+}
+
 fn main() {}

@@ -23,4 +23,17 @@ impl Clone for Point {
     }
 }
 
+struct Line;
+
+#[signature]
+impl Line {
+    #[signature = "a"]
+    fn length(a: i64) -> i64 {
+        a
+    }
+}
+
+#[signature]
+impl [Line; 2] {}
+
 fn main() {}

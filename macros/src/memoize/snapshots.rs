@@ -200,3 +200,15 @@ fn store_on_disk_method() {
         }
     ));
 }
+
+#[test]
+fn store_custom_generic_function() {
+    insta::assert_snapshot!(expand(
+        quote!(store = custom(stores::open)),
+        quote! {
+            fn size_of<T: Default + Debug, const N: usize>(label: &str) -> String {
+                format!("{label}: {N} x {:?}", T::default())
+            }
+        }
+    ));
+}
