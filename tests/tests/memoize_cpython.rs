@@ -8,27 +8,12 @@
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use py38::{CacheInfo, memoize};
 
-/// Records which calls ran the body, in order.
-struct Log(Mutex<Vec<u64>>);
-
-impl Log {
-    const fn new() -> Self {
-        Log(Mutex::new(Vec::new()))
-    }
-    /// Notes that the body ran for `n`.
-    fn ran(&self, n: u64) {
-        self.0.lock().unwrap().push(n);
-    }
-    /// What ran since the last call, in order.
-    fn take(&self) -> Vec<u64> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+mod support;
+use support::Log;
 
 /// CPython's `lru_cache` algorithm (`Modules/_functoolsmodule.c`), over a list: a hit moves
 /// the key to the most recent end; a miss counts first, then stores after the body unless a

@@ -6,27 +6,12 @@
 
 use std::hash::Hash;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use py38::{CacheInfo, CacheParameters, memoize};
 
-/// Records which calls ran the body, in order.
-struct Log(Mutex<Vec<u64>>);
-
-impl Log {
-    const fn new() -> Self {
-        Log(Mutex::new(Vec::new()))
-    }
-    /// Notes that the body ran for `n`.
-    fn ran(&self, n: u64) {
-        self.0.lock().unwrap().push(n);
-    }
-    /// What ran since the last call, in order.
-    fn take(&self) -> Vec<u64> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+mod support;
+use support::Log;
 
 /// A grid `w` columns wide.
 #[derive(Clone, Hash, PartialEq, Eq, Debug)]

@@ -5,29 +5,15 @@
 //! function's cache is shared by every caller in the process.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use py38::{CacheInfo, memoize};
 
-/// Records which calls ran the body, in order.
-struct Log(Mutex<Vec<u64>>);
-
-impl Log {
-    const fn new() -> Self {
-        Log(Mutex::new(Vec::new()))
-    }
-    /// Notes that the body ran for `n`.
-    fn ran(&self, n: u64) {
-        self.0.lock().unwrap().push(n);
-    }
-    /// What ran since the last call, in order.
-    fn take(&self) -> Vec<u64> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+mod support;
+use support::Log;
 
 /// CPython's `test_lru_cache_threaded`: threads with keys of their own get exact counts; then
 /// a thread clearing the cache while they run breaks nothing.

@@ -78,8 +78,5 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
 
 /// `#[memoize]`, `#[memoize(...)]` or `#[py38::memoize(...)]`.
 fn is_memoize(attr: &syn::Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "memoize")
+    crate::signature::is_attribute(attr, "memoize")
 }

@@ -6,6 +6,8 @@ mod impl_block;
 mod invalidate;
 mod model;
 mod persist;
+
+pub(crate) use model::mentions_self;
 #[cfg(test)]
 mod snapshots;
 

@@ -88,7 +88,7 @@ fn has_receiver(item: &ItemFn) -> bool {
 
 /// Whether `Self` appears anywhere: then the function is in an `impl`, where a module
 /// cannot be declared.
-fn mentions_self(tokens: TokenStream) -> bool {
+pub(crate) fn mentions_self(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|tree| match tree {
         TokenTree::Ident(ident) => ident == "Self",
         TokenTree::Group(group) => mentions_self(group.stream()),

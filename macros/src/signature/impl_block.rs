@@ -101,8 +101,5 @@ pub(crate) fn impl_block(
 
 /// `#[signature(...)]` or `#[py38::signature(...)]`.
 fn is_signature(attr: &syn::Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "signature")
+    super::is_attribute(attr, "signature")
 }

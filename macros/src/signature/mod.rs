@@ -61,23 +61,19 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Whether an attribute whose path ends in `name` (`memoize`, `py38::memoize`) is present.
 pub(crate) fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
-    attrs
-        .iter()
-        .any(|attr| attr.path().segments.last().is_some_and(|s| s.ident == name))
+    attrs.iter().any(|attr| is_attribute(attr, name))
+}
+
+/// Whether `attr`'s path ends in `name`: `#[signature(..)]`, `#[py38::signature(..)]`.
+pub(crate) fn is_attribute(attr: &Attribute, name: &str) -> bool {
+    attr.path().segments.last().is_some_and(|s| s.ident == name)
 }
 
 /// Whether the signature names `Self`, which only a function in an `impl` block or trait can.
 fn mentions_self(sig: &syn::Signature) -> bool {
-    fn walk(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tree| match tree {
-            proc_macro2::TokenTree::Ident(ident) => ident == "Self",
-            proc_macro2::TokenTree::Group(group) => walk(group.stream()),
-            _ => false,
-        })
-    }
     let mut tokens = TokenStream::new();
     sig.inputs.to_tokens(&mut tokens);
     sig.output.to_tokens(&mut tokens);
     sig.generics.to_tokens(&mut tokens);
-    walk(tokens)
+    crate::memoize::mentions_self(tokens)
 }

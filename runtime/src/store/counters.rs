@@ -150,11 +150,9 @@ impl Counters {
     }
 }
 
-/// A token for the calling thread among those counting in the shared slot, never 0: the
-/// address of a thread-local.
+/// The calling thread's token (see `this_thread`), as the shared slot records it.
 fn overflow_token() -> u64 {
-    thread_local!(static TOKEN: u8 = const { 0 });
-    TOKEN.with(|token| core::ptr::from_ref(token) as usize as u64)
+    super::this_thread() as u64
 }
 
 /// Slot indices of threads that have ended, for reuse.

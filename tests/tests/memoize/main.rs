@@ -8,22 +8,6 @@ mod forms;
 mod keys_and_results;
 mod threads_and_panics;
 
-use std::sync::Mutex;
-
-/// Records which calls ran the body, in order.
-#[derive(Default)]
-pub(crate) struct Log(Mutex<Vec<u64>>);
-
-impl Log {
-    pub(crate) const fn new() -> Self {
-        Log(Mutex::new(Vec::new()))
-    }
-    /// Notes that the body ran for `n`.
-    pub(crate) fn ran(&self, n: u64) {
-        self.0.lock().unwrap().push(n);
-    }
-    /// What ran since the last call, in order.
-    pub(crate) fn take(&self) -> Vec<u64> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
+#[path = "../support/mod.rs"]
+mod support;
+pub(crate) use support::Log;

@@ -1,4 +1,25 @@
-//! What the tests that run child processes share.
+//! What several test files share; each uses a part of it.
+#![allow(dead_code)]
+
+use std::sync::Mutex;
+
+/// Records which calls ran the body, in order.
+#[derive(Default)]
+pub(crate) struct Log(Mutex<Vec<u64>>);
+
+impl Log {
+    pub(crate) const fn new() -> Self {
+        Log(Mutex::new(Vec::new()))
+    }
+    /// Notes that the body ran for `n`.
+    pub(crate) fn ran(&self, n: u64) {
+        self.0.lock().unwrap().push(n);
+    }
+    /// What ran since the last call, in order.
+    pub(crate) fn take(&self) -> Vec<u64> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
 
 /// The role this process plays (`PY38_TEST_ROLE`), if it is a child. A child prints what the
 /// store logs, so that a parent's assertion message shows why a store failed.
