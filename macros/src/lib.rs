@@ -29,6 +29,14 @@ pub fn call(input: TokenStream) -> TokenStream {
     call::call(input.into()).into()
 }
 
+/// `call!`'s binder: a `#[signature]` function's macro calls it with the function's signature
+/// and the call. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __bind(input: TokenStream) -> TokenStream {
+    call::bind(input.into()).into()
+}
+
 macro_rules! dbg_macros {
     ($($(#[$doc:meta])* $name:ident => $kind:ident;)*) => {
         $(

@@ -58,8 +58,10 @@ pub mod consts {
 pub mod signature {
     pub use crate::signature::{
         Approved, Call, Checked, Described, Given, NoSignature, Param, Required, Signature, Slot,
-        Unset, keyword, positional, required,
+        Unset, keyword, positional, refused, required,
     };
+    /// Binds a call of a free function to its parameters (see `call!`).
+    pub use py38_macros::__bind as bind;
 }
 
 /// What `#[memoize(store = ...)]` generates code against.

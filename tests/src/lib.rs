@@ -1,1 +1,21 @@
-//! Integration tests of `py38` live in `tests/`; this crate has no code of its own.
+//! Integration tests of `py38` live in `tests/`. This library holds only what they need from
+//! another crate: `#[signature]` functions called across a crate boundary.
+
+/// Functions with signatures, for `tests/signature.rs` to call from its own crate.
+pub mod shapes {
+    use py38::signature;
+
+    /// Python's `def area(width, height, /, *, scale=1)`.
+    #[signature(width, height, /, *, scale = 1)]
+    #[must_use]
+    pub fn area(width: u32, height: u32, scale: u32) -> u32 {
+        width * height * scale * scale
+    }
+
+    /// A public function named after a prelude macro: it has no call macro of its name.
+    #[signature(out, text, *, end = "\n")]
+    pub fn write(out: &mut String, text: &str, end: &str) {
+        out.push_str(text);
+        out.push_str(end);
+    }
+}

@@ -254,3 +254,71 @@ mod unsafe_fn {
         assert_eq!((first, last), (7, 9));
     }
 }
+
+#[test]
+fn calls_from_another_crate_through_any_path() {
+    use py38_tests::shapes::area;
+    assert_eq!(call!(py38_tests::shapes::area(2, 3)), 6);
+    assert_eq!(call!(area(2, 3, scale = 2)), 24);
+    assert_eq!(call!(::py38_tests::shapes::area(1, 1, scale = 3)), 9);
+}
+
+/// Functions named after a macro of the prelude (`write!`, `format!`) have no macro of their
+/// name, which rustc would find ambiguous with the prelude's; `call!` reaches them through
+/// their call handle instead, by any path, and the prelude's macros keep working beside them.
+mod named_like_prelude_macros {
+    use std::fmt::Write as _;
+
+    use py38::{call, signature};
+
+    #[signature(template, /, *, name = "world")]
+    pub(crate) fn format(template: &str, name: &str) -> String {
+        let mut out = String::new();
+        write!(out, "{}", template.replace("{}", name)).expect("writing to a String");
+        out
+    }
+
+    #[test]
+    fn called_here_with_the_prelude_macros_beside_them() {
+        assert_eq!(call!(format("hello {}")), "hello world");
+        assert_eq!(
+            call!(format("bye {}", name = "all")),
+            format!("bye {}", "all")
+        );
+        let mut out = String::new();
+        call!(py38_tests::shapes::write(&mut out, "a"));
+        call!(py38_tests::shapes::write(&mut out, "b", end = "."));
+        assert_eq!(out, "a\nb.");
+    }
+
+    #[test]
+    fn called_through_an_import() {
+        use py38_tests::shapes::write;
+        let mut out = String::new();
+        call!(write(&mut out, "c", end = ""));
+        write!(out, "{}", 1).expect("writing to a String");
+        assert_eq!(out, "c1");
+    }
+}
+
+#[test]
+fn format_from_another_module() {
+    use named_like_prelude_macros::format;
+    assert_eq!(call!(format("hi {}", name = "you")), "hi you");
+}
+
+#[signature(text, *, prefix = "", suffix = "")]
+fn wrap(text: &str, prefix: &str, suffix: &str) -> String {
+    format!("{prefix}{text}{suffix}")
+}
+
+#[test]
+fn keywords_out_of_order_keep_their_temporaries_alive() {
+    // Evaluated first, as written, yet borrowed until the call returns.
+    let got = call!(wrap(
+        "x",
+        suffix = String::from("!").as_str(),
+        prefix = &format!("{}>", 1)
+    ));
+    assert_eq!(got, "1>x!");
+}

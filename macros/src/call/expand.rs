@@ -15,14 +15,15 @@ use syn::{Expr, ExprPath, Ident, PathArguments};
 
 use super::parse::{Call, Callee};
 
-pub(crate) fn expand(call: &Call) -> TokenStream {
+pub(crate) fn expand(call: &Call, input: TokenStream) -> TokenStream {
     match &call.callee {
         Callee::Path(path) if names_a_member(path) => {
             let (handle, constructor, generics) = member_handle(path);
             let reach = super::member::Reach::Path;
             super::member::expand(call, &handle, &generics, path.span(), &constructor, reach)
         }
-        Callee::Path(path) => free(call, path),
+        Callee::Path(path) if !calls_through_macro(path) => free(call, path),
+        Callee::Path(path) => through_macro(path, input),
         Callee::Method {
             receiver,
             method,
@@ -86,29 +87,58 @@ pub(super) fn shape(call: &Call) -> TokenStream {
     }
 }
 
+/// A call of a function named after a prelude macro (`write`, `format`): through its call
+/// handle, as a method's (see `signature::has_call_macro`).
 fn free(call: &Call, function: &ExprPath) -> TokenStream {
     let private = quote!(::py38::__private::signature);
     let (handle, described, generics) = handle(function);
+    let (checks, mut names) = checks(call, &described, function.span());
+    names.push(format_ident!(
+        "__py38_required_arguments",
+        span = function.span()
+    ));
+    let finish = format_ident!("__py38_finish", span = function.span());
+    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#handle));
+    let chain = arguments(call)
+        .iter()
+        .fold(gated, |chain, argument| setter(chain, argument));
+    // `Checked` takes every check: when one fails, the handle's type is an error, and the
+    // compiler adds nothing of its own (say, about a setter for a keyword `f` does not have).
+    quote! {
+        {
+            #checks
+            #chain
+                .#finish::<#(#generics),*>(::core::marker::PhantomData)
+        }
+    }
+}
 
-    // Each argument is checked by a constant of its own, so that every mistake is reported, each
-    // on its argument; the constants' names show in the compiler's label ("evaluation of
-    // `main::__py38_keyword_g` failed here"), so they say which argument they are about.
+/// The constants that check a call of a free function against its signature (`described`),
+/// each argument by a constant of its own, so that every mistake is reported, each on its
+/// argument; the constants' names show in the compiler's label ("evaluation of
+/// `main::__py38_keyword_g` failed here"), so they say which argument they are about. Also the
+/// names of the per-argument constants (the last one, `__py38_required_arguments`, checks that
+/// nothing is missing, and is reported on `function_span`).
+pub(super) fn checks(
+    call: &Call,
+    described: &TokenStream,
+    function_span: Span,
+) -> (TokenStream, Vec<Ident>) {
+    let private = quote!(::py38::__private::signature);
     let mut checks = Vec::new();
     let mut names = Vec::new();
-    let arguments = arguments(call);
-    for argument in &arguments {
+    for argument in &arguments(call) {
         let span = argument.span;
-        let (name, check) = match argument.keyword {
-            Some(keyword) => (
-                format_ident!("__py38_keyword_{}", keyword.unraw(), span = span),
-                "keyword",
-            ),
-            None => (
-                format_ident!("__py38_positional_{}", argument.index + 1, span = span),
-                "positional",
-            ),
-        };
-        let find = format_ident!("{}", check, span = span);
+        let name = setter_name(argument);
+        let find = format_ident!(
+            "{}",
+            if argument.keyword.is_some() {
+                "keyword"
+            } else {
+                "positional"
+            },
+            span = span
+        );
         let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         index.set_span(span);
         // Every token on the argument, so that an error covers it and nothing else.
@@ -121,30 +151,19 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
         ));
         names.push(name);
     }
-    let span = function.span();
+    let span = function_span;
     let complete = quote_spanned! {span=>
         ::py38::__private::signature::required(#described, &__PY38_CALL)
     };
-    let finish = format_ident!("__py38_finish", span = span);
     let required = format_ident!("__py38_required_arguments", span = span);
-    names.push(required.clone());
-    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#handle));
-    let chain = arguments
-        .iter()
-        .fold(gated, |chain, argument| setter(chain, argument));
     let shape = shape(call);
-    // `Checked` takes every check: when one fails, the handle's type is an error, and the
-    // compiler adds nothing of its own (say, about a setter for a keyword `f` does not have).
-    quote! {
-        {
-            const __PY38_CALL: #private::Call = #shape;
-            #(#checks)*
-            #[allow(non_upper_case_globals)]
-            const #required: usize = #complete;
-            #chain
-                .#finish::<#(#generics),*>(::core::marker::PhantomData)
-        }
-    }
+    let checks = quote! {
+        const __PY38_CALL: #private::Call = #shape;
+        #(#checks)*
+        #[allow(non_upper_case_globals)]
+        const #required: usize = #complete;
+    };
+    (checks, names)
 }
 
 /// `handle.__py38_keyword_e(value)`: the setter for the way the argument is passed, named
@@ -163,6 +182,26 @@ pub(super) fn setter_name(argument: &Argument<'_>) -> Ident {
         Some(name) => format_ident!("__py38_keyword_{}", name.unraw(), span = span),
         None => format_ident!("__py38_positional_{}", argument.index + 1, span = span),
     }
+}
+
+/// Whether the free function `path` names has a call macro of its name (see
+/// `signature::has_call_macro`).
+fn calls_through_macro(path: &ExprPath) -> bool {
+    path.path
+        .segments
+        .last()
+        .is_some_and(|last| crate::signature::has_call_macro(&last.ident))
+}
+
+/// `f! { f(1, c = 3) }`: the function's macro (the function's path without generic arguments)
+/// with the call as written; the macro hands it on to the binder with the signature.
+fn through_macro(function: &ExprPath, input: TokenStream) -> TokenStream {
+    let mut path = function.path.clone();
+    if let Some(last) = path.segments.last_mut() {
+        take_generics(last);
+    }
+    let bang = syn::Token![!](function.span());
+    quote!(#path #bang { #input })
 }
 
 /// Whether `path` names an associated function (`Point::new`, `Self::new`,

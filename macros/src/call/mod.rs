@@ -1,5 +1,6 @@
 //! `call!`: parse the call, then bind its arguments through the function's call handle.
 
+mod bind;
 mod expand;
 mod member;
 mod parse;
@@ -10,11 +11,13 @@ use proc_macro2::TokenStream;
 
 use crate::errors::Errors;
 
+pub(crate) use bind::bind;
+
 pub(crate) fn call(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let call = parse::parse(input, &mut errors);
+    let call = parse::parse(input.clone(), &mut errors);
     match call {
-        Some(call) if errors.is_empty() => expand::expand(&call),
+        Some(call) if errors.is_empty() => expand::expand(&call, input),
         _ => errors.to_compile_errors(),
     }
 }

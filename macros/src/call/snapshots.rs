@@ -28,3 +28,32 @@ fn method_call() {
 fn associated_function_call() {
     insta::assert_snapshot!(expand(quote!(geo::Point::new(1, y = 2))));
 }
+
+#[test]
+fn call_of_a_function_named_after_a_prelude_macro() {
+    // `write` has no call macro (it would be ambiguous with `std::write!`): its call handle.
+    insta::assert_snapshot!(expand(quote!(write(out, text, end = "\n"))));
+}
+
+/// What a function's macro hands the binder: the signature, then the call as written.
+fn bind(call: proc_macro2::TokenStream) -> String {
+    let tokens = super::bind(quote!(f (a, b, /, c, d = _, *, e, f = _) #call));
+    let file: syn::File = syn::parse_quote!(fn caller() { #tokens; });
+    prettyplease::unparse(&file)
+}
+
+#[test]
+fn bound_call_with_keywords_and_defaults() {
+    insta::assert_snapshot!(bind(quote!(f(10, 20, 30, e = 50))));
+}
+
+#[test]
+fn bound_call_with_keywords_out_of_order() {
+    // Evaluated as written (`next()` before `now()`), passed in the parameters' order.
+    insta::assert_snapshot!(bind(quote!(m::f::<u8>(1, 2, e = next(), c = now(), f = 6))));
+}
+
+#[test]
+fn bound_call_python_refuses() {
+    insta::assert_snapshot!(bind(quote!(f(1, 2, 3, g = 1))));
+}

@@ -1,6 +1,7 @@
 //! `#[signature]`: parse the list, match it with the function, add the call handle `call!` uses.
 //! On an `impl` block, the same for each method marked `#[signature(...)]`.
 
+mod call_macro;
 mod expand;
 mod impl_block;
 mod lifetimes;
@@ -15,6 +16,9 @@ use quote::{ToTokens, quote};
 use syn::{Attribute, Item};
 
 use crate::errors::Errors;
+
+pub(crate) use call_macro::has_call_macro;
+pub(crate) use parse::{Signature as Listed, parse as parse_listed};
 
 /// Entry point of `#[signature(...)]` on a function.
 pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -55,7 +59,11 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
     // `#[memoize]` declares the same `enum f {}` for its controls; when it is still to expand,
     // it leaves that to this attribute, and the other way round.
     let declare_namespace = !has_attribute(&item.attrs, "memoize");
-    let added = expand::expand(&model, &item.vis, declare_namespace);
+    let added = if call_macro::has_call_macro(&item.sig.ident) {
+        call_macro::expand(&model, &item, declare_namespace)
+    } else {
+        expand::expand(&model, &item.vis, declare_namespace)
+    };
     quote!(#item #added)
 }
 

@@ -1,11 +1,16 @@
 //! What `#[signature]` and `call!` generate code against.
 //!
-//! A `#[signature]` function gets a *call handle*: a zero-sized value whose type has one slot
-//! per parameter, each [`Unset`] at first. `call!` puts each argument into its slot through a
-//! setter named after its position or keyword, then finishes the handle, which calls the
-//! function with every argument in order and the defaults of the slots still unset. Whether the
-//! call is valid at all is decided by `const fn`s over the function's [`Signature`] (see
-//! [`check`]): a mistake stops compilation with Python's message, on the argument at fault.
+//! A call of a free function is bound while `call!` expands (the function's macro hands it the
+//! signature): a call Python accepts becomes a direct call. A call Python would refuse becomes
+//! constants computed by `const fn`s over the function's [`Signature`] (see [`check`]), which
+//! stop compilation with Python's message, on the argument at fault.
+//!
+//! A method or associated function gets a *call handle* instead (a method's receiver type is
+//! known only to type inference, so no macro can see its signature): a zero-sized value whose
+//! type has one slot per parameter, each [`Unset`] at first. `call!` puts each argument into
+//! its slot through a setter named after its position or keyword, then finishes the handle,
+//! which calls the method with every argument in order and the defaults of the slots still
+//! unset. The same `const fn`s decide whether the call is valid at all.
 
 mod check;
 mod message;
@@ -168,6 +173,16 @@ impl NoSignature {
     pub fn __py38_finish(self, _: PhantomData<()>) -> ! {
         unreachable!("`call!` on a function without `#[signature]` does not compile")
     }
+}
+
+/// What a call of a free function that Python would refuse evaluates to, after the constants
+/// that report the mistakes (with Python's message, on the argument at fault): a value of any
+/// type, so that the compiler adds no error of its own about the call, and not `!`, so that it
+/// does not warn that the code after the call is unreachable. Never runs: code that calls it
+/// did not compile.
+#[track_caller]
+pub fn refused<T>() -> T {
+    unreachable!("`call!` refused this call, so it cannot have compiled")
 }
 
 /// Carries `call!`'s checks of a call of a function: `OK` is a constant that uses every one of

@@ -1,0 +1,228 @@
+//! The binder: a free function's macro hands it the function's signature and the call as
+//! written, and it binds the arguments to the parameters as Python would, while it expands.
+//! `call!(f(10, 20, c = 30, e = 50))` becomes
+//! `f::__py38_call(10, 20, 30, None, 50, None)`: a direct call, with `None` for each default.
+//!
+//! A call Python would refuse becomes the constants that check it against the function's
+//! signature (see `expand::checks`): they fail with Python's message, each on its argument, so
+//! the words come from the one place that also words the errors of method calls.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Expr, Ident, PathArguments};
+
+use super::expand::{Argument, arguments, checks};
+use super::parse::{self, Call, Callee};
+use crate::errors::Errors;
+use crate::signature::Listed;
+
+/// Entry point: `f (a, b, /, c = _) f(1, 2, c = 3)`, the function's name and signature as
+/// its macro holds them, then the call.
+pub(crate) fn bind(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let mut trees = input.into_iter();
+    let (Some(TokenTree::Ident(_)), Some(TokenTree::Group(listed))) = (trees.next(), trees.next())
+    else {
+        return quote!(::core::compile_error!(
+            "`bind!` is `call!`'s: call the function with `call!(f(..))`"
+        ));
+    };
+    let listed = crate::signature::parse_listed(listed.stream(), &mut errors);
+    let call = parse::parse(trees.collect(), &mut errors);
+    match call {
+        Some(Call {
+            callee: Callee::Path(function),
+            positional,
+            keywords,
+        }) if errors.is_empty() => {
+            let call = Call {
+                callee: Callee::Path(function),
+                positional,
+                keywords,
+            };
+            expand(&listed, &call)
+        }
+        _ => errors.to_compile_errors(),
+    }
+}
+
+fn expand(listed: &Listed, call: &Call) -> TokenStream {
+    let Callee::Path(function) = &call.callee else {
+        unreachable!("`bind` takes calls of paths only")
+    };
+    let mut path = function.path.clone();
+    let generics = match path.segments.last_mut() {
+        Some(last) => std::mem::replace(&mut last.arguments, PathArguments::None),
+        None => PathArguments::None,
+    };
+    let arguments = arguments(call);
+    let Some(slots) = slots(listed, &arguments) else {
+        let (checks, mut names) = checks(call, &quote!(#path::__py38_described), function.span());
+        names.push(format_ident!(
+            "__py38_required_arguments",
+            span = function.span()
+        ));
+        return quote! {
+            {
+                #checks
+                ::py38::__private::signature::Checked::<{ [#(#names),*].len() }>::checked(
+                    ::py38::__private::signature::refused(),
+                )
+            }
+        };
+    };
+
+    // Python evaluates arguments in the order written. When they go to the parameters in that
+    // order, they are passed as written; when not, each whose evaluation could be seen by
+    // another is evaluated first, in the order written, in a `match` (which keeps temporaries
+    // alive to the end of the call, as in a direct call).
+    let in_order = slots.windows(2).all(|pair| pair[0] < pair[1]);
+    let mut evaluated = Vec::new();
+    let mut bindings = Vec::new();
+    let values: Vec<TokenStream> = arguments
+        .iter()
+        .enumerate()
+        .map(|(i, argument)| {
+            let value = argument.value;
+            if in_order || order_free(value) {
+                quote!(#value)
+            } else {
+                let binding = Ident::new(&format!("__py38_argument_{i}"), Span::mixed_site());
+                evaluated.push(quote!(#value));
+                bindings.push(binding.clone());
+                quote!(#binding)
+            }
+        })
+        .collect();
+
+    let option = quote!(::core::option::Option);
+    let passed = listed.names.iter().enumerate().map(|(slot, param)| {
+        let given = slots.iter().position(|&s| s == slot);
+        match (given, &param.default) {
+            (Some(i), None) => values[i].clone(),
+            (Some(i), Some(_)) => {
+                let value = &values[i];
+                // On the keyword (or the argument): where rustc says what takes the argument.
+                quote_spanned!(arguments[i].span=> ::core::option::Option::Some(#value))
+            }
+            (None, _) => quote!(#option::None),
+        }
+    });
+    let forward = format_ident!("__py38_call", span = function.span());
+    let call = quote!(#path::#forward #generics(#(#passed),*));
+    if bindings.is_empty() {
+        call
+    } else {
+        quote! {
+            match (#(#evaluated,)*) {
+                (#(#bindings,)*) => #call,
+            }
+        }
+    }
+}
+
+/// The parameter each argument goes to, in the order of `arguments`; `None` when Python would
+/// refuse the call.
+fn slots(listed: &Listed, arguments: &[Argument<'_>]) -> Option<Vec<usize>> {
+    let names = &listed.names;
+    let mut slots = Vec::with_capacity(arguments.len());
+    for argument in arguments {
+        let slot = match argument.keyword {
+            None if argument.index < listed.positional => argument.index,
+            None => return None,
+            Some(keyword) => {
+                let keyword = keyword.unraw();
+                let slot = names
+                    .iter()
+                    .position(|name| name.ident.unraw() == keyword)?;
+                if slot < listed.positional_only {
+                    return None;
+                }
+                slot
+            }
+        };
+        if slots.contains(&slot) {
+            return None;
+        }
+        slots.push(slot);
+    }
+    let complete = names
+        .iter()
+        .enumerate()
+        .all(|(slot, name)| name.default.is_some() || slots.contains(&slot));
+    complete.then_some(slots)
+}
+
+/// Whether evaluating `value` earlier or later than written can make no difference: a literal
+/// or a closure (which captures, but runs nothing). Closures are also best left in place: a
+/// closure's parameter types are inferred from the parameter it is passed to.
+fn order_free(value: &Expr) -> bool {
+    match value {
+        Expr::Lit(_) | Expr::Closure(_) => true,
+        Expr::Paren(inner) => order_free(&inner.expr),
+        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
+            matches!(&*unary.expr, Expr::Lit(_))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::slots;
+    use crate::call::expand::arguments;
+    use crate::call::parse;
+    use crate::errors::Errors;
+
+    /// The slots of `call` against `(a, b, /, c, d = _, *, e, f = _)`.
+    fn bound(call: proc_macro2::TokenStream) -> Option<Vec<usize>> {
+        let mut errors = Errors::default();
+        let listed =
+            crate::signature::parse_listed(quote!(a, b, /, c, d = _, *, e, f = _), &mut errors);
+        let call = parse::parse(call, &mut errors).expect("the call parses");
+        assert!(errors.is_empty());
+        slots(&listed, &arguments(&call))
+    }
+
+    #[test]
+    fn binds_as_python_does() {
+        assert_eq!(bound(quote!(f(1, 2, 3, e = 5))), Some(vec![0, 1, 2, 4]));
+        assert_eq!(
+            bound(quote!(f(1, 2, f = 6, c = 3, e = 5, d = 4))),
+            Some(vec![0, 1, 5, 2, 4, 3])
+        );
+        assert_eq!(
+            bound(quote!(f(1, 2, 3, 4, e = 5))),
+            Some(vec![0, 1, 2, 3, 4])
+        );
+    }
+
+    #[test]
+    fn refuses_what_python_refuses() {
+        // Too many positional arguments, a keyword-only one by position.
+        assert_eq!(bound(quote!(f(1, 2, 3, 4, 5))), None);
+        // A positional-only parameter by keyword.
+        assert_eq!(bound(quote!(f(1, b = 2, c = 3, e = 5))), None);
+        // Twice: by position and by keyword.
+        assert_eq!(bound(quote!(f(1, 2, 3, c = 3, e = 5))), None);
+        // An unknown keyword.
+        assert_eq!(bound(quote!(f(1, 2, 3, e = 5, g = 1))), None);
+        // Missing: a positional parameter, a keyword-only one.
+        assert_eq!(bound(quote!(f(1, 2, e = 5))), None);
+        assert_eq!(bound(quote!(f(1, 2, 3))), None);
+    }
+
+    #[test]
+    fn raw_identifiers_match_their_names() {
+        let mut errors = Errors::default();
+        let listed = crate::signature::parse_listed(quote!(r#type, *, r#in = _), &mut errors);
+        let call = parse::parse(quote!(f(1, r#in = 2)), &mut errors).expect("parses");
+        assert_eq!(slots(&listed, &arguments(&call)), Some(vec![0, 1]));
+        let call = parse::parse(quote!(f(r#type = 1)), &mut errors).expect("parses");
+        assert_eq!(slots(&listed, &arguments(&call)), Some(vec![0]));
+    }
+}

@@ -1,0 +1,238 @@
+//! The items `#[signature]` adds next to a free function `f`, all hidden from docs:
+//!
+//! - a macro named `f` (a `macro_rules!` under a name of its own, imported as `f` with `f`'s
+//!   visibility), so that any path that reaches the function reaches the macro too. `call!`
+//!   invokes it with the call as written; it hands the call back to `call!`'s binder together
+//!   with `f`'s signature, and the binder sees both at once;
+//! - `f::__py38_call` (on an empty `enum f`, so that importing `f` imports it): `f` with its
+//!   arguments in order, each parameter with a default taken as an `Option` (`None` for the
+//!   default, evaluated here, where `f` is defined);
+//! - `f::__py38_described`: the signature as data, for the compile-time checks that word a
+//!   wrong call's error in Python's terms.
+//!
+//! The function itself is left exactly as written.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
+
+use super::expand::{describe, private};
+use super::model::Model;
+
+/// The std and core macros every module sees through the prelude. A function named after one
+/// gets no macro of its name (rustc would find the two ambiguous wherever the function is in
+/// scope); it gets the call handle `expand` builds instead, which `call!` uses for it.
+pub(crate) const PRELUDE_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "cfg",
+    "column",
+    "compile_error",
+    "concat",
+    "dbg",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "env",
+    "eprint",
+    "eprintln",
+    "file",
+    "format",
+    "format_args",
+    "include",
+    "include_bytes",
+    "include_str",
+    "is_x86_feature_detected",
+    "line",
+    "matches",
+    "module_path",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "thread_local",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "write",
+    "writeln",
+];
+
+/// Whether a function named `name` gets its call macro (see [`PRELUDE_MACROS`]).
+pub(crate) fn has_call_macro(name: &Ident) -> bool {
+    !PRELUDE_MACROS.contains(&name.unraw().to_string().as_str())
+}
+
+/// The items to add after the function; `declare_namespace` is false when `#[memoize]` declares
+/// the empty `enum f` already.
+pub(crate) fn expand(model: &Model<'_>, item: &ItemFn, declare_namespace: bool) -> TokenStream {
+    let private = private();
+    let vis = &item.vis;
+    let name = &model.sig.ident;
+    let namespace = declare_namespace.then(|| {
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, clippy::empty_enum)]
+            #vis enum #name {}
+        }
+    });
+    let described = describe(model, None);
+    let forward = forward(model, item);
+    let call_macro = call_macro(model, vis);
+    quote! {
+        #namespace
+        #[allow(non_upper_case_globals, dead_code)]
+        impl #name {
+            #[doc(hidden)]
+            #vis const __py38_described: &'static #private::Signature = #described;
+            #forward
+        }
+        #call_macro
+    }
+}
+
+/// `f::__py38_call`: the function's own signature, with `Option<T>` for each parameter that has
+/// a default, calling the function. Its parameters have names the default expressions cannot
+/// see, so that a default means what it would in a closure next to the function.
+fn forward(model: &Model<'_>, item: &ItemFn) -> TokenStream {
+    let sig = model.sig;
+    let name = &sig.ident;
+    let option = quote!(::core::option::Option);
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for (i, param) in model.params.iter().enumerate() {
+        let arg = Ident::new(&format!("__py38_{i}"), Span::mixed_site());
+        let ty = param.ty;
+        match &param.default {
+            None => {
+                params.push(quote!(#arg: #ty));
+                values.push(quote!(#arg));
+            }
+            Some(default) => {
+                let value = Ident::new("value", Span::mixed_site());
+                params.push(quote!(#arg: #option<#ty>));
+                values.push(quote! {
+                    match #arg {
+                        #option::Some(#value) => #value,
+                        #option::None => #default,
+                    }
+                });
+            }
+        }
+    }
+
+    // With explicit generic arguments, the function is called as the caller named it; with an
+    // `impl Trait` parameter Rust allows none, and inference does the same job.
+    let generics = &sig.generics;
+    let explicit: Vec<&Ident> = generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(&t.ident),
+            GenericParam::Const(c) => Some(&c.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let has_impl_trait = model
+        .params
+        .iter()
+        .any(|p| matches!(p.ty, syn::Type::ImplTrait(_)));
+    let turbofish = (!explicit.is_empty() && !has_impl_trait).then(|| quote!(::<#(#explicit),*>));
+    let mut body = quote!(#name #turbofish(#(#values),*));
+    if sig.asyncness.is_some() {
+        body = quote!(#body.await);
+    }
+    if sig.unsafety.is_some() {
+        body = quote!(unsafe { #body });
+    }
+
+    // Not `const`, even for a `const fn`: a default need not be a constant expression.
+    let (asyncness, unsafety) = (&sig.asyncness, &sig.unsafety);
+    let where_clause = &generics.where_clause;
+    let output = &sig.output;
+    // The caller's location and the warning about an unused result carry over (a location
+    // is not tracked through an `async fn`).
+    let kept = item.attrs.iter().filter(|attr| {
+        attr.path().is_ident("must_use")
+            || (attr.path().is_ident("track_caller") && sig.asyncness.is_none())
+    });
+    let vis = &item.vis;
+    quote! {
+        #[doc(hidden)]
+        #[inline(always)]
+        #[allow(clippy::too_many_arguments, clippy::option_option)]
+        #(#kept)*
+        #vis #asyncness #unsafety fn __py38_call #generics(#(#params),*) #output
+        #where_clause
+        {
+            #body
+        }
+    }
+}
+
+/// The macro `f`: `call!(f(..))` becomes `f! { f(..) }`, which becomes the binder's input, the
+/// signature and the call. A public function's macro is exported, so that other crates reach
+/// it through the function's path; exported macros share one namespace, the crate's root, so
+/// its own name is made unique there.
+fn call_macro(model: &Model<'_>, vis: &Visibility) -> TokenStream {
+    let name = &model.sig.ident;
+    let exported = matches!(vis, Visibility::Public(_));
+    let own_name = if exported {
+        format_ident!("__py38_signature_{}_{:016x}", name.unraw(), unique(model))
+    } else {
+        format_ident!("__py38_signature_{}", name.unraw())
+    };
+    let export = exported.then(|| quote!(#[macro_export]));
+    let listed = listed(model);
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        #export
+        macro_rules! #own_name {
+            ($($call:tt)*) => {
+                ::py38::__private::signature::bind! { #name (#listed) $($call)* }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        #vis use #own_name as #name;
+    }
+}
+
+/// The signature as the binder needs it: names, `/`, `*`, and `= _` for a default.
+fn listed(model: &Model<'_>) -> TokenStream {
+    let mut out = Vec::new();
+    for (i, param) in model.params.iter().enumerate() {
+        if i == model.positional_only && i > 0 {
+            out.push(quote!(/));
+        }
+        if i == model.positional && model.positional < model.params.len() {
+            out.push(quote!(*));
+        }
+        let ident = param.ident;
+        out.push(match param.default {
+            Some(_) => quote!(#ident = _),
+            None => quote!(#ident),
+        });
+    }
+    if model.positional_only == model.params.len() && model.positional_only > 0 {
+        out.push(quote!(/));
+    }
+    quote!(#(#out),*)
+}
+
+/// A number that tells this function's exported macro from any other in the crate: a hash of
+/// the function's name, its signature and where its name is (the compiler's spans tell apart
+/// two functions of the same name in different modules).
+fn unique(model: &Model<'_>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    model.sig.ident.to_string().hash(&mut hasher);
+    format!("{:?}", model.sig.ident.span()).hash(&mut hasher);
+    model.sig.to_token_stream().to_string().hash(&mut hasher);
+    hasher.finish()
+}
