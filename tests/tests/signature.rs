@@ -322,3 +322,61 @@ fn keywords_out_of_order_keep_their_temporaries_alive() {
     ));
     assert_eq!(got, "1>x!");
 }
+
+/// Defaults that depend on the function's type parameters.
+#[signature(items, /, len, fill = T::default())]
+fn padded<T: Default + Clone>(mut items: Vec<T>, len: usize, fill: T) -> Vec<T> {
+    items.resize(len.max(items.len()), fill);
+    items
+}
+
+#[signature(*, first = Vec::<T>::new(), second = N)]
+fn counted<T, const N: usize>(first: Vec<T>, second: usize) -> usize {
+    first.len() + second
+}
+
+#[test]
+fn defaults_that_depend_on_type_parameters() {
+    assert_eq!(call!(padded(vec![1_u8], 3)), [1, 0, 0]);
+    assert_eq!(call!(padded(vec!['a'], len = 2, fill = 'z')), ['a', 'z']);
+    assert_eq!(call!(padded::<String>(vec![], 1)), [String::new()]);
+    assert_eq!(call!(counted::<u8, 3>()), 3);
+    assert_eq!(call!(counted::<u8, 3>(second = 1, first = vec![7])), 2);
+}
+
+/// A default is evaluated after every argument of the call, whatever its parameter's place.
+mod evaluation {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use py38::{call, signature};
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+    fn bump() -> u32 {
+        COUNTER.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    fn read() -> u32 {
+        COUNTER.load(Ordering::SeqCst)
+    }
+
+    #[signature(seen_before, id = bump(), *, seen_after)]
+    fn record(seen_before: u32, id: u32, seen_after: u32) -> (u32, u32, u32) {
+        (seen_before, id, seen_after)
+    }
+
+    #[signature(seen_before, id = { bump(); T::default() }, *, seen_after)]
+    fn record_generic<T: Default>(seen_before: u32, id: T, seen_after: u32) -> (u32, T, u32) {
+        (seen_before, id, seen_after)
+    }
+
+    #[test]
+    fn defaults_come_after_the_arguments() {
+        let start = read();
+        let (before, id, after) = call!(record(read(), seen_after = read()));
+        assert_eq!((before, id, after), (start, start + 1, start));
+        let start = read();
+        let (before, (), after) = call!(record_generic(read(), seen_after = read()));
+        assert_eq!((before, after, read()), (start, start, start + 1));
+    }
+}

@@ -18,12 +18,22 @@ use super::parse::{self, Call, Callee};
 use crate::errors::Errors;
 use crate::signature::Listed;
 
-/// Entry point: `f (a, b, /, c = _) f(1, 2, c = 3)`, the function's name and signature as
-/// its macro holds them, then the call.
+/// How the function takes the arguments a call leaves out.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// `f(.., f::__py38_default_d(&()), ..)`.
+    Direct,
+    /// `f::__py38_call(.., None, ..)`, with `Some(value)` for an argument given.
+    Forward,
+}
+
+/// Entry point: `direct f (a, b, /, c = _) f(1, 2, c = 3)`, how the function takes defaults,
+/// its name and signature as its macro holds them, then the call.
 pub(crate) fn bind(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut trees = input.into_iter();
-    let (Some(TokenTree::Ident(_)), Some(TokenTree::Group(listed))) = (trees.next(), trees.next())
+    let (Some(TokenTree::Ident(mode)), Some(TokenTree::Ident(_)), Some(TokenTree::Group(listed))) =
+        (trees.next(), trees.next(), trees.next())
     else {
         return quote!(::core::compile_error!(
             "`bind!` is `call!`'s: call the function with `call!(f(..))`"
@@ -42,13 +52,18 @@ pub(crate) fn bind(input: TokenStream) -> TokenStream {
                 positional,
                 keywords,
             };
-            expand(&listed, &call)
+            let mode = if mode == "direct" {
+                Mode::Direct
+            } else {
+                Mode::Forward
+            };
+            expand(&listed, &call, mode)
         }
         _ => errors.to_compile_errors(),
     }
 }
 
-fn expand(listed: &Listed, call: &Call) -> TokenStream {
+fn expand(listed: &Listed, call: &Call, mode: Mode) -> TokenStream {
     let Callee::Path(function) = &call.callee else {
         unreachable!("`bind` takes calls of paths only")
     };
@@ -74,19 +89,26 @@ fn expand(listed: &Listed, call: &Call) -> TokenStream {
         };
     };
 
-    // Python evaluates arguments in the order written. When they go to the parameters in that
-    // order, they are passed as written; when not, each whose evaluation could be seen by
-    // another is evaluated first, in the order written, in a `match` (which keeps temporaries
-    // alive to the end of the call, as in a direct call).
+    // Python evaluates arguments in the order written, and defaults before any of them (when
+    // it defines the function). When the arguments go to the parameters in the order written,
+    // they are passed as written; when not, each whose evaluation could be seen by another is
+    // evaluated first, in the order written, in a `match` (which keeps temporaries alive to the
+    // end of the call, as in a direct call). A default evaluated in its parameter's place goes
+    // before the arguments after it: those it could affect are evaluated first too.
     let in_order = slots.windows(2).all(|pair| pair[0] < pair[1]);
+    let first_default = (0..listed.names.len()).find(|slot| !slots.contains(slot));
     let mut evaluated = Vec::new();
     let mut bindings = Vec::new();
     let values: Vec<TokenStream> = arguments
         .iter()
+        .zip(&slots)
         .enumerate()
-        .map(|(i, argument)| {
+        .map(|(i, (argument, &slot))| {
             let value = argument.value;
-            if in_order || order_free(value) {
+            let after_default = mode == Mode::Direct
+                && first_default.is_some_and(|default| default < slot)
+                && !default_cannot_affect(value);
+            if (in_order || order_free(value)) && !after_default {
                 quote!(#value)
             } else {
                 let binding = Ident::new(&format!("__py38_argument_{i}"), Span::mixed_site());
@@ -97,21 +119,33 @@ fn expand(listed: &Listed, call: &Call) -> TokenStream {
         })
         .collect();
 
-    let option = quote!(::core::option::Option);
     let passed = listed.names.iter().enumerate().map(|(slot, param)| {
         let given = slots.iter().position(|&s| s == slot);
-        match (given, &param.default) {
-            (Some(i), None) => values[i].clone(),
-            (Some(i), Some(_)) => {
+        match (given, &param.default, mode) {
+            (Some(i), None, _) | (Some(i), Some(_), Mode::Direct) => values[i].clone(),
+            (Some(i), Some(_), Mode::Forward) => {
                 let value = &values[i];
                 // On the keyword (or the argument): where rustc says what takes the argument.
                 quote_spanned!(arguments[i].span=> ::core::option::Option::Some(#value))
             }
-            (None, _) => quote!(#option::None),
+            (None, _, Mode::Direct) => {
+                let default = format_ident!(
+                    "__py38_default_{}",
+                    param.ident.unraw(),
+                    span = function.span()
+                );
+                quote!(#path::#default(&()))
+            }
+            (None, _, Mode::Forward) => quote!(::core::option::Option::None),
         }
     });
-    let forward = format_ident!("__py38_call", span = function.span());
-    let call = quote!(#path::#forward #generics(#(#passed),*));
+    let call = match mode {
+        Mode::Direct => quote!(#function(#(#passed),*)),
+        Mode::Forward => {
+            let forward = format_ident!("__py38_call", span = function.span());
+            quote!(#path::#forward #generics(#(#passed),*))
+        }
+    };
     if bindings.is_empty() {
         call
     } else {
@@ -166,6 +200,21 @@ fn order_free(value: &Expr) -> bool {
             matches!(&*unary.expr, Expr::Lit(_))
         }
         _ => false,
+    }
+}
+
+/// Whether no default can change what `value` evaluates to: a default sees none of the
+/// caller's variables, so reading one (`x`, `&mut x`, `x.field`) is safe, as is anything
+/// [`order_free`]. A call or a block could read what a default changes.
+fn default_cannot_affect(value: &Expr) -> bool {
+    match value {
+        Expr::Path(_) => true,
+        Expr::Reference(inner) => default_cannot_affect(&inner.expr),
+        Expr::Field(inner) => default_cannot_affect(&inner.base),
+        Expr::Paren(inner) => default_cannot_affect(&inner.expr),
+        Expr::Cast(inner) => default_cannot_affect(&inner.expr),
+        Expr::Unary(inner) => default_cannot_affect(&inner.expr),
+        other => order_free(other),
     }
 }
 

@@ -35,9 +35,14 @@ fn call_of_a_function_named_after_a_prelude_macro() {
     insta::assert_snapshot!(expand(quote!(write(out, text, end = "\n"))));
 }
 
-/// What a function's macro hands the binder: the signature, then the call as written.
+/// What a function's macro hands the binder: how it takes defaults, the signature, then the
+/// call as written.
 fn bind(call: proc_macro2::TokenStream) -> String {
-    let tokens = super::bind(quote!(f (a, b, /, c, d = _, *, e, f = _) #call));
+    bind_as(quote!(direct), call)
+}
+
+fn bind_as(mode: proc_macro2::TokenStream, call: proc_macro2::TokenStream) -> String {
+    let tokens = super::bind(quote!(#mode f (a, b, /, c, d = _, *, e, f = _) #call));
     let file: syn::File = syn::parse_quote!(fn caller() { #tokens; });
     prettyplease::unparse(&file)
 }
@@ -56,4 +61,19 @@ fn bound_call_with_keywords_out_of_order() {
 #[test]
 fn bound_call_python_refuses() {
     insta::assert_snapshot!(bind(quote!(f(1, 2, 3, g = 1))));
+}
+
+#[test]
+fn bound_call_defaults_could_affect() {
+    // `d`'s default runs in its place, before `e`'s argument: `now()` runs first, as written.
+    insta::assert_snapshot!(bind(quote!(f(1, 2, 3, e = now(), f = x))));
+}
+
+#[test]
+fn bound_call_through_the_forwarding_function() {
+    // For a function whose defaults depend on its type parameters.
+    insta::assert_snapshot!(bind_as(
+        quote!(forward),
+        quote!(f::<u8>(1, 2, c = 3, e = 5, f = 6))
+    ));
 }

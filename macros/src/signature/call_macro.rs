@@ -4,9 +4,12 @@
 //!   visibility), so that any path that reaches the function reaches the macro too. `call!`
 //!   invokes it with the call as written; it hands the call back to `call!`'s binder together
 //!   with `f`'s signature, and the binder sees both at once;
-//! - `f::__py38_call` (on an empty `enum f`, so that importing `f` imports it): `f` with its
-//!   arguments in order, each parameter with a default taken as an `Option` (`None` for the
-//!   default, evaluated here, where `f` is defined);
+//! - on an empty `enum f` (so that importing `f` imports them), for each parameter `d` with a
+//!   default, `f::__py38_default_d`, which evaluates the default here, where `f` is defined:
+//!   `call!` calls `f` itself, with these for the arguments left out. When a default or its type
+//!   depends on `f`'s type parameters (`T::default()`), it cannot be evaluated apart from a
+//!   call of `f`, and `f::__py38_call` takes its place: `f` with its arguments in order, each
+//!   parameter with a default taken as an `Option` (`None` for the default);
 //! - `f::__py38_described`: the signature as data, for the compile-time checks that word a
 //!   wrong call's error in Python's terms.
 //!
@@ -18,7 +21,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
 
-use super::expand::{describe, private};
+use super::expand::{describe, generic_name, mentioned_generics, private};
 use super::model::Model;
 
 /// The std and core macros every module sees through the prelude. A function named after one
@@ -82,18 +85,73 @@ pub(crate) fn expand(model: &Model<'_>, item: &ItemFn, declare_namespace: bool) 
         }
     });
     let described = describe(model, None);
-    let forward = forward(model, item);
-    let call_macro = call_macro(model, vis);
+    let direct = defaults_stand_alone(model);
+    let binding = if direct {
+        defaults(model, vis)
+    } else {
+        forward(model, item)
+    };
+    let call_macro = call_macro(model, vis, direct);
     quote! {
         #namespace
         #[allow(non_upper_case_globals, dead_code)]
         impl #name {
             #[doc(hidden)]
             #vis const __py38_described: &'static #private::Signature = #described;
-            #forward
+            #binding
         }
         #call_macro
     }
+}
+
+/// Whether every default, with its parameter's type, names none of the function's type and
+/// const parameters, so that it can be evaluated by a function of its own.
+fn defaults_stand_alone(model: &Model<'_>) -> bool {
+    let generics: Vec<String> = model
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, GenericParam::Lifetime(_)))
+        .map(generic_name)
+        .collect();
+    model.params.iter().all(|param| {
+        let Some(default) = &param.default else {
+            return true;
+        };
+        let mut tokens = param.ty.to_token_stream();
+        tokens.extend(default.to_token_stream());
+        !mentioned_generics(tokens)
+            .iter()
+            .any(|name| generics.contains(name))
+    })
+}
+
+/// `f::__py38_default_d` for each parameter `d` with a default. Its `&()` argument gives the
+/// lifetimes the parameter's type leaves out (`&str`, `Cow<str>`) a lifetime to stand for,
+/// which the call then infers; the function's own lifetime parameters are its too.
+fn defaults(model: &Model<'_>, vis: &Visibility) -> TokenStream {
+    let defaults = model.params.iter().filter_map(|param| {
+        let default = param.default.as_ref()?;
+        let mentioned = mentioned_generics(param.ty.to_token_stream());
+        let lifetimes = model
+            .sig
+            .generics
+            .lifetimes()
+            .map(|l| &l.lifetime)
+            .filter(|l| mentioned.contains(&l.ident.to_string()));
+        let name = format_ident!("__py38_default_{}", param.ident.unraw());
+        let ty = param.ty;
+        Some(quote! {
+            #[doc(hidden)]
+            #[inline]
+            #[allow(clippy::trivially_copy_pass_by_ref)]
+            #vis fn #name<#(#lifetimes),*>(_: &()) -> #ty {
+                #default
+            }
+        })
+    });
+    quote!(#(#defaults)*)
 }
 
 /// `f::__py38_call`: the function's own signature, with `Option<T>` for each parameter that has
@@ -164,7 +222,7 @@ fn forward(model: &Model<'_>, item: &ItemFn) -> TokenStream {
     let vis = &item.vis;
     quote! {
         #[doc(hidden)]
-        #[inline(always)]
+        #[inline]
         #[allow(clippy::too_many_arguments, clippy::option_option)]
         #(#kept)*
         #vis #asyncness #unsafety fn __py38_call #generics(#(#params),*) #output
@@ -179,7 +237,7 @@ fn forward(model: &Model<'_>, item: &ItemFn) -> TokenStream {
 /// signature and the call. A public function's macro is exported, so that other crates reach
 /// it through the function's path; exported macros share one namespace, the crate's root, so
 /// its own name is made unique there.
-fn call_macro(model: &Model<'_>, vis: &Visibility) -> TokenStream {
+fn call_macro(model: &Model<'_>, vis: &Visibility, direct: bool) -> TokenStream {
     let name = &model.sig.ident;
     let exported = matches!(vis, Visibility::Public(_));
     let own_name = if exported {
@@ -189,13 +247,18 @@ fn call_macro(model: &Model<'_>, vis: &Visibility) -> TokenStream {
     };
     let export = exported.then(|| quote!(#[macro_export]));
     let listed = listed(model);
+    let mode = if direct {
+        quote!(direct)
+    } else {
+        quote!(forward)
+    };
     quote! {
         #[doc(hidden)]
         #[allow(unused_macros)]
         #export
         macro_rules! #own_name {
             ($($call:tt)*) => {
-                ::py38::__private::signature::bind! { #name (#listed) $($call)* }
+                ::py38::__private::signature::bind! { #mode #name (#listed) $($call)* }
             };
         }
         #[doc(hidden)]

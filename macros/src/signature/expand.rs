@@ -537,7 +537,7 @@ fn only_within(
 
 /// Every identifier and lifetime name in `tokens` (a superset of the generics it mentions,
 /// which is what the callers compare against).
-fn mentioned_generics(tokens: TokenStream) -> Vec<String> {
+pub(super) fn mentioned_generics(tokens: TokenStream) -> Vec<String> {
     let mut found = Vec::new();
     collect_names(tokens, &mut found);
     found
