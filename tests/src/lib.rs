@@ -19,3 +19,37 @@ pub mod shapes {
         out.push_str(end);
     }
 }
+
+/// A type with `#[signature]` methods, for calls from another crate.
+pub mod geometry {
+    use py38::signature;
+
+    /// A point on the plane.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Point {
+        /// Horizontal.
+        pub x: i64,
+        /// Vertical.
+        pub y: i64,
+    }
+
+    #[signature]
+    impl Point {
+        /// Python's `def new(x, /, y=0)`.
+        #[signature(x, /, y = 0)]
+        #[must_use]
+        pub fn new(x: i64, y: i64) -> Self {
+            Point { x, y }
+        }
+
+        /// Python's `def moved(self, dx, dy=0, *, scale=1)`.
+        #[signature(dx, dy = 0, *, scale = 1)]
+        #[must_use]
+        pub fn moved(&self, dx: i64, dy: i64, scale: i64) -> Self {
+            Point {
+                x: (self.x + dx) * scale,
+                y: (self.y + dy) * scale,
+            }
+        }
+    }
+}

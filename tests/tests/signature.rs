@@ -263,6 +263,17 @@ fn calls_from_another_crate_through_any_path() {
     assert_eq!(call!(::py38_tests::shapes::area(1, 1, scale = 3)), 9);
 }
 
+#[test]
+fn methods_from_another_crate() {
+    use py38_tests::geometry::Point;
+    let p = call!(Point::new(1, y = 2));
+    assert_eq!(call!(p.moved(1, scale = 10)), Point { x: 20, y: 20 });
+    assert_eq!(
+        call!(py38_tests::geometry::Point::new(3)),
+        Point { x: 3, y: 0 }
+    );
+}
+
 /// Functions named after a macro of the prelude (`write!`, `format!`) have no macro of their
 /// name, which rustc would find ambiguous with the prelude's; `call!` reaches them through
 /// their call handle instead, by any path, and the prelude's macros keep working beside them.
