@@ -431,6 +431,20 @@ fn async_functions_share_a_redis_cache_across_executors() {
             );
             return;
         }
+        Some("block_on") => {
+            // No runtime at all: a plain executor that only parks and unparks.
+            for id in 1..=3 {
+                let got = futures_executor::block_on(report(id));
+                assert_eq!(got, format!("report {id}"));
+            }
+            println!(
+                "runs={} hits={} store_threads={}",
+                REPORT_RUNS.load(Ordering::SeqCst),
+                report::cache_info().hits,
+                store_threads()
+            );
+            return;
+        }
         Some(_) => return,
         None => {}
     }
@@ -443,4 +457,61 @@ fn async_functions_share_a_redis_cache_across_executors() {
         second.contains("runs=0 hits=3"),
         "the smol process read what tokio's stored: {second}"
     );
+    let third = child(name, "block_on", &server);
+    assert!(
+        third.contains("runs=0 hits=3"),
+        "a process without a runtime read them too: {third}"
+    );
+    assert!(
+        third.contains("store_threads=0"),
+        "over the asynchronous connection, not on py38's blocking store threads: {third}"
+    );
+}
+
+/// How many of this process's threads are py38's store threads (`py38-store-<n>`), which run
+/// the blocking calls of stores without an asynchronous side.
+fn store_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("Linux's /proc")
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with("py38-store"))
+        .count()
+}
+
+#[test]
+fn async_calls_go_on_while_redis_is_down() {
+    if role().as_deref() == Some("down") {
+        let mut slowest = Duration::ZERO;
+        for round in 0..3 {
+            for id in 1..=3 {
+                let started = Instant::now();
+                let got = futures_executor::block_on(report(id));
+                slowest = slowest.max(started.elapsed());
+                assert_eq!(got, format!("report {id}"), "round {round}");
+            }
+        }
+        println!(
+            "runs={} errors={} slowest_ms={}",
+            REPORT_RUNS.load(Ordering::SeqCst),
+            report::cache_errors(),
+            slowest.as_millis()
+        );
+        return;
+    }
+    // A server that was there and is gone: its port refuses connections.
+    let mut server = Server::start();
+    server.stop();
+    let output = child("async_calls_go_on_while_redis_is_down", "down", &server);
+    let field = |name: &str| -> u64 {
+        let start = output.find(&format!("{name}=")).expect(name) + name.len() + 1;
+        output[start..]
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect(name)
+    };
+    assert_eq!(field("runs"), 9, "every call ran its body: {output}");
+    assert!(field("errors") > 0, "the failures were counted: {output}");
+    // A refused connection fails at once; the connect timeout (250 ms) bounds the rest.
+    assert!(field("slowest_ms") < 1000, "no call waited long: {output}");
 }

@@ -286,13 +286,19 @@ impl Persistent {
         result
     }
 
-    /// [`Persistent::get`], for an `async fn`: the store is read on a store thread.
+    /// [`Persistent::get`], for an `async fn`: through the store's asynchronous side, else on
+    /// a store thread.
     async fn get_async<V: StoredValue>(&self, key: Vec<u8>) -> Option<V> {
         let store = Arc::clone(self.store()?);
-        let namespace = self.namespace().to_owned();
-        let policy = self.policy;
-        let bytes = offload(move || store.get(&namespace, &key, &policy))
-            .await
+        let read = match store.as_async() {
+            Some(store) => store.get(self.namespace(), &key, &self.policy).await,
+            None => {
+                let namespace = self.namespace().to_owned();
+                let policy = self.policy;
+                offload(move || store.get(&namespace, &key, &policy)).await
+            }
+        };
+        let bytes = read
             .map_err(|error| self.reporter.report(&self.namespace, "to read", &error))
             .ok()??;
         V::decode_value(&bytes)
@@ -300,7 +306,8 @@ impl Persistent {
             .ok()
     }
 
-    /// [`Persistent::put`], for an `async fn`: the store is written on a store thread.
+    /// [`Persistent::put`], for an `async fn`: through the store's asynchronous side, else on
+    /// a store thread.
     async fn put_async<V: StoredValue>(&self, key: Vec<u8>, value: &V) {
         if self.policy.maxsize == Some(0) {
             return;
@@ -312,16 +319,24 @@ impl Persistent {
             Ok(bytes) => bytes,
             Err(error) => return self.reporter.report(&self.namespace, "to write", &error),
         };
-        let namespace = self.namespace().to_owned();
-        let policy = self.policy;
-        let written = offload(move || store.put(&namespace, &key, &bytes, &policy)).await;
+        let written = match store.as_async() {
+            Some(store) => {
+                let written = store.put(self.namespace(), &key, &bytes, &self.policy);
+                written.await
+            }
+            None => {
+                let namespace = self.namespace().to_owned();
+                let policy = self.policy;
+                offload(move || store.put(&namespace, &key, &bytes, &policy)).await
+            }
+        };
         if let Err(error) = written {
             self.reporter.report(&self.namespace, "to write", &error);
         }
     }
 
-    /// [`Persistent::call`] for an `async fn`: the store is used from a store thread, so no
-    /// executor thread waits on a file or the network (see `offload`).
+    /// [`Persistent::call`] for an `async fn`: no executor thread waits on a file or the
+    /// network (the store's asynchronous side, or a store thread: see `offload`).
     pub async fn call_async<V: StoredValue>(&self, key: Key, body: impl Future<Output = V>) -> V {
         let key = self.key(key);
         if let Some(key) = &key

@@ -79,6 +79,40 @@ pub trait PersistentStore: Send + Sync {
     /// # Errors
     /// When the store cannot be read.
     fn len(&self, namespace: &str) -> Result<usize, StoreError>;
+
+    /// The store's asynchronous side, when it has one: `async fn`s then read and write through
+    /// it, without blocking a thread. By default `None`: an `async fn` runs the store's
+    /// blocking calls on a few threads of py38's own, so that no executor thread waits.
+    fn as_async(&self) -> Option<&dyn AsyncStore> {
+        None
+    }
+}
+
+/// A future an [`AsyncStore`] returns.
+pub type StoreFuture<'a, T> =
+    core::pin::Pin<Box<dyn core::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The reads and writes a call of a memoized `async fn` makes, without blocking: see
+/// [`PersistentStore::as_async`]. Same meaning as the [`PersistentStore`] methods of the same
+/// names. The futures must not depend on one executor in particular (`async fn`s of any
+/// executor call them).
+pub trait AsyncStore: Send + Sync {
+    /// As [`PersistentStore::get`].
+    fn get<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a [u8],
+        policy: &'a Policy,
+    ) -> StoreFuture<'a, Option<Vec<u8>>>;
+
+    /// As [`PersistentStore::put`].
+    fn put<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a [u8],
+        value: &'a [u8],
+        policy: &'a Policy,
+    ) -> StoreFuture<'a, ()>;
 }
 
 /// How long entries live and how many a namespace keeps.

@@ -7,17 +7,22 @@
 //! LRU across all processes), `cache_clear()` removes what it lists, and `cache_info().currsize`
 //! is its size once the entries Redis has expired are dropped from it.
 //!
-//! Connections are pooled per server; each has short timeouts, and after a failure the store
-//! rests for a second (calls run their body meanwhile) before it tries the server again, so a
-//! server that is down slows no call by more than a connect timeout, and one that comes back
-//! is used again.
+//! Functions use blocking connections, pooled per server; `async fn`s share one multiplexed
+//! asynchronous connection per server, which serves every task at once without blocking a
+//! thread (it runs on the tokio runtime the call is made from, else on `smol`'s executor and
+//! reactor, so it works under any executor). Connections have short timeouts, and after a
+//! failure the store rests for a second (calls run their body meanwhile) before it tries the
+//! server again, so a server that is down slows no call by more than a connect timeout, and one
+//! that comes back is used again.
 
+use core::future::Future;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use redis::{Client, Connection, Script};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Client, Connection, RedisResult, Script};
 
-use super::{PersistentStore, Policy, StoreError};
+use super::{AsyncStore, PersistentStore, Policy, StoreError, StoreFuture};
 
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(250);
@@ -89,6 +94,8 @@ pub struct RedisStore {
     url: String,
     client: Client,
     idle: Mutex<Vec<Connection>>,
+    /// The connection `async fn`s share, once made.
+    multiplexed: Mutex<Option<MultiplexedConnection>>,
     /// When the latest failure happened.
     failed: Mutex<Option<Instant>>,
     get: Script,
@@ -117,6 +124,7 @@ impl RedisStore {
             url: url.to_owned(),
             client,
             idle: Mutex::new(Vec::new()),
+            multiplexed: Mutex::new(None),
             failed: Mutex::new(None),
             get: Script::new(GET),
             put: Script::new(PUT),
@@ -138,17 +146,33 @@ impl RedisStore {
         StoreError::new(format_args!("{doing} Redis at {}: {cause}", self.url))
     }
 
+    /// Whether a failure happened less than [`REST`] ago (the server is then left alone).
+    fn resting(&self) -> bool {
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < REST)
+    }
+
+    /// Records a failure: the store rests, and the connection that failed is not used again.
+    fn failure(&self, doing: &str, cause: impl std::fmt::Display) -> StoreError {
+        *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+        self.error(doing, cause)
+    }
+
+    fn skipped(&self, doing: &str) -> StoreError {
+        self.error(doing, "skipped: the server failed less than a second ago")
+    }
+
     /// Runs `command` on a pooled connection. A failure drops the connection and rests the
     /// store (see the module documentation).
     fn with<T>(
         &self,
         doing: &str,
-        command: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+        command: impl FnOnce(&mut Connection) -> RedisResult<T>,
     ) -> Result<T, StoreError> {
-        if let Some(at) = *self.failed.lock().unwrap_or_else(PoisonError::into_inner)
-            && at.elapsed() < REST
-        {
-            return Err(self.error(doing, "skipped: the server failed less than a second ago"));
+        if self.resting() {
+            return Err(self.skipped(doing));
         }
         let pooled = self
             .idle
@@ -169,10 +193,58 @@ impl RedisStore {
             }
             result
         });
+        result.map_err(|e| self.failure(doing, e))
+    }
+
+    /// Runs `command` on the shared asynchronous connection (a handle to it: handles are cheap
+    /// and share the one connection). A failure drops the connection and rests the store.
+    async fn with_async<T, F>(
+        &self,
+        doing: &str,
+        command: impl FnOnce(MultiplexedConnection) -> F,
+    ) -> Result<T, StoreError>
+    where
+        F: Future<Output = RedisResult<T>>,
+    {
+        if self.resting() {
+            return Err(self.skipped(doing));
+        }
+        let result = match self.multiplexed().await {
+            Ok(connection) => command(connection).await,
+            Err(error) => Err(error),
+        };
         result.map_err(|e| {
-            *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-            self.error(doing, e)
+            self.multiplexed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            self.failure(doing, e)
         })
+    }
+
+    /// A handle to the shared asynchronous connection, connecting first if there is none.
+    async fn multiplexed(&self) -> RedisResult<MultiplexedConnection> {
+        let made = self
+            .multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(connection) = made {
+            return Ok(connection);
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(CONNECT_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT);
+        let connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?;
+        // Two tasks may have connected at once: both use the first one kept.
+        let mut shared = self
+            .multiplexed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Ok(shared.get_or_insert(connection).clone())
     }
 
     fn connect(&self) -> redis::RedisResult<Connection> {
@@ -200,7 +272,22 @@ fn entry(namespace: &str, key: &[u8]) -> Vec<u8> {
     entry
 }
 
+/// `ttl` in milliseconds for the `PUT` script (0: none), `maxsize` (-1: none).
+fn put_args(policy: &Policy) -> (u64, i64) {
+    let ttl = policy.ttl.map_or(0, |ttl| {
+        u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    });
+    let maxsize = policy
+        .maxsize
+        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    (ttl, maxsize)
+}
+
 impl PersistentStore for RedisStore {
+    fn as_async(&self) -> Option<&dyn AsyncStore> {
+        Some(self)
+    }
+
     fn get(
         &self,
         namespace: &str,
@@ -223,12 +310,7 @@ impl PersistentStore for RedisStore {
         value: &[u8],
         policy: &Policy,
     ) -> Result<(), StoreError> {
-        let ttl = policy.ttl.map_or(0, |ttl| {
-            u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
-        });
-        let maxsize = policy
-            .maxsize
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let (ttl, maxsize) = put_args(policy);
         self.with("cannot write to", |connection| {
             self.put
                 .key(entry(namespace, key))
@@ -267,6 +349,50 @@ impl PersistentStore for RedisStore {
         self.with("cannot read from", |connection| {
             self.len.key(index(namespace)).invoke(connection)
         })
+    }
+}
+
+impl AsyncStore for RedisStore {
+    fn get<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a [u8],
+        _policy: &'a Policy,
+    ) -> StoreFuture<'a, Option<Vec<u8>>> {
+        Box::pin(
+            self.with_async("cannot read from", move |mut connection| async move {
+                self.get
+                    .key(entry(namespace, key))
+                    .key(index(namespace))
+                    .key(clock(namespace))
+                    .invoke_async(&mut connection)
+                    .await
+            }),
+        )
+    }
+
+    fn put<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a [u8],
+        value: &'a [u8],
+        policy: &'a Policy,
+    ) -> StoreFuture<'a, ()> {
+        let (ttl, maxsize) = put_args(policy);
+        Box::pin(
+            self.with_async("cannot write to", move |mut connection| async move {
+                self.put
+                    .key(entry(namespace, key))
+                    .key(index(namespace))
+                    .key(clock(namespace))
+                    .arg(value)
+                    .arg(ttl)
+                    .arg(maxsize)
+                    .invoke_async::<i64>(&mut connection)
+                    .await
+                    .map(|_| ())
+            }),
+        )
     }
 }
 
