@@ -4,7 +4,11 @@
 use quote::quote;
 
 fn expand(input: proc_macro2::TokenStream) -> String {
-    let tokens = super::call(input);
+    in_a_caller(&super::call(input))
+}
+
+/// `tokens` as the body of a function, pretty-printed.
+fn in_a_caller(tokens: &proc_macro2::TokenStream) -> String {
     let file: syn::File = syn::parse_quote!(fn caller() { #tokens; });
     prettyplease::unparse(&file)
 }
@@ -42,9 +46,9 @@ fn bind(call: proc_macro2::TokenStream) -> String {
 }
 
 fn bind_as(mode: proc_macro2::TokenStream, call: proc_macro2::TokenStream) -> String {
-    let tokens = super::bind(quote!(#mode f (a, b, /, c, d = _, *, e, f = _) #call));
-    let file: syn::File = syn::parse_quote!(fn caller() { #tokens; });
-    prettyplease::unparse(&file)
+    in_a_caller(&super::bind(
+        quote!(#mode f (a, b, /, c, d = _, *, e, f = _) #call),
+    ))
 }
 
 #[test]

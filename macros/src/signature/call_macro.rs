@@ -21,7 +21,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
 
-use super::expand::{describe, generic_name, mentioned_generics, private};
+use super::expand::{describe, generic_name, mentioned_generics, private, turbofish};
 use super::model::Model;
 
 /// The std and core macros every module sees through the prelude. A function named after one
@@ -184,23 +184,11 @@ fn forward(model: &Model<'_>, item: &ItemFn) -> TokenStream {
         }
     }
 
-    // With explicit generic arguments, the function is called as the caller named it; with an
-    // `impl Trait` parameter Rust allows none, and inference does the same job.
-    let generics = &sig.generics;
-    let explicit: Vec<&Ident> = generics
-        .params
-        .iter()
-        .filter_map(|p| match p {
-            GenericParam::Type(t) => Some(&t.ident),
-            GenericParam::Const(c) => Some(&c.ident),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
     let has_impl_trait = model
         .params
         .iter()
         .any(|p| matches!(p.ty, syn::Type::ImplTrait(_)));
-    let turbofish = (!explicit.is_empty() && !has_impl_trait).then(|| quote!(::<#(#explicit),*>));
+    let turbofish = turbofish(&sig.generics, has_impl_trait);
     let mut body = quote!(#name #turbofish(#(#values),*));
     if sig.asyncness.is_some() {
         body = quote!(#body.await);
@@ -211,6 +199,7 @@ fn forward(model: &Model<'_>, item: &ItemFn) -> TokenStream {
 
     // Not `const`, even for a `const fn`: a default need not be a constant expression.
     let (asyncness, unsafety) = (&sig.asyncness, &sig.unsafety);
+    let generics = &sig.generics;
     let where_clause = &generics.where_clause;
     let output = &sig.output;
     // The caller's location and the warning about an unused result carry over (a location

@@ -402,20 +402,7 @@ pub(super) fn finish(
         }
     }
 
-    // With explicit generic arguments the function is called as the caller named it; with an
-    // `impl Trait` parameter Rust allows none, and inference does the same job.
-    let turbofish = {
-        let explicit: Vec<&Ident> = generics
-            .params
-            .iter()
-            .filter_map(|p| match p {
-                GenericParam::Type(t) => Some(&t.ident),
-                GenericParam::Const(c) => Some(&c.ident),
-                GenericParam::Lifetime(_) => None,
-            })
-            .collect();
-        (!explicit.is_empty() && types.impl_params.is_empty()).then(|| quote!(::<#(#explicit),*>))
-    };
+    let turbofish = turbofish(generics, !types.impl_params.is_empty());
     let call = match owner {
         None => quote!(#name #turbofish(#(#arguments),*)),
         Some(owner) => {
@@ -493,6 +480,22 @@ pub(super) fn finish(
             #body
         }
     }
+}
+
+/// `::<T, N>` to call the function with the generic arguments its caller gave, or `None`:
+/// with an `impl Trait` parameter Rust allows none, and inference does the same job (as it
+/// does for a function without type or const parameters).
+pub(super) fn turbofish(generics: &Generics, has_impl_trait: bool) -> Option<TokenStream> {
+    let explicit: Vec<&Ident> = generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(&t.ident),
+            GenericParam::Const(c) => Some(&c.ident),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    (!explicit.is_empty() && !has_impl_trait).then(|| quote!(::<#(#explicit),*>))
 }
 
 /// `tokens` as written, or as the handle's impl must spell them for a member of `owner`.

@@ -20,7 +20,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Client, Connection, RedisResult, Script};
+use redis::{AsyncConnectionConfig, Client, Connection, RedisResult, Script, ScriptInvocation};
 
 use super::{AsyncStore, PersistentStore, Policy, StoreError, StoreFuture};
 
@@ -272,15 +272,42 @@ fn entry(namespace: &str, key: &[u8]) -> Vec<u8> {
     entry
 }
 
-/// `ttl` in milliseconds for the `PUT` script (0: none), `maxsize` (-1: none).
-fn put_args(policy: &Policy) -> (u64, i64) {
-    let ttl = policy.ttl.map_or(0, |ttl| {
-        u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
-    });
-    let maxsize = policy
-        .maxsize
-        .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-    (ttl, maxsize)
+impl RedisStore {
+    /// The `GET` script for an entry, ready to run.
+    fn get_entry(&self, namespace: &str, key: &[u8]) -> ScriptInvocation<'_> {
+        let mut invocation = self.get.prepare_invoke();
+        invocation
+            .key(entry(namespace, key))
+            .key(index(namespace))
+            .key(clock(namespace));
+        invocation
+    }
+
+    /// The `PUT` script for an entry, ready to run: `ttl` in milliseconds (0: none), `maxsize`
+    /// (-1: none).
+    fn put_entry(
+        &self,
+        namespace: &str,
+        key: &[u8],
+        value: &[u8],
+        policy: &Policy,
+    ) -> ScriptInvocation<'_> {
+        let ttl = policy.ttl.map_or(0, |ttl| {
+            u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+        });
+        let maxsize = policy
+            .maxsize
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut invocation = self.put.prepare_invoke();
+        invocation
+            .key(entry(namespace, key))
+            .key(index(namespace))
+            .key(clock(namespace))
+            .arg(value)
+            .arg(ttl)
+            .arg(maxsize);
+        invocation
+    }
 }
 
 impl PersistentStore for RedisStore {
@@ -295,11 +322,7 @@ impl PersistentStore for RedisStore {
         _policy: &Policy,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         self.with("cannot read from", |connection| {
-            self.get
-                .key(entry(namespace, key))
-                .key(index(namespace))
-                .key(clock(namespace))
-                .invoke(connection)
+            self.get_entry(namespace, key).invoke(connection)
         })
     }
 
@@ -310,17 +333,9 @@ impl PersistentStore for RedisStore {
         value: &[u8],
         policy: &Policy,
     ) -> Result<(), StoreError> {
-        let (ttl, maxsize) = put_args(policy);
         self.with("cannot write to", |connection| {
-            self.put
-                .key(entry(namespace, key))
-                .key(index(namespace))
-                .key(clock(namespace))
-                .arg(value)
-                .arg(ttl)
-                .arg(maxsize)
-                .invoke::<i64>(connection)
-                .map(|_| ())
+            let invocation = self.put_entry(namespace, key, value, policy);
+            invocation.invoke::<i64>(connection).map(|_| ())
         })
     }
 
@@ -361,12 +376,8 @@ impl AsyncStore for RedisStore {
     ) -> StoreFuture<'a, Option<Vec<u8>>> {
         Box::pin(
             self.with_async("cannot read from", move |mut connection| async move {
-                self.get
-                    .key(entry(namespace, key))
-                    .key(index(namespace))
-                    .key(clock(namespace))
-                    .invoke_async(&mut connection)
-                    .await
+                let invocation = self.get_entry(namespace, key);
+                invocation.invoke_async(&mut connection).await
             }),
         )
     }
@@ -378,16 +389,10 @@ impl AsyncStore for RedisStore {
         value: &'a [u8],
         policy: &'a Policy,
     ) -> StoreFuture<'a, ()> {
-        let (ttl, maxsize) = put_args(policy);
         Box::pin(
             self.with_async("cannot write to", move |mut connection| async move {
-                self.put
-                    .key(entry(namespace, key))
-                    .key(index(namespace))
-                    .key(clock(namespace))
-                    .arg(value)
-                    .arg(ttl)
-                    .arg(maxsize)
+                let invocation = self.put_entry(namespace, key, value, policy);
+                invocation
                     .invoke_async::<i64>(&mut connection)
                     .await
                     .map(|_| ())
