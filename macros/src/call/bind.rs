@@ -11,7 +11,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Expr, Ident, PathArguments};
+use syn::{Expr, ExprPath, Ident, PathArguments};
 
 use super::expand::{Argument, arguments, checks};
 use super::parse::{self, Call, Callee};
@@ -41,32 +41,25 @@ pub(crate) fn bind(input: TokenStream) -> TokenStream {
     };
     let listed = crate::signature::parse_listed(listed.stream(), &mut errors);
     let call = parse::parse(trees.collect(), &mut errors);
-    match call {
-        Some(Call {
-            callee: Callee::Path(function),
-            positional,
-            keywords,
-        }) if errors.is_empty() => {
-            let call = Call {
-                callee: Callee::Path(function),
-                positional,
-                keywords,
-            };
-            let mode = if mode == "direct" {
-                Mode::Direct
-            } else {
-                Mode::Forward
-            };
-            expand(&listed, &call, mode)
-        }
+    let mode = if mode == "direct" {
+        Mode::Direct
+    } else {
+        Mode::Forward
+    };
+    match &call {
+        Some(call) if errors.is_empty() => match &call.callee {
+            Callee::Path(function) => expand(&listed, call, function, mode),
+            Callee::Method { method, .. } => syn::Error::new(
+                method.span(),
+                "a function's macro binds calls of that function, not of a method",
+            )
+            .to_compile_error(),
+        },
         _ => errors.to_compile_errors(),
     }
 }
 
-fn expand(listed: &Listed, call: &Call, mode: Mode) -> TokenStream {
-    let Callee::Path(function) = &call.callee else {
-        unreachable!("`bind` takes calls of paths only")
-    };
+fn expand(listed: &Listed, call: &Call, function: &ExprPath, mode: Mode) -> TokenStream {
     let mut path = function.path.clone();
     let generics = match path.segments.last_mut() {
         Some(last) => std::mem::replace(&mut last.arguments, PathArguments::None),
@@ -74,17 +67,13 @@ fn expand(listed: &Listed, call: &Call, mode: Mode) -> TokenStream {
     };
     let arguments = arguments(call);
     let Some(slots) = slots(listed, &arguments) else {
-        let (checks, mut names) = checks(call, &quote!(#path::__py38_described), function.span());
-        names.push(format_ident!(
-            "__py38_required_arguments",
-            span = function.span()
-        ));
+        let described = quote!(#path::__py38_described);
+        let refused = quote!(::py38::__private::signature::refused());
+        let (checks, gated) = checks(call, &described, function.span(), &refused);
         return quote! {
             {
                 #checks
-                ::py38::__private::signature::Checked::<{ [#(#names),*].len() }>::checked(
-                    ::py38::__private::signature::refused(),
-                )
+                #gated
             }
         };
     };

@@ -90,20 +90,12 @@ pub(super) fn shape(call: &Call) -> TokenStream {
 /// A call of a function named after a prelude macro (`write`, `format`): through its call
 /// handle, as a method's (see `signature::has_call_macro`).
 fn free(call: &Call, function: &ExprPath) -> TokenStream {
-    let private = quote!(::py38::__private::signature);
     let (handle, described, generics) = handle(function);
-    let (checks, mut names) = checks(call, &described, function.span());
-    names.push(format_ident!(
-        "__py38_required_arguments",
-        span = function.span()
-    ));
+    let (checks, gated) = checks(call, &described, function.span(), &handle);
     let finish = format_ident!("__py38_finish", span = function.span());
-    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#handle));
     let chain = arguments(call)
         .iter()
         .fold(gated, |chain, argument| setter(chain, argument));
-    // `Checked` takes every check: when one fails, the handle's type is an error, and the
-    // compiler adds nothing of its own (say, about a setter for a keyword `f` does not have).
     quote! {
         {
             #checks
@@ -116,14 +108,16 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
 /// The constants that check a call of a free function against its signature (`described`),
 /// each argument by a constant of its own, so that every mistake is reported, each on its
 /// argument; the constants' names show in the compiler's label ("evaluation of
-/// `main::__py38_keyword_g` failed here"), so they say which argument they are about. Also the
-/// names of the per-argument constants (the last one, `__py38_required_arguments`, checks that
-/// nothing is missing, and is reported on `function_span`).
+/// `main::__py38_keyword_g` failed here"), so they say which argument they are about. The last
+/// one, `__py38_required_arguments`, checks that nothing is missing, and is reported on
+/// `function_span`. Also `value` passed through py38's `Checked` over every constant: when one
+/// fails, its type is an error, and the compiler adds nothing of its own about the call.
 pub(super) fn checks(
     call: &Call,
     described: &TokenStream,
     function_span: Span,
-) -> (TokenStream, Vec<Ident>) {
+    value: &TokenStream,
+) -> (TokenStream, TokenStream) {
     let private = quote!(::py38::__private::signature);
     let mut checks = Vec::new();
     let mut names = Vec::new();
@@ -163,7 +157,9 @@ pub(super) fn checks(
         #[allow(non_upper_case_globals)]
         const #required: usize = #complete;
     };
-    (checks, names)
+    names.push(required);
+    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#value));
+    (checks, gated)
 }
 
 /// `handle.__py38_keyword_e(value)`: the setter for the way the argument is passed, named
