@@ -1,19 +1,22 @@
-//! The in-memory store behind `#[memoize]`: a lock-free hash map with exact LRU eviction.
+//! The in-memory store behind `#[memoize]`: a hash map read without locks, with exact LRU
+//! eviction.
 //!
-//! A hit takes no lock and writes no memory that another thread's hit on another key writes:
-//! it reads the map ([`papaya`], whose readers only mark a slot of their own thread), stores
-//! the entry's new stamp (see [`clock`]) and bumps the calling thread's own counter (see
-//! [`counters`]). Insertions and evictions are serialised by one writer lock, taken only after
-//! the function body has run, never while it runs. The writer alone keeps the recency queue
-//! (see [`recency`]). A panic in user code (`Hash`, `Eq`, `Clone`) poisons nothing: poisoned
-//! locks are recovered, as every operation leaves the store consistent between calls into
-//! user code.
+//! A hit takes no lock, performs no atomic read-modify-write, and writes no memory that
+//! another thread's hit on another key writes: it marks its own thread as reading (see
+//! [`epoch`]), reads the map (see [`table`]), stores the entry's new stamp (see [`clock`]) and
+//! bumps the calling thread's own counter (see [`counters`]). Insertions and evictions are
+//! serialised by one writer lock, taken only after the function body has run, never while it
+//! runs. The writer alone keeps the recency queue (see [`recency`]). A panic in user code
+//! (`Hash`, `Eq`, `Clone`) poisons nothing: poisoned locks are recovered, as every operation
+//! leaves the store consistent between calls into user code.
 
 mod clock;
 mod counters;
+mod epoch;
 mod flight;
 mod hashed;
 mod recency;
+mod table;
 
 use core::hash::Hash;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -25,9 +28,10 @@ use crate::key::KeyRef;
 use counters::Counters;
 use flight::Flight;
 pub use flight::{AsyncLookup, AsyncPending, Join};
+use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
-use hashed::{PassThrough, Probe};
-use recency::{Outcome, Recency};
+use recency::Recency;
+use table::{Locked, Map, Removal};
 
 /// How many results a store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,17 +54,24 @@ struct Entry<V> {
     queued: AtomicU64,
 }
 
-/// What only the writer touches.
-struct Writer<K> {
-    recency: Recency<Hashed<K>>,
-    len: usize,
+/// A stored result and its key.
+struct Cached<K, V> {
+    key: K,
+    entry: Entry<V>,
 }
 
-type Map<K, V> = papaya::HashMap<Hashed<K>, Entry<V>, PassThrough>;
+/// What only the writer touches, besides the map.
+struct Writer<K> {
+    recency: Recency<Hashed<K>>,
+}
+
+/// The map, locked for writing.
+type WriteLock<'s, K, V> = Locked<'s, Cached<K, V>, Writer<K>>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions).
 pub struct Store<K, V> {
-    map: Map<K, V>,
+    /// The results, and under its lock, the writer's state.
+    map: Map<Cached<K, V>, Writer<K>>,
     limit: Limit,
     /// Entries older than this are misses (`ttl = ...`).
     ttl: Option<Duration>,
@@ -69,7 +80,6 @@ pub struct Store<K, V> {
     counters: Counters,
     /// The stamp of the latest insertion (see [`clock`]).
     epoch: AtomicU64,
-    writer: Mutex<Writer<K>>,
     /// The thread holding the writer lock (see [`this_thread`]), 0 when none does.
     holder: AtomicUsize,
     /// Results stored by calls made while this store's writer lock was held by the same thread:
@@ -93,7 +103,7 @@ where
     V: Clone + Send + Sync,
 {
     store: &'s Store<K, V>,
-    writer: MutexGuard<'s, Writer<K>>,
+    map: WriteLock<'s, K, V>,
 }
 
 impl<K, V> Drop for Write<'_, K, V>
@@ -109,7 +119,7 @@ where
                 let Some((key, value)) = lock(&self.store.deferred).pop() else {
                     break;
                 };
-                self.store.insert_locked(&mut self.writer, key, &value);
+                self.store.insert_locked(&mut self.map, key, &value);
             }
             lock(&self.store.deferred).clear();
         }
@@ -175,29 +185,21 @@ where
             None => Limit::Unbounded,
         };
         // A bounded store is sized for its bound up front (up to a point), so that filling it
-        // never pauses to grow the table.
+        // seldom pauses to grow the table.
         let capacity = match limit {
             Limit::Bounded(n) => n.min(4096),
             Limit::Nothing | Limit::Unbounded => 0,
         };
+        let writer = Writer {
+            recency: Recency::new(),
+        };
         Store {
-            // Blocking resizes: the writer that grows the table finishes moving it, so that
-            // reads never probe two tables (an incremental resize finishes only as later
-            // writes help it, and a warm cache may see none).
-            map: papaya::HashMap::builder()
-                .hasher(PassThrough)
-                .capacity(capacity)
-                .resize_mode(papaya::ResizeMode::Blocking)
-                .build(),
+            map: Map::new(capacity, writer),
             limit,
             ttl,
             flights: papaya::HashMap::with_hasher(PassThrough),
             counters: Counters::new(),
             epoch: AtomicU64::new(0),
-            writer: Mutex::new(Writer {
-                recency: Recency::new(),
-                len: 0,
-            }),
             holder: AtomicUsize::new(0),
             deferred: Mutex::new(Vec::new()),
             has_deferred: AtomicBool::new(false),
@@ -207,12 +209,9 @@ where
     /// Takes the writer lock. Only the thread holding it can find itself as the holder, so a
     /// re-entrant call knows it must not wait for the lock (see [`Store::insert`]).
     fn write(&self) -> Write<'_, K, V> {
-        let writer = lock(&self.writer);
+        let map = self.map.lock();
         self.holder.store(this_thread(), Ordering::Release);
-        Write {
-            store: self,
-            writer,
-        }
+        Write { store: self, map }
     }
 
     /// Looks a key up by the caller's form of it, counting a hit or a miss.
@@ -235,8 +234,17 @@ where
         if self.limit == Limit::Nothing {
             return None;
         }
-        let map = self.map.pin();
-        let entry = map.get(&Probe { hash, key })?;
+        epoch::pinned(|pin| {
+            let cached = self
+                .map
+                .find(pin, hash, |cached| key.matches(&cached.key))?;
+            self.use_entry(&cached.entry)
+        })
+    }
+
+    /// Counts a hit on a found entry and records its use, unless it is stale.
+    #[inline]
+    fn use_entry(&self, entry: &Entry<V>) -> Option<V> {
         if self.is_stale(entry) {
             return None;
         }
@@ -278,27 +286,27 @@ where
     }
 
     /// Removes the least recently used entry. Caller holds the writer lock.
-    fn evict_oldest(&self, writer: &mut Writer<K>) {
-        let map = self.map.pin();
-        let unused_since = |queued: u64| {
-            move |_: &Hashed<K>, entry: &Entry<V>| {
-                entry.queued.load(Ordering::Relaxed) == queued
-                    && entry.stamp.load(Ordering::Relaxed) == queued
-            }
-        };
-        let evicted = writer.recency.evict_oldest(|key, queued| {
-            match map.remove_if(key, unused_since(queued)) {
-                Ok(Some(_)) => Outcome::Evicted,
-                Err((_, entry)) if entry.queued.load(Ordering::Relaxed) == queued => {
-                    let now = entry.stamp.load(Ordering::Relaxed);
-                    entry.queued.store(now, Ordering::Relaxed);
-                    Outcome::UsedSince(now)
+    fn evict_oldest(&self, map: &mut WriteLock<'_, K, V>) {
+        // Records are taken oldest first; an entry used since its record was queued is queued
+        // again under its latest use, and a record whose entry is gone is dropped.
+        while let Some((queued, key)) = map.extra().recency.pop() {
+            let unused_since_queued = |cached: &Cached<K, V>| {
+                cached.entry.queued.load(Ordering::Relaxed) == queued
+                    && cached.entry.stamp.load(Ordering::Relaxed) == queued
+            };
+            let is = |cached: &Cached<K, V>| cached.key == key.key;
+            let used = match map.remove_if(key.hash, is, unused_since_queued) {
+                Removal::Removed => return,
+                Removal::Kept(cached) if cached.entry.queued.load(Ordering::Relaxed) == queued => {
+                    let now = cached.entry.stamp.load(Ordering::Relaxed);
+                    cached.entry.queued.store(now, Ordering::Relaxed);
+                    Some(now)
                 }
-                Ok(None) | Err(_) => Outcome::Stale,
+                Removal::Kept(_) | Removal::Absent => None, // a stale record
+            };
+            if let Some(now) = used {
+                map.extra().recency.push(now, key);
             }
-        });
-        if evicted {
-            writer.len -= 1;
         }
     }
 
@@ -320,46 +328,45 @@ where
             return;
         }
         let mut write = self.write();
-        self.insert_locked(&mut write.writer, key, value);
+        self.insert_locked(&mut write.map, key, value);
     }
 
     /// [`Store::insert`], with the writer lock held.
-    fn insert_locked(&self, writer: &mut Writer<K>, key: Hashed<K>, value: &V) {
+    fn insert_locked(&self, map: &mut WriteLock<'_, K, V>, key: Hashed<K>, value: &V) {
+        let is = |cached: &Cached<K, V>| cached.key == key.key;
         if self.ttl.is_some() {
             // A stale entry gives way to the new result (it counts as stored until then).
-            let map = self.map.pin();
-            if let Ok(Some(_)) = map.remove_if(&key, |_, entry| self.is_stale(entry)) {
-                writer.len -= 1;
-            }
+            let _ = map.remove_if(key.hash, is, |cached| self.is_stale(&cached.entry));
         }
         let stamp = match self.limit {
             Limit::Bounded(_) => clock::tick(self.epoch.load(Ordering::Relaxed)),
             Limit::Unbounded | Limit::Nothing => 0,
         };
-        let record = matches!(self.limit, Limit::Bounded(_)).then(|| key.clone());
-        let entry = || Entry {
-            value: value.clone(),
-            born: self.ttl.map(|_| Instant::now()),
-            stamp: AtomicU64::new(stamp),
-            queued: AtomicU64::new(stamp),
+        let cached = |key: K| Cached {
+            key,
+            entry: Entry {
+                value: value.clone(),
+                born: self.ttl.map(|_| Instant::now()),
+                stamp: AtomicU64::new(stamp),
+                queued: AtomicU64::new(stamp),
+            },
         };
         if self.limit == Limit::Unbounded {
             // CPython's unbounded cache stores with `cache[key] = result`: a result a
             // re-entrant call stored meanwhile is replaced by this, the outer one.
-            if self.map.pin().insert(key, entry()).is_none() {
-                writer.len += 1;
-            }
+            map.replace(key.hash, is, cached(key.key.clone()));
             return;
         }
-        if self.map.pin().try_insert_with(key, entry).is_err() {
+        // As CPython's bounded cache, a result a re-entrant call stored meanwhile stays.
+        if map.get(key.hash, is).is_some() {
             return;
         }
-        writer.len += 1;
-        if let (Limit::Bounded(max), Some(record)) = (self.limit, record) {
+        map.insert_new(key.hash, cached(key.key.clone()));
+        if let Limit::Bounded(max) = self.limit {
             self.epoch.store(stamp, Ordering::Relaxed);
-            writer.recency.push(stamp, record);
-            if writer.len > max {
-                self.evict_oldest(writer);
+            map.extra().recency.push(stamp, key);
+            if map.len() > max {
+                self.evict_oldest(map);
             }
         }
     }
@@ -367,13 +374,12 @@ where
     /// Removes the result stored for a key; whether there was one.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
         let mut write = self.write();
-        let writer = &mut write.writer;
-        let removed = self.map.pin().remove(key).is_some();
-        if removed {
-            // Its record in the recency queue is now stale, and is dropped when it surfaces.
-            writer.len -= 1;
-        }
-        removed
+        let is = |cached: &Cached<K, V>| cached.key == key.key;
+        // Its record in the recency queue is now stale, and is dropped when it surfaces.
+        matches!(
+            write.map.remove_if(key.hash, is, |_| true),
+            Removal::Removed
+        )
     }
 
     /// The statistics, with `maxsize` as given.
@@ -383,17 +389,15 @@ where
             hits,
             misses,
             maxsize,
-            currsize: lock(&self.writer).len,
+            currsize: self.map.lock().len(),
         }
     }
 
     /// Empties the cache and resets the statistics.
     pub fn clear(&self) {
         let mut write = self.write();
-        let writer = &mut write.writer;
-        self.map.pin().clear();
-        writer.recency.clear();
-        writer.len = 0;
+        write.map.clear();
+        write.map.extra().recency.clear();
         self.counters.reset();
     }
 }

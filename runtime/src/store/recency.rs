@@ -34,16 +34,6 @@ impl<K> Ord for Record<K> {
     }
 }
 
-/// What became of an attempt to evict the entry a record names.
-pub(crate) enum Outcome {
-    /// The entry was unused since it was queued, and is gone.
-    Evicted,
-    /// The entry was used since, at this stamp: queue it again under it.
-    UsedSince(u64),
-    /// No entry answers to the record any more.
-    Stale,
-}
-
 pub(crate) struct Recency<K> {
     heap: BinaryHeap<Record<K>>,
 }
@@ -59,17 +49,9 @@ impl<K> Recency<K> {
         self.heap.push(Record { stamp, key });
     }
 
-    /// Evicts the least recently used entry: offers `try_evict` the oldest record's key and
-    /// stamp until it evicts one. Returns whether one was evicted.
-    pub(crate) fn evict_oldest(&mut self, mut try_evict: impl FnMut(&K, u64) -> Outcome) -> bool {
-        while let Some(Record { stamp, key }) = self.heap.pop() {
-            match try_evict(&key, stamp) {
-                Outcome::Evicted => return true,
-                Outcome::UsedSince(now) => self.heap.push(Record { stamp: now, key }),
-                Outcome::Stale => {}
-            }
-        }
-        false
+    /// The oldest record: its stamp and key.
+    pub(crate) fn pop(&mut self) -> Option<(u64, K)> {
+        self.heap.pop().map(|Record { stamp, key }| (stamp, key))
     }
 
     #[cfg(test)]

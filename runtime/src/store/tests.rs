@@ -78,7 +78,7 @@ fn the_recency_queue_stays_small_under_many_hits() {
         // 100 and 101 take turns in the fifth place, each evicting the other.
         assert!(call(&store, 100 + round % 2));
     }
-    assert!(lock(&store.writer).recency.len() <= 5);
+    assert!(store.map.lock().extra().recency.len() <= 5);
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 

@@ -1,0 +1,367 @@
+//! The hash map behind a store: readers take no lock and perform no atomic read-modify-write;
+//! one writer at a time, under the map's lock (which is the store's writer lock).
+//!
+//! Open addressing with linear probing over a table of pointers to nodes. A node is never
+//! changed once published (its item's own atomics aside): the writer replaces a slot's pointer
+//! with a new node or a tombstone, and moves to a new table to grow or to sweep tombstones.
+//! Readers follow the pointers while marked as reading (see [`epoch`](super::epoch)); what the
+//! writer unlinks (nodes, old tables) goes to the map's [`Bin`] and is freed once no reader
+//! that could have seen it is still reading. A table always keeps at least half of its slots
+//! empty, so a probe always ends, in the current table or in an old one a reader still holds.
+//!
+//! This is the only module of the crate with `unsafe` code: it dereferences the nodes' and
+//! tables' raw pointers, and frees them. Its tests run under Miri (see `.ci/run`).
+#![allow(unsafe_code)]
+
+use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::epoch::{Bin, Pin};
+
+struct Node<T> {
+    hash: u64,
+    item: T,
+}
+
+struct Table<T> {
+    /// A power of two in length: null (never used), a tombstone, or a node.
+    slots: Box<[AtomicPtr<Node<T>>]>,
+}
+
+impl<T> Table<T> {
+    fn with_capacity(capacity: usize) -> *mut Self {
+        let slots = (0..capacity)
+            .map(|_| AtomicPtr::new(ptr::null_mut()))
+            .collect();
+        Box::into_raw(Box::new(Table { slots }))
+    }
+
+    /// The slots a probe for `hash` visits, in order, round the table.
+    fn probe(&self, hash: u64) -> impl Iterator<Item = &AtomicPtr<Node<T>>> {
+        let mask = self.slots.len() - 1;
+        // Truncation intended: the low bits pick the first slot.
+        let start = hash as usize & mask;
+        (0..self.slots.len()).map(move |i| &self.slots[(start + i) & mask])
+    }
+}
+
+/// Marks a slot whose node was removed: a probe goes on past it. Never a node's address
+/// (nothing is allocated at the address equal to a type's alignment).
+fn tombstone<T>() -> *mut Node<T> {
+    NonNull::dangling().as_ptr()
+}
+
+fn is_node<T>(slot: *mut Node<T>) -> bool {
+    !slot.is_null() && slot != tombstone()
+}
+
+/// Memory the writer unlinked; freed when dropped (by the bin, once no reader can see it).
+enum Unlinked<T> {
+    Node(*mut Node<T>),
+    /// The table alone: its nodes live on in the newer table, or are unlinked on their own.
+    Table(*mut Table<T>),
+}
+
+// SAFETY: an `Unlinked` owns what it points to, and dropping it drops a `T` on the dropping
+// thread: it may be sent where `T` may.
+unsafe impl<T: Send> Send for Unlinked<T> {}
+
+impl<T> Drop for Unlinked<T> {
+    fn drop(&mut self) {
+        // SAFETY: each pointer came from `Box::into_raw`, was unlinked from the map before it
+        // was retired, and the bin drops it only once no reader that could reach it is reading.
+        // It is retired once, so freed once.
+        match *self {
+            Unlinked::Node(node) => drop(unsafe { Box::from_raw(node) }),
+            Unlinked::Table(table) => drop(unsafe { Box::from_raw(table) }),
+        }
+    }
+}
+
+/// What only the writer touches: counts, the bin, and the store's own writer state `X`.
+struct Side<T, X> {
+    /// Nodes in the current table.
+    live: usize,
+    /// Slots of the current table that are not null (nodes and tombstones).
+    used: usize,
+    /// The capacity a new or cleared map starts with.
+    floor: usize,
+    bin: Bin<Unlinked<T>>,
+    extra: X,
+}
+
+/// A map from hashes to items `T` found by a predicate, with writer-only state `X` kept under
+/// the same lock.
+pub(crate) struct Map<T, X> {
+    table: AtomicPtr<Table<T>>,
+    side: Mutex<Side<T, X>>,
+    /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
+    _owns: PhantomData<Box<Node<T>>>,
+}
+
+/// The smallest power of two holding `n` items at a quarter full (so a table runs from a
+/// quarter to half full between two moves).
+fn capacity_for(n: usize) -> usize {
+    n.saturating_mul(4).max(8).next_power_of_two()
+}
+
+impl<T, X> Map<T, X> {
+    /// An empty map sized for `expected` items (a move to a larger table happens as needed).
+    pub(crate) fn new(expected: usize, extra: X) -> Self {
+        let floor = capacity_for(expected);
+        Map {
+            table: AtomicPtr::new(Table::with_capacity(floor)),
+            side: Mutex::new(Side {
+                live: 0,
+                used: 0,
+                floor,
+                bin: Bin::new(),
+                extra,
+            }),
+            _owns: PhantomData,
+        }
+    }
+
+    /// The item for `hash` that `is` accepts, if any: no lock, no atomic read-modify-write.
+    #[inline]
+    pub(crate) fn find<'p>(
+        &'p self,
+        _pin: &'p Pin,
+        hash: u64,
+        mut is: impl FnMut(&T) -> bool,
+    ) -> Option<&'p T> {
+        // SAFETY: the table and nodes reached from it are freed only once every reader that
+        // was reading when they were unlinked has finished, and this thread is reading until
+        // `_pin` goes (which the returned borrow cannot outlive). Acquire pairs with the
+        // writer's release when it published them, so they are seen fully made.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        for slot in table.probe(hash) {
+            let node = slot.load(Ordering::Acquire);
+            if node.is_null() {
+                return None;
+            }
+            if node != tombstone() {
+                // SAFETY: as above.
+                let node = unsafe { &*node };
+                if node.hash == hash && is(&node.item) {
+                    return Some(&node.item);
+                }
+            }
+        }
+        None // not reached: a table is never full
+    }
+
+    /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
+    /// leaves the map consistent whenever it calls user code).
+    pub(crate) fn lock(&self) -> Locked<'_, T, X> {
+        Locked {
+            map: self,
+            side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
+        }
+    }
+}
+
+impl<T, X> Drop for Map<T, X> {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no reader is left. The current table and its nodes are owned by
+        // the map alone (unlinked ones are the bin's, dropped with it).
+        let table = unsafe { Box::from_raw(*self.table.get_mut()) };
+        for slot in table.slots.iter() {
+            let node = slot.load(Ordering::Relaxed);
+            if is_node(node) {
+                drop(unsafe { Box::from_raw(node) });
+            }
+        }
+    }
+}
+
+/// The map, locked for writing. When it is let go, unlinked items no reader can see any more
+/// are freed, after the lock is released (their `Drop` is user code, which may call back).
+pub(crate) struct Locked<'m, T, X> {
+    map: &'m Map<T, X>,
+    side: Option<MutexGuard<'m, Side<T, X>>>,
+}
+
+impl<T, X> Drop for Locked<'_, T, X> {
+    fn drop(&mut self) {
+        let freed = self.side.as_mut().map(|side| side.bin.collect());
+        self.side = None; // unlock
+        drop(freed);
+    }
+}
+
+/// What a [`Locked::remove_if`] found.
+pub(crate) enum Removal<'a, T> {
+    Removed,
+    /// The item was there, and `remove` said to keep it.
+    Kept(&'a T),
+    Absent,
+}
+
+impl<T, X> Locked<'_, T, X> {
+    fn side(&self) -> &Side<T, X> {
+        self.side.as_ref().expect("held until dropped")
+    }
+
+    fn side_mut(&mut self) -> &mut Side<T, X> {
+        self.side.as_mut().expect("held until dropped")
+    }
+
+    /// The writer's own state.
+    pub(crate) fn extra(&mut self) -> &mut X {
+        &mut self.side_mut().extra
+    }
+
+    /// How many items the map holds.
+    pub(crate) fn len(&self) -> usize {
+        self.side().live
+    }
+
+    fn current(&self) -> &Table<T> {
+        // SAFETY: only the writer (this lock's holder) unlinks the current table, and it is
+        // freed only after that, through the bin, once the lock is let go.
+        unsafe { &*self.map.table.load(Ordering::Relaxed) }
+    }
+
+    /// The slot holding the item for `hash` that `is` accepts, and the item.
+    fn locate(&self, hash: u64, mut is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+        let table = self.current();
+        let mask = table.slots.len() - 1;
+        let start = hash as usize & mask;
+        for (i, slot) in table.probe(hash).enumerate() {
+            let node = slot.load(Ordering::Relaxed);
+            if node.is_null() {
+                return None;
+            }
+            if node != tombstone() {
+                // SAFETY: a node in the current table is freed only after the writer unlinks
+                // it, which needs `&mut self`.
+                let node = unsafe { &*node };
+                if node.hash == hash && is(&node.item) {
+                    return Some(((start + i) & mask, &node.item));
+                }
+            }
+        }
+        None
+    }
+
+    /// The item for `hash` that `is` accepts, if any.
+    pub(crate) fn get(&self, hash: u64, is: impl FnMut(&T) -> bool) -> Option<&T> {
+        self.locate(hash, is).map(|(_, item)| item)
+    }
+
+    /// Adds an item. The caller has checked that no item for it is there.
+    pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
+        let side = self.side();
+        if side.used + 1 > self.current().slots.len() / 2 {
+            self.move_to(capacity_for(side.live + 1).max(side.floor));
+        }
+        let node = Box::into_raw(Box::new(Node { hash, item }));
+        let table = self.current();
+        let Some(slot) = table
+            .probe(hash)
+            .find(|slot| !is_node(slot.load(Ordering::Relaxed)))
+        else {
+            unreachable!("a table is at most half full");
+        };
+        let was_null = slot.load(Ordering::Relaxed).is_null();
+        // Release: readers that see the pointer see the node fully made.
+        slot.store(node, Ordering::Release);
+        let side = self.side_mut();
+        side.live += 1;
+        side.used += usize::from(was_null);
+    }
+
+    /// Puts `item` in place of the one `is` accepts, or adds it; whether it was added.
+    pub(crate) fn replace(&mut self, hash: u64, is: impl FnMut(&T) -> bool, item: T) -> bool {
+        let Some((index, _)) = self.locate(hash, is) else {
+            self.insert_new(hash, item);
+            return true;
+        };
+        let node = Box::into_raw(Box::new(Node { hash, item }));
+        let old = self.current().slots[index].swap(node, Ordering::Release);
+        self.side_mut().bin.retire(Unlinked::Node(old));
+        false
+    }
+
+    /// Removes the item `is` accepts if `remove` says so.
+    pub(crate) fn remove_if(
+        &mut self,
+        hash: u64,
+        is: impl FnMut(&T) -> bool,
+        remove: impl FnOnce(&T) -> bool,
+    ) -> Removal<'_, T> {
+        let Some((index, item)) = self.locate(hash, is) else {
+            return Removal::Absent;
+        };
+        if !remove(item) {
+            // Re-borrowed for the caller (the first borrow ends with `remove`).
+            return match self.locate_at(index) {
+                Some(item) => Removal::Kept(item),
+                None => Removal::Absent,
+            };
+        }
+        let old = self.current().slots[index].swap(tombstone(), Ordering::Release);
+        let side = self.side_mut();
+        side.live -= 1;
+        side.bin.retire(Unlinked::Node(old));
+        Removal::Removed
+    }
+
+    fn locate_at(&self, index: usize) -> Option<&T> {
+        let node = self.current().slots[index].load(Ordering::Relaxed);
+        // SAFETY: as in `locate`.
+        is_node(node).then(|| unsafe { &(*node).item })
+    }
+
+    /// Removes every item.
+    pub(crate) fn clear(&mut self) {
+        let floor = self.side().floor;
+        let old = self
+            .map
+            .table
+            .swap(Table::with_capacity(floor), Ordering::Release);
+        // SAFETY: unlinked just now, freed only through the bin.
+        let nodes = unsafe { &*old }
+            .slots
+            .iter()
+            .map(|slot| slot.load(Ordering::Relaxed));
+        let nodes: Vec<_> = nodes.filter(|&node| is_node(node)).collect();
+        let side = self.side_mut();
+        for node in nodes {
+            side.bin.retire(Unlinked::Node(node));
+        }
+        side.bin.retire(Unlinked::Table(old));
+        side.live = 0;
+        side.used = 0;
+    }
+
+    /// Moves every node to a new table of `capacity` slots, leaving the tombstones behind.
+    fn move_to(&mut self, capacity: usize) {
+        let new = Table::with_capacity(capacity);
+        // SAFETY: not yet shared.
+        let fresh = unsafe { &*new };
+        for slot in self.current().slots.iter() {
+            let node = slot.load(Ordering::Relaxed);
+            if is_node(node) {
+                // SAFETY: a node of the current table, alive while the writer holds it.
+                let hash = unsafe { (*node).hash };
+                let free = fresh
+                    .probe(hash)
+                    .find(|s| s.load(Ordering::Relaxed).is_null());
+                free.expect("a table is at most half full")
+                    .store(node, Ordering::Relaxed);
+            }
+        }
+        // Release: readers that see the new table see its slots filled.
+        let old = self.map.table.swap(new, Ordering::Release);
+        let side = self.side_mut();
+        side.used = side.live;
+        side.bin.retire(Unlinked::Table(old));
+    }
+}
+
+#[cfg(test)]
+mod tests;
