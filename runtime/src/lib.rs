@@ -1,6 +1,6 @@
 #![doc = include_str!("../../README.md")]
-// One module allows `unsafe`: `store::table`, the lock-free map of `#[memoize]`'s cache,
-// checked under Miri in CI.
+// `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache) and in one
+// cast in `registry`, both checked under Miri in CI.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -9,8 +9,8 @@
 //! that could have seen it is still reading. A table always keeps at least half of its slots
 //! empty, so a probe always ends, in the current table or in an old one a reader still holds.
 //!
-//! This is the only module of the crate with `unsafe` code: it dereferences the nodes' and
-//! tables' raw pointers, and frees them. Its tests run under Miri (see `.ci/run`).
+//! The crate's `unsafe` code is here (and one cast in `registry`): this module dereferences the
+//! nodes' and tables' raw pointers, and frees them. Its tests run under Miri (see `.ci/run`).
 #![allow(unsafe_code)]
 
 use core::marker::PhantomData;
