@@ -180,3 +180,50 @@ fn invalidate_removes_one_key() {
     assert!(!call(&store, 3));
     assert!(call(&store, 1));
 }
+
+/// A value that counts how many of its kind are alive.
+struct Alive(std::sync::Arc<AtomicUsize>);
+
+impl Clone for Alive {
+    fn clone(&self) -> Self {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Alive(self.0.clone())
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn evicted_results_are_freed_while_another_thread_that_used_the_store_idles() {
+    let alive = std::sync::Arc::new(AtomicUsize::new(0));
+    let store: Store<(u32,), Alive> = Store::new(Some(4), None);
+    let run = |key: u32| match store.lookup((owned(&key),)) {
+        Lookup::Hit(value) => drop(value),
+        Lookup::Miss(pending) => {
+            alive.fetch_add(1, Ordering::SeqCst);
+            drop(pending.run(|| Alive(alive.clone())));
+        }
+    };
+    let (used, done) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            run(0); // a hit or a miss: either way this thread has read the store
+            used.wait();
+            done.wait(); // alive and idle while the other thread churns
+        });
+        used.wait();
+        for key in 1..20_000 {
+            run(key);
+        }
+        // Stored: 4. Unlinked but not yet freed: at most a batch gathering and one sealed
+        // batch per concurrent reader (none is reading here).
+        let now = alive.load(Ordering::SeqCst);
+        done.wait();
+        let bound = 4 + 3 * epoch::SEAL_AT;
+        assert!(now <= bound, "{now} results alive, more than {bound}");
+    });
+}
