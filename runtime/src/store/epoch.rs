@@ -239,8 +239,8 @@ impl<T> Bin<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::AtomicUsize;
+    use std::sync::{Arc, Barrier};
 
     /// Counts its drops.
     struct Tracked(Arc<AtomicUsize>);
@@ -265,41 +265,18 @@ mod tests {
         assert_eq!(bin.waiting(), 0);
     }
 
-    #[test]
-    fn a_reader_under_way_holds_the_batch_back_until_it_ends() {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let (entered, leave) = (
-            Arc::new(std::sync::Barrier::new(2)),
-            Arc::new(std::sync::Barrier::new(2)),
-        );
-        let reader = {
-            let (entered, leave) = (entered.clone(), leave.clone());
-            std::thread::spawn(move || {
-                pinned(|_| {
-                    entered.wait();
-                    leave.wait();
-                });
-            })
-        };
-        entered.wait();
+    /// A bin holding one sealed batch of `SEAL_AT` items, freed if no reader is reading.
+    fn one_batch(dropped: &Arc<AtomicUsize>) -> Bin<Tracked> {
         let mut bin = Bin::new();
         for _ in 0..SEAL_AT {
             bin.retire(Tracked(dropped.clone()));
         }
         drop(bin.collect());
-        assert_eq!(
-            dropped.load(Ordering::SeqCst),
-            0,
-            "the reader may still see them"
-        );
-        leave.wait();
-        reader.join().unwrap();
-        // Other tests' threads may have been reading at the seal too (one inside a panic hook,
-        // say): wait for them as well.
-        wait_until_freed(&mut bin, &dropped);
+        bin
     }
 
-    /// Collects until the bin's one batch is freed; fails after 10 s.
+    /// Collects until the bin's one batch is freed; fails after 10 s. (Other tests' threads
+    /// may have been reading at the seal, one inside a panic hook, say: they are waited for.)
     fn wait_until_freed(bin: &mut Bin<Tracked>, dropped: &AtomicUsize) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while dropped.load(Ordering::SeqCst) < SEAL_AT && std::time::Instant::now() < deadline {
@@ -309,31 +286,56 @@ mod tests {
         assert_eq!(dropped.load(Ordering::SeqCst), SEAL_AT);
     }
 
+    /// Runs `main` while another thread, once it has run `other`, waits for `main` to end
+    /// (also if it panics).
+    fn beside(other: impl FnOnce() + Send, main: impl FnOnce()) {
+        struct Release<'a>(&'a Barrier);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.wait();
+            }
+        }
+        let (ready, done) = (Barrier::new(2), Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                other();
+                ready.wait();
+                done.wait();
+            });
+            ready.wait();
+            let _release = Release(&done);
+            main();
+        });
+    }
+
+    #[test]
+    fn a_reader_under_way_holds_the_batch_back_until_it_ends() {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (entered, leave) = (Barrier::new(2), Barrier::new(2));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                pinned(|_| {
+                    entered.wait();
+                    leave.wait();
+                });
+            });
+            entered.wait();
+            let mut bin = one_batch(&dropped);
+            let before_leaving = dropped.load(Ordering::SeqCst);
+            leave.wait(); // before asserting: a failure must not leave the reader waiting
+            assert_eq!(before_leaving, 0, "the reader may still see them");
+            wait_until_freed(&mut bin, &dropped);
+        });
+    }
+
     #[test]
     fn an_idle_thread_holds_nothing_back() {
         let dropped = Arc::new(AtomicUsize::new(0));
-        let (read, stop) = (
-            Arc::new(std::sync::Barrier::new(2)),
-            Arc::new(std::sync::Barrier::new(2)),
+        // The other thread has read, and stays alive with its record, but not reading.
+        beside(
+            || pinned(|_| ()),
+            || wait_until_freed(&mut one_batch(&dropped), &dropped),
         );
-        let idle = {
-            let (read, stop) = (read.clone(), stop.clone());
-            std::thread::spawn(move || {
-                pinned(|_| ());
-                read.wait();
-                stop.wait(); // alive, with its record, but not reading
-            })
-        };
-        read.wait();
-        let mut bin = Bin::new();
-        for _ in 0..SEAL_AT {
-            bin.retire(Tracked(dropped.clone()));
-        }
-        // (Polled: other tests' threads may be reading at the seal. This one is not, and it
-        // stays alive until after the assertion.)
-        wait_until_freed(&mut bin, &dropped);
-        stop.wait();
-        idle.join().unwrap();
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Keys hashed once per call, as CPython's `lru_cache` promises.
 //!
-//! The map stores each key with its hash and hashes with [`PassThrough`], which takes the
-//! stored hash as it is. A call hashes its arguments once (into a [`Probe`]); a miss carries
-//! that hash on to the insertion, and eviction finds entries by the stored hash, so a key
-//! whose `Hash` is expensive is hashed exactly once per call.
+//! A call hashes its arguments once; the store's map (see [`table`](super::table)) keeps each
+//! node's hash, a miss carries the hash on to the insertion, and eviction finds entries by the
+//! stored hash, so a key whose `Hash` is expensive is hashed exactly once per call. The table
+//! of `async fn` computations under way (a `papaya` map) does the same through [`PassThrough`],
+//! which takes a stored hash as it is, and [`Probe`], a caller's key with its hash.
 
 use core::hash::{BuildHasher, Hash, Hasher};
 
