@@ -101,7 +101,10 @@ fn pinned_on<R>(record: &'static Record, read: impl FnOnce(&Pin) -> R) -> R {
     if state % 2 == 1 {
         return read(&pin); // already marked by an outer lookup
     }
-    record.state.store(state + 1, Ordering::Relaxed);
+    // Release, though nothing before it needs publishing for this read: a writer that sees
+    // this state (not the leaving state before it) must also see the previous read over. Only
+    // a release store carries that; a relaxed one after the leaving store does not.
+    record.state.store(state + 1, Ordering::Release);
     light_barrier();
     /// Clears the mark when the read ends, also if it panics.
     struct Leave(&'static Record, u64);
