@@ -245,34 +245,28 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::sync::{Arc, Barrier};
 
-    /// Counts its drops.
-    struct Tracked(Arc<AtomicUsize>);
-    impl Drop for Tracked {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::store::drop_count::Counted;
 
     #[test]
     fn items_are_freed_once_sealed_when_nobody_reads() {
         let dropped = Arc::new(AtomicUsize::new(0));
         let mut bin = Bin::new();
         for _ in 0..SEAL_AT - 1 {
-            bin.retire(Tracked(dropped.clone()));
+            bin.retire(Counted(dropped.clone()));
         }
         drop(bin.collect());
         assert_eq!(dropped.load(Ordering::SeqCst), 0, "not sealed yet");
-        bin.retire(Tracked(dropped.clone()));
+        bin.retire(Counted(dropped.clone()));
         drop(bin.collect());
         assert_eq!(dropped.load(Ordering::SeqCst), SEAL_AT);
         assert_eq!(bin.waiting(), 0);
     }
 
     /// A bin holding one sealed batch of `SEAL_AT` items, freed if no reader is reading.
-    fn one_batch(dropped: &Arc<AtomicUsize>) -> Bin<Tracked> {
+    fn one_batch(dropped: &Arc<AtomicUsize>) -> Bin<Counted> {
         let mut bin = Bin::new();
         for _ in 0..SEAL_AT {
-            bin.retire(Tracked(dropped.clone()));
+            bin.retire(Counted(dropped.clone()));
         }
         drop(bin.collect());
         bin
@@ -280,7 +274,7 @@ mod tests {
 
     /// Collects until the bin's one batch is freed; fails after 10 s. (Other tests' threads
     /// may have been reading at the seal, one inside a panic hook, say: they are waited for.)
-    fn wait_until_freed(bin: &mut Bin<Tracked>, dropped: &AtomicUsize) {
+    fn wait_until_freed(bin: &mut Bin<Counted>, dropped: &AtomicUsize) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while dropped.load(Ordering::SeqCst) < SEAL_AT && std::time::Instant::now() < deadline {
             drop(bin.collect());

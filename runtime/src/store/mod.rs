@@ -12,6 +12,8 @@
 
 mod clock;
 mod counters;
+#[cfg(test)]
+mod drop_count;
 mod epoch;
 mod flight;
 mod hashed;

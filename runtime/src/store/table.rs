@@ -38,12 +38,40 @@ impl<T> Table<T> {
         Box::into_raw(Box::new(Table { slots }))
     }
 
-    /// The slots a probe for `hash` visits, in order, round the table.
-    fn probe(&self, hash: u64) -> impl Iterator<Item = &AtomicPtr<Node<T>>> {
+    /// The slots a probe for `hash` visits, in order, round the table, with their indices.
+    fn probe(&self, hash: u64) -> impl Iterator<Item = (usize, &AtomicPtr<Node<T>>)> {
         let mask = self.slots.len() - 1;
         // Truncation intended: the low bits pick the first slot.
         let start = hash as usize & mask;
-        (0..self.slots.len()).map(move |i| &self.slots[(start + i) & mask])
+        (0..self.slots.len()).map(move |i| {
+            let index = (start + i) & mask;
+            (index, &self.slots[index])
+        })
+    }
+
+    /// The slot holding the item for `hash` that `is` accepts, and the item.
+    ///
+    /// # Safety
+    /// The nodes this table points to must not be freed while the returned borrow lives: the
+    /// caller is marked as reading, or is the writer (who alone frees, and not meanwhile).
+    #[inline]
+    unsafe fn search(&self, hash: u64, mut is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+        for (index, slot) in self.probe(hash) {
+            // Acquire: pairs with the writer's release when it published the node, so it is
+            // seen fully made.
+            let node = slot.load(Ordering::Acquire);
+            if node.is_null() {
+                return None;
+            }
+            if node != tombstone() {
+                // SAFETY: alive, by the caller's promise.
+                let node = unsafe { &*node };
+                if node.hash == hash && is(&node.item) {
+                    return Some((index, &node.item));
+                }
+            }
+        }
+        None // not reached: a table is never full
     }
 }
 
@@ -130,27 +158,15 @@ impl<T, X> Map<T, X> {
         &'p self,
         _pin: &'p Pin,
         hash: u64,
-        mut is: impl FnMut(&T) -> bool,
+        is: impl FnMut(&T) -> bool,
     ) -> Option<&'p T> {
         // SAFETY: the table and nodes reached from it are freed only once every reader that
         // was reading when they were unlinked has finished, and this thread is reading until
         // `_pin` goes (which the returned borrow cannot outlive). Acquire pairs with the
-        // writer's release when it published them, so they are seen fully made.
+        // writer's release when it published the table.
         let table = unsafe { &*self.table.load(Ordering::Acquire) };
-        for slot in table.probe(hash) {
-            let node = slot.load(Ordering::Acquire);
-            if node.is_null() {
-                return None;
-            }
-            if node != tombstone() {
-                // SAFETY: as above.
-                let node = unsafe { &*node };
-                if node.hash == hash && is(&node.item) {
-                    return Some(&node.item);
-                }
-            }
-        }
-        None // not reached: a table is never full
+        // SAFETY: as above.
+        unsafe { table.search(hash, is) }.map(|(_, item)| item)
     }
 
     /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
@@ -226,25 +242,10 @@ impl<T, X> Locked<'_, T, X> {
     }
 
     /// The slot holding the item for `hash` that `is` accepts, and the item.
-    fn locate(&self, hash: u64, mut is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
-        let table = self.current();
-        let mask = table.slots.len() - 1;
-        let start = hash as usize & mask;
-        for (i, slot) in table.probe(hash).enumerate() {
-            let node = slot.load(Ordering::Relaxed);
-            if node.is_null() {
-                return None;
-            }
-            if node != tombstone() {
-                // SAFETY: a node in the current table is freed only after the writer unlinks
-                // it, which needs `&mut self`.
-                let node = unsafe { &*node };
-                if node.hash == hash && is(&node.item) {
-                    return Some(((start + i) & mask, &node.item));
-                }
-            }
-        }
-        None
+    fn locate(&self, hash: u64, is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+        // SAFETY: a node in the current table is freed only after the writer unlinks it,
+        // which needs `&mut self`.
+        unsafe { self.current().search(hash, is) }
     }
 
     /// The item for `hash` that `is` accepts, if any.
@@ -260,10 +261,9 @@ impl<T, X> Locked<'_, T, X> {
         }
         let node = Box::into_raw(Box::new(Node { hash, item }));
         let table = self.current();
-        let Some(slot) = table
-            .probe(hash)
-            .find(|slot| !is_node(slot.load(Ordering::Relaxed)))
-        else {
+        let free =
+            |(_, slot): &(usize, &AtomicPtr<Node<T>>)| !is_node(slot.load(Ordering::Relaxed));
+        let Some((_, slot)) = table.probe(hash).find(free) else {
             unreachable!("a table is at most half full");
         };
         let was_null = slot.load(Ordering::Relaxed).is_null();
@@ -350,8 +350,9 @@ impl<T, X> Locked<'_, T, X> {
                 let hash = unsafe { (*node).hash };
                 let free = fresh
                     .probe(hash)
-                    .find(|s| s.load(Ordering::Relaxed).is_null());
+                    .find(|(_, s)| s.load(Ordering::Relaxed).is_null());
                 free.expect("a table is at most half full")
+                    .1
                     .store(node, Ordering::Relaxed);
             }
         }

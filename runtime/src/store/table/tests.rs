@@ -1,4 +1,5 @@
 use super::*;
+use crate::store::drop_count::Counted;
 use crate::store::epoch::pinned;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
@@ -77,14 +78,6 @@ fn churn_sweeps_tombstones_instead_of_growing() {
         w.current().slots.len()
     );
     assert!(w.side().used <= w.current().slots.len() / 2);
-}
-
-/// Counts drops of the items it is part of.
-struct Counted(Arc<AtomicUsize>);
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 #[test]
