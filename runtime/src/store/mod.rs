@@ -114,8 +114,11 @@ where
     V: Clone + Send + Sync,
 {
     fn drop(&mut self) {
-        // Only this thread defers while it holds the lock: a relaxed flag is enough.
-        if self.store.has_deferred.swap(false, Ordering::Relaxed) {
+        // Only this thread defers while it holds the lock: a relaxed flag is enough, and a
+        // load first spares the common case an atomic read-modify-write.
+        if self.store.has_deferred.load(Ordering::Relaxed)
+            && self.store.has_deferred.swap(false, Ordering::Relaxed)
+        {
             // Not while unwinding from user code: storing runs user code again.
             while !std::thread::panicking() {
                 let Some((key, value)) = lock(&self.store.deferred).pop() else {

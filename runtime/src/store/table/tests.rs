@@ -80,6 +80,55 @@ fn churn_sweeps_tombstones_instead_of_growing() {
     assert!(w.side().used <= w.current().slots.len() / 2);
 }
 
+/// Inserts and removals at random over keys whose probes all start in the same few slots,
+/// against a set: every present key is found, every removed one is not, and removals that
+/// can leave no tombstone leave none.
+#[test]
+fn colliding_churn_keeps_every_chain_whole() {
+    let crowded = |key: u64| key % 5; // five first slots for every key
+    let map = Map::new(8, ());
+    let mut present = std::collections::BTreeSet::new();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..ROUNDS / 10 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let key = seed % 24;
+        let mut w = map.lock();
+        if present.insert(key) {
+            w.insert_new(crowded(key), (key, key.to_string()));
+        } else {
+            present.remove(&key);
+            let removed = w.remove_if(crowded(key), |i| i.0 == key, |_| true);
+            assert!(matches!(removed, Removal::Removed));
+        }
+        let slots: Vec<_> = (w.current().slots.iter())
+            .map(|s| s.load(Ordering::Relaxed))
+            .collect();
+        let used = slots.iter().filter(|s| !s.is_null()).count();
+        assert_eq!(used, w.side().used);
+        for (i, slot) in slots.iter().enumerate() {
+            let next = slots[(i + 1) % slots.len()];
+            assert!(
+                *slot != tombstone() || !next.is_null(),
+                "a needless tombstone"
+            );
+        }
+        drop(w);
+        for key in 0..24 {
+            let found = pinned(|pin| map.find(pin, crowded(key), |i| i.0 == key).is_some());
+            assert_eq!(found, present.contains(&key), "key {key}");
+        }
+    }
+    // Emptied one by one, the table ends with no tombstone at all: each removal nulls its slot
+    // or leaves a tombstone that the removal of its chain's last node clears.
+    let mut w = map.lock();
+    for key in present {
+        let _ = w.remove_if(crowded(key), |i| i.0 == key, |_| true);
+    }
+    assert_eq!(w.side().used, 0);
+}
+
 #[test]
 fn every_item_is_dropped_exactly_once() {
     let dropped = Arc::new(AtomicUsize::new(0));
