@@ -212,7 +212,11 @@ impl<T> Bin<T> {
                 self.sealed.push_front(batch);
                 break;
             }
-            free.extend(batch.items);
+            if free.is_empty() {
+                free = batch.items; // most often the only one: no copy
+            } else {
+                free.extend(batch.items);
+            }
         }
         free
     }
@@ -228,7 +232,8 @@ impl<T> Bin<T> {
                 (state % 2 == 1).then_some((*record, state))
             })
             .collect();
-        let items = core::mem::take(&mut self.loose);
+        // The next batch gets room for a whole batch at once (rather than growing to it).
+        let items = core::mem::replace(&mut self.loose, Vec::with_capacity(SEAL_AT));
         self.sealed.push_back(Sealed { items, readers });
     }
 

@@ -355,18 +355,31 @@ impl<T, X> Locked<'_, T, X> {
     /// Removes every item.
     pub(crate) fn clear(&mut self) {
         let floor = self.side().floor;
-        let old = replace_in(&self.map.table, Table::with_capacity(floor));
-        // SAFETY: unlinked just now, freed only through the bin.
-        let nodes = unsafe { &*old }
-            .slots
-            .iter()
-            .map(|slot| slot.load(Ordering::Relaxed));
-        let nodes: Vec<_> = nodes.filter(|&node| is_node(node)).collect();
+        let current = self.map.table.load(Ordering::Relaxed);
+        // SAFETY: the current table: the writer alone unlinks it, and not before this.
+        let in_place = unsafe { &*current }.slots.len() == floor;
+        // A table of the starting size is emptied where it is (allocating a new one costs
+        // more); a grown one is swapped for a new one of the starting size.
+        let old = if in_place {
+            current
+        } else {
+            replace_in(&self.map.table, Table::with_capacity(floor))
+        };
         let side = self.side_mut();
-        for node in nodes {
-            side.bin.retire(Unlinked::Node(node));
+        // SAFETY: still the current table, or unlinked just now and freed only through the bin.
+        for slot in unsafe { &*old }.slots.iter() {
+            let node = slot.load(Ordering::Relaxed);
+            if in_place && !node.is_null() {
+                // A reader that reads this slot from now on finds it empty.
+                slot.store(ptr::null_mut(), Ordering::Relaxed);
+            }
+            if is_node(node) {
+                side.bin.retire(Unlinked::Node(node));
+            }
         }
-        side.bin.retire(Unlinked::Table(old));
+        if !in_place {
+            side.bin.retire(Unlinked::Table(old));
+        }
         side.live = 0;
         side.used = 0;
     }
