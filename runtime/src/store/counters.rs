@@ -8,35 +8,108 @@
 //! alone is still known to be alone. `cache_info()` sums the slots.
 //!
 //! The slots also tell a thread whether it has the store to itself: every [`SAMPLE`] hits it
-//! reads the other slots, and if their counts moved since its last look, other threads are
-//! using the store too. Recency is then recorded more sparingly (see `Store::lookup`), so
-//! that threads hitting the same entries do not pass their cache lines back and forth.
+//! reads the other slots. If their counts have not moved since its last look, it is alone. If
+//! they have, that alone does not mean other threads are calling *now*: calls made one after
+//! another from several threads (a worker that ran and was joined, tasks taking turns on a
+//! pool) move them too. So the thread then reads the other slots at each of its hits for a
+//! while (at least [`PROBE`] hits and [`PROBE_TIME`]), and takes the store as shared only if
+//! they moved between two of its hits more than once: threads calling at the same time soon
+//! do, threads taking turns of at least [`PROBE`] hits never do. (The time is there because a
+//! core sees another's writes only every so often: on the machine CI runs on, eight hits in a
+//! row could all see the same count while another thread hit as fast as it could.) While
+//! shared, recency is recorded more sparingly (see `Store::lookup`), so that threads hitting
+//! the same entries do not pass their cache lines back and forth. Only bounded stores ask: the
+//! others keep no recency.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Slots with a single owner; one more is shared by all other threads.
 const OWNED_SLOTS: usize = 15;
 /// How many hits a thread makes between two looks at the other slots. A look reads every
 /// slot (16 cache lines): every 32 hits it was 5% of a hit's time in the u64 benchmark, every
-/// 256 it is under 1%. The price: a thread notices others within 256 of its hits, and is sure
-/// it is alone again (recording every use, as CPython orders them) within 512.
+/// 256 it is under 1%. The price: a thread notices others within 256 of its hits.
 const SAMPLE: u64 = 256;
+/// The longest interval between two looks, reached while sharing lasts: each look that finds
+/// the store still shared doubles it, since watching the other slots makes the threads pass
+/// their cache lines back and forth (probing every 256 hits cost a fifth of two threads'
+/// throughput). The price: a thread may take that long to find it is alone again.
+const SAMPLE_SHARED: u64 = 8192;
+/// How many of its hits a thread watches, after a look that found the other slots moved, for
+/// the other threads' calls coming between two of its own.
+const PROBE: u32 = 8;
+/// How long, at least, it watches them.
+const PROBE_TIME: Duration = Duration::from_micros(2);
+/// Not probing.
+const IDLE: u32 = u32::MAX;
 const NO_SLOT: usize = usize::MAX;
 
 #[repr(align(128))]
-#[derive(Default)]
 struct Slot {
     hits: AtomicU64,
     misses: AtomicU64,
     /// The other slots' total at the owner's last look (owner only; in the shared slot, at its
     /// latest call).
     others_seen: AtomicU64,
-    /// Whether other threads used the store between the owner's last two looks (owner only).
+    /// Whether the owner takes the store as used by other threads at the same time (owner only).
     shared: AtomicBool,
+    /// The owner's hit count at which it looks at the other slots next (owner only).
+    next_look: AtomicU64,
+    /// How many hits the owner lets go by between two looks.
+    interval: AtomicU64,
+    /// While probing, how many of the owner's hits are left to watch; [`IDLE`] otherwise.
+    probe_left: AtomicU32,
+    /// While probing, how often the other slots moved between two of the owner's hits.
+    probe_moves: AtomicU32,
+    /// While probing, when it began (see [`now`]).
+    probe_since: AtomicU64,
     /// The lease of the thread that last used this slot: a new owner starts afresh. In the
     /// shared slot: the token of the thread that made its latest call.
     owner: AtomicU64,
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot {
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            others_seen: AtomicU64::new(0),
+            shared: AtomicBool::new(false),
+            next_look: AtomicU64::new(SAMPLE),
+            interval: AtomicU64::new(SAMPLE),
+            probe_left: AtomicU32::new(IDLE),
+            probe_moves: AtomicU32::new(0),
+            probe_since: AtomicU64::new(0),
+            owner: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Slot {
+    /// Starts the owner afresh: alone, with its next look `SAMPLE` hits from now.
+    fn restart(&self, hits: u64, others: u64) {
+        self.others_seen.store(others, Ordering::Relaxed);
+        self.shared.store(false, Ordering::Relaxed);
+        self.probe_left.store(IDLE, Ordering::Relaxed);
+        self.interval.store(SAMPLE, Ordering::Relaxed);
+        self.next_look.store(hits + SAMPLE, Ordering::Relaxed);
+    }
+
+    /// Takes the store as shared until a look `interval` hits from now, twice as far as the
+    /// last time while the sharing lasts (up to [`SAMPLE_SHARED`]).
+    fn share(&self, hits: u64, others: u64) {
+        let interval = if self.shared.load(Ordering::Relaxed) {
+            (self.interval.load(Ordering::Relaxed) * 2).min(SAMPLE_SHARED)
+        } else {
+            SAMPLE
+        };
+        self.others_seen.store(others, Ordering::Relaxed);
+        self.shared.store(true, Ordering::Relaxed);
+        self.probe_left.store(IDLE, Ordering::Relaxed);
+        self.interval.store(interval, Ordering::Relaxed);
+        self.next_look.store(hits + interval, Ordering::Relaxed);
+    }
 }
 
 pub(crate) struct Counters {
@@ -59,14 +132,14 @@ impl Counters {
                 if slot.owner.load(Ordering::Relaxed) != lease {
                     // The slot's last owner has ended; what it saw says nothing of this thread.
                     slot.owner.store(lease, Ordering::Relaxed);
-                    slot.shared.store(false, Ordering::Relaxed);
-                    slot.others_seen
-                        .store(self.others(index), Ordering::Relaxed);
+                    slot.restart(slot.hits.load(Ordering::Relaxed), self.others(index));
                 }
                 let hits = slot.hits.load(Ordering::Relaxed) + 1;
                 slot.hits.store(hits, Ordering::Relaxed);
-                if hits % SAMPLE == 0 {
-                    self.look_around(index);
+                // `>=`: a `reset` from another thread racing this one cannot leave it never
+                // looking again.
+                if hits >= slot.next_look.load(Ordering::Relaxed) {
+                    self.look_around(index, hits);
                 }
                 !slot.shared.load(Ordering::Relaxed)
             }
@@ -100,12 +173,48 @@ impl Counters {
             .sum()
     }
 
+    /// A look at the other slots, at the owner's hit number `hits`: see the module's docs.
     #[cold]
-    fn look_around(&self, me: usize) {
+    fn look_around(&self, me: usize, hits: u64) {
         let others = self.others(me);
         let slot = &self.slots[me];
-        let seen = slot.others_seen.swap(others, Ordering::Relaxed);
-        slot.shared.store(others != seen, Ordering::Relaxed);
+        let moved = slot.others_seen.swap(others, Ordering::Relaxed) != others;
+        let left = slot.probe_left.load(Ordering::Relaxed);
+        if left == IDLE {
+            if moved {
+                // Other threads called since the last look: at the same time as this one, or
+                // in between? Watch the next hits to tell (sharing or not meanwhile as before).
+                slot.probe_left.store(PROBE, Ordering::Relaxed);
+                slot.probe_moves.store(0, Ordering::Relaxed);
+                slot.probe_since.store(now(), Ordering::Relaxed);
+                slot.next_look.store(hits + 1, Ordering::Relaxed);
+            } else {
+                slot.restart(hits, others);
+            }
+            return;
+        }
+        let moves = slot.probe_moves.load(Ordering::Relaxed) + u32::from(moved);
+        if moves >= 2 {
+            // Twice between two of this thread's hits: others call at the same time.
+            slot.share(hits, others);
+        } else if left <= 1
+            && now().saturating_sub(slot.probe_since.load(Ordering::Relaxed))
+                >= PROBE_TIME.as_nanos() as u64
+        {
+            // At most one turn ended meanwhile: calls one after another.
+            slot.restart(hits, others);
+        } else {
+            slot.probe_left
+                .store(left.saturating_sub(1).max(1), Ordering::Relaxed);
+            slot.probe_moves.store(moves, Ordering::Relaxed);
+            slot.next_look.store(hits + 1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts a hit, for a store that keeps no recency (so need not know who else calls).
+    #[inline]
+    pub(crate) fn hit_only(&self) {
+        self.count(|slot| &slot.hits);
     }
 
     #[inline]
@@ -147,10 +256,16 @@ impl Counters {
         for slot in self.slots.iter() {
             slot.hits.store(0, Ordering::Relaxed);
             slot.misses.store(0, Ordering::Relaxed);
-            slot.others_seen.store(0, Ordering::Relaxed);
-            slot.shared.store(false, Ordering::Relaxed);
+            slot.restart(0, 0);
         }
     }
+}
+
+/// Nanoseconds since the first call (a `u64` keeps for 584 years).
+fn now() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// The calling thread's token (see `this_thread`), as the shared slot records it.

@@ -253,8 +253,8 @@ where
         if self.is_stale(entry) {
             return None;
         }
-        let alone = self.counters.hit();
         if let Limit::Bounded(_) = self.limit {
+            let alone = self.counters.hit();
             let epoch = self.epoch.load(Ordering::Relaxed);
             // Alone, record every use: eviction is then exactly CPython's. Shared with
             // other threads, record the first use since the latest insertion only, so
@@ -269,6 +269,9 @@ where
             } else if entry.stamp.load(Ordering::Relaxed) <= epoch {
                 entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
             }
+        } else {
+            // No recency to keep: whether the thread is alone does not matter.
+            self.counters.hit_only();
         }
         Some(entry.value.clone())
     }

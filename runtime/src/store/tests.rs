@@ -235,3 +235,74 @@ fn evicted_results_are_freed_while_another_thread_that_used_the_store_idles() {
         assert!(now <= bound, "{now} results alive, more than {bound}");
     });
 }
+
+/// Random calls over a few keys, `n` of them, each checked against `model`.
+fn calls_match_the_model(store: &Store<(u32,), u32>, model: &mut Model, rng: &mut u64, n: usize) {
+    for i in 0..n {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        let key = (*rng % 5) as u32;
+        assert_eq!(call(store, key), model.call(key), "call {i} with key {key}");
+    }
+}
+
+/// A thread that hit the store before another thread ran (and was joined) evicts exactly as
+/// CPython afterwards: the other thread's calls came between its own, not at the same time.
+#[test]
+fn eviction_stays_exact_for_a_thread_after_another_ran_and_was_joined() {
+    let store = Store::new(Some(3), None);
+    let mut model = Model {
+        maxsize: Some(3),
+        entries: Vec::new(),
+        hits: 0,
+        misses: 0,
+    };
+    let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+    calls_match_the_model(&store, &mut model, &mut rng, 200);
+    std::thread::scope(|s| {
+        s.spawn(|| calls_match_the_model(&store, &mut model, &mut rng, 2000));
+    });
+    // This thread's next looks at the other slots find them moved.
+    calls_match_the_model(&store, &mut model, &mut rng, 3000);
+}
+
+/// Threads taking turns, each turn a run of calls handed on to the next thread: one after
+/// another, so eviction is exactly CPython's throughout.
+#[test]
+fn eviction_is_exact_for_threads_taking_turns() {
+    let store = Store::new(Some(3), None);
+    let model = Model {
+        maxsize: Some(3),
+        entries: Vec::new(),
+        hits: 0,
+        misses: 0,
+    };
+    let state = std::sync::Mutex::new((model, 0x2545_f491_4f6c_dd1d_u64));
+    const THREADS: usize = 3;
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS)
+        .map(|_| std::sync::mpsc::channel::<usize>())
+        .unzip();
+    std::thread::scope(|s| {
+        for (me, turns) in receivers.into_iter().enumerate() {
+            let (state, store, next) = (&state, &store, senders[(me + 1) % THREADS].clone());
+            s.spawn(move || {
+                while let Ok(turn) = turns.recv() {
+                    if turn == 300 {
+                        let _ = next.send(turn); // pass the end on
+                        return;
+                    }
+                    let (model, rng) = &mut *state.lock().unwrap();
+                    calls_match_the_model(store, model, rng, 40);
+                    let _ = next.send(turn + 1);
+                }
+            });
+        }
+        senders[0].send(0).unwrap();
+        drop(senders);
+    });
+    let (model, _) = state.into_inner().unwrap();
+    assert_eq!(model.hits + model.misses, 300 * 40);
+    let info = store.info(Some(3));
+    assert_eq!((info.hits, info.misses), (model.hits, model.misses));
+}
