@@ -108,8 +108,8 @@ impl Registry {
         removed > 0
     }
 
-    /// Looks a call up in the store of its key and value types.
-    #[inline]
+    /// Looks a call up in the store of its key and value types (inlined: see `Store::lookup`).
+    #[inline(always)]
     pub fn lookup<Q, V, I: 'static>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
     where
         Q: KeyRef,

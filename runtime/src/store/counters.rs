@@ -124,7 +124,7 @@ impl Counters {
     }
 
     /// Counts a hit; `true` if the calling thread has had the store to itself lately.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn hit(&self) -> bool {
         let (index, lease) = thread_slot();
         match self.slots.get(index) {

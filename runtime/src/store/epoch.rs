@@ -78,44 +78,58 @@ pub(crate) struct Pin {
 
 /// Runs `read` with the calling thread marked as reading. Re-entrant: a lookup made by user
 /// code inside another (a key's `Eq`, a value's `Clone`) reads under the outer mark.
-#[inline]
+#[inline(always)]
 pub(crate) fn pinned<R>(read: impl FnOnce(&Pin) -> R) -> R {
-    match LOCAL.try_with(|owned| owned.0) {
-        Ok(record) => pinned_on(record, read),
+    let borrowed;
+    let record = match LOCAL.try_with(|owned| owned.0) {
+        Ok(record) => record,
         // The thread is ending and its record is already given back (a memoized call from
         // another thread-local's destructor): borrow one for this call.
         Err(_) => {
-            let owned = Owned::take();
-            pinned_on(owned.0, read)
+            borrowed = borrow();
+            borrowed.0
         }
-    }
+    };
+    pinned_on(record, read)
 }
 
-#[inline]
+#[cold]
+#[inline(never)]
+fn borrow() -> Owned {
+    Owned::take()
+}
+
+#[inline(always)]
 fn pinned_on<R>(record: &'static Record, read: impl FnOnce(&Pin) -> R) -> R {
     let pin = Pin {
         _not_send: PhantomData,
     };
     // Only this thread writes its record: a load and a store, no read-modify-write.
     let state = record.state.load(Ordering::Relaxed);
-    if state % 2 == 1 {
-        return read(&pin); // already marked by an outer lookup
+    // Even: not yet marked (else an outer lookup marked it, and clears it).
+    let entering = state.is_multiple_of(2);
+    if entering {
+        // Release, though nothing before it needs publishing for this read: a writer that
+        // sees this state (not the leaving state before it) must also see the previous read
+        // over. Only a release store carries that; a relaxed one after the leaving store does
+        // not.
+        record.state.store(state + 1, Ordering::Release);
+        light_barrier();
     }
-    // Release, though nothing before it needs publishing for this read: a writer that sees
-    // this state (not the leaving state before it) must also see the previous read over. Only
-    // a release store carries that; a relaxed one after the leaving store does not.
-    record.state.store(state + 1, Ordering::Release);
-    light_barrier();
     /// Clears the mark when the read ends, also if it panics.
-    struct Leave(&'static Record, u64);
+    struct Leave(&'static Record, u64, bool);
     impl Drop for Leave {
         #[inline]
         fn drop(&mut self) {
-            // Release: every read of the map happens before a writer sees the mark cleared.
-            self.0.state.store(self.1 + 2, Ordering::Release);
+            if self.2 {
+                // Release: every read of the map happens before a writer sees the mark
+                // cleared.
+                self.0.state.store(self.1 + 2, Ordering::Release);
+            }
         }
     }
-    let _leave = Leave(record, state);
+    let _leave = Leave(record, state, entering);
+    // Called from one place only, so that the compiler inlines the read here.
     read(&pin)
 }
 

@@ -219,36 +219,50 @@ where
         Write { store: self, map }
     }
 
-    /// Looks a key up by the caller's form of it, counting a hit or a miss.
-    #[inline]
+    /// Looks a key up by the caller's form of it, counting a hit or a miss. Inlined into the
+    /// memoized function (a hit is a few dozen instructions; calls would add a third), the
+    /// miss kept out of line.
+    #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         let hash = hash_of(&key);
-        if let Some(value) = self.hit(hash, &key) {
-            return Lookup::Hit(value);
+        match self.hit(hash, &key) {
+            Some(value) => Lookup::Hit(value),
+            None => self.missed(hash, &key),
         }
+    }
+
+    /// Counts a miss and makes the owned key to store the result under.
+    #[cold]
+    #[inline(never)]
+    fn missed<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
         self.counters.miss();
         Lookup::Miss(Pending {
             store: self,
-            key: self.owned_key(hash, &key),
+            key: self.owned_key(hash, key),
         })
     }
 
     /// The stored result for a key, if any and fresh, counted as a hit.
-    #[inline]
+    #[inline(always)]
     fn hit<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Option<V> {
         if self.limit == Limit::Nothing {
             return None;
         }
-        epoch::pinned(|pin| {
-            let cached = self
-                .map
-                .find(pin, hash, |cached| key.matches(&cached.key))?;
-            self.use_entry(&cached.entry)
-        })
+        // `inline(always)`: the compiler copies the read onto each path through `pinned`
+        // (marking or already marked) and would otherwise call it out of line from each.
+        epoch::pinned(
+            #[inline(always)]
+            |pin| {
+                let cached = self
+                    .map
+                    .find(pin, hash, |cached| key.matches(&cached.key))?;
+                self.use_entry(&cached.entry)
+            },
+        )
     }
 
     /// Counts a hit on a found entry and records its use, unless it is stale.
-    #[inline]
+    #[inline(always)]
     fn use_entry(&self, entry: &Entry<V>) -> Option<V> {
         if self.is_stale(entry) {
             return None;

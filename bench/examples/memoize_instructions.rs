@@ -1,0 +1,40 @@
+//! Makes 1,000,000 hits (u64 key, 64 keys cycling) on one contender, for counting the
+//! instructions of a hit (repeatable where timings are noisy):
+//!
+//! ```sh
+//! cargo build --release -p py38-bench --example memoize_instructions
+//! for c in py38 py38_unbounded hand cached; do
+//!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+//!         target/release/examples/memoize_instructions $c 2>&1 | grep refs
+//! done
+//! ```
+//! Subtract a run with `none` (the loop alone) and divide by 1,000,000.
+
+use std::hint::black_box;
+
+use py38_bench::KEYS;
+use py38_bench::u64_keys::*;
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap_or_default();
+    let f: fn(u64) -> u64 = match which.as_str() {
+        "py38" => py38_lru,
+        "py38_unbounded" => py38_unbounded,
+        "hand" => hand_written,
+        "cached" => cached_lru,
+        "none" => |n| n,
+        _ => {
+            eprintln!("which? py38, py38_unbounded, hand, cached, none");
+            return;
+        }
+    };
+    for k in 0..KEYS {
+        f(k);
+    }
+    let (mut key, mut total) = (0, 0u64);
+    for _ in 0..1_000_000 {
+        key = (key + 7) % KEYS;
+        total = total.wrapping_add(f(black_box(key)));
+    }
+    println!("{}", black_box(total));
+}
