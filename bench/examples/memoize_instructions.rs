@@ -1,5 +1,6 @@
-//! Makes 1,000,000 hits (u64 key, 64 keys cycling) on one contender, for counting the
-//! instructions of a hit (repeatable where timings are noisy):
+//! Makes 1,000,000 hits (u64 key, 64 keys cycling) on one contender, or with `miss` after
+//! its name 1,000,000 misses (a new key each time, so each also evicts), for counting the
+//! instructions of a call (repeatable where timings are noisy):
 //!
 //! ```sh
 //! cargo build --release -p py38-bench --example memoize_instructions
@@ -9,6 +10,7 @@
 //! done
 //! ```
 //! Subtract a run with `none` (the loop alone) and divide by 1,000,000.
+//! (`... memoize_instructions $c miss` for misses.)
 
 use std::hint::black_box;
 
@@ -17,6 +19,7 @@ use py38_bench::u64_keys::*;
 
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
+    let misses = std::env::args().nth(2).as_deref() == Some("miss");
     let f: fn(u64) -> u64 = match which.as_str() {
         "py38" => py38_lru,
         "py38_unbounded" => py38_unbounded,
@@ -31,9 +34,9 @@ fn main() {
     for k in 0..KEYS {
         f(k);
     }
-    let (mut key, mut total) = (0, 0u64);
+    let (mut key, mut total) = (if misses { KEYS } else { 0 }, 0u64);
     for _ in 0..1_000_000 {
-        key = (key + 7) % KEYS;
+        key = if misses { key + 1 } else { (key + 7) % KEYS };
         total = total.wrapping_add(f(black_box(key)));
     }
     println!("{}", black_box(total));

@@ -1,4 +1,4 @@
-//! Which stored key was used least recently: a lazy min-heap, kept by the writer alone.
+//! Which stored key was used least recently: a lazy priority queue, kept by the writer alone.
 //!
 //! A hit only writes the entry's new stamp; it never touches this queue. The queue holds one
 //! valid `(stamp, key)` record per entry, written when the entry was stored or last re-queued.
@@ -7,9 +7,15 @@
 //! such re-queue, paid on the miss path, never on the hit. An entry leaves the queue only
 //! when it is evicted (or the store cleared), so the queue never holds more records than
 //! the store holds entries.
+//!
+//! Most records come in stamp order: an insertion's stamp is the newest. Those go to a FIFO
+//! (constant time in and out); only a record older than the FIFO's newest (a re-queued entry,
+//! used before the latest insertion) goes to a min-heap. The oldest record is at the front of
+//! one or the other. In a run of misses, a binary heap of 128 records alone cost about 150
+//! instructions a miss.
 
 use core::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// A record: a key and the stamp it was queued under. Ordered by stamp alone, oldest first.
 struct Record<K> {
@@ -35,31 +41,78 @@ impl<K> Ord for Record<K> {
 }
 
 pub(crate) struct Recency<K> {
-    heap: BinaryHeap<Record<K>>,
+    /// Records in stamp order, oldest first.
+    in_order: VecDeque<Record<K>>,
+    /// Records that came older than the newest in `in_order`.
+    late: BinaryHeap<Record<K>>,
 }
 
 impl<K> Recency<K> {
     pub(crate) fn new() -> Self {
         Recency {
-            heap: BinaryHeap::new(),
+            in_order: VecDeque::new(),
+            late: BinaryHeap::new(),
         }
     }
 
     pub(crate) fn push(&mut self, stamp: u64, key: K) {
-        self.heap.push(Record { stamp, key });
+        let record = Record { stamp, key };
+        match self.in_order.back() {
+            Some(newest) if newest.stamp > stamp => self.late.push(record),
+            _ => self.in_order.push_back(record),
+        }
     }
 
     /// The oldest record: its stamp and key.
     pub(crate) fn pop(&mut self) -> Option<(u64, K)> {
-        self.heap.pop().map(|Record { stamp, key }| (stamp, key))
+        let late_first = match (self.in_order.front(), self.late.peek()) {
+            (Some(first), Some(late)) => late.stamp < first.stamp,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        let record = if late_first {
+            self.late.pop()
+        } else {
+            self.in_order.pop_front()
+        };
+        record.map(|Record { stamp, key }| (stamp, key))
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.heap.len()
+        self.in_order.len() + self.late.len()
     }
 
     pub(crate) fn clear(&mut self) {
-        self.heap.clear();
+        self.in_order.clear();
+        self.late.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Pops come out oldest first, whatever order the pushes came in.
+        #[test]
+        fn pops_come_oldest_first(ops in proptest::collection::vec(proptest::option::of(0u64..50), 0..200)) {
+            let mut recency = Recency::new();
+            let mut model = Vec::new();
+            for (i, op) in ops.into_iter().enumerate() {
+                match op {
+                    Some(stamp) => {
+                        recency.push(stamp, i);
+                        model.push(stamp);
+                    }
+                    None => {
+                        model.sort_unstable_by(|a, b| b.cmp(a));
+                        prop_assert_eq!(recency.pop().map(|(stamp, _)| stamp), model.pop());
+                    }
+                }
+                prop_assert_eq!(recency.len(), model.len());
+            }
+        }
     }
 }
