@@ -51,19 +51,95 @@ pub(crate) struct Owned<'a, T>(pub(crate) &'a T);
 /// An argument passed by reference: stored in its owned form.
 pub(crate) struct Borrowed<'a, T: ?Sized>(pub(crate) &'a T);
 
-/// The key part of an argument passed by value.
+/// An argument on its way into the key, `arg(&n).owned()` or `arg(name).borrowed()`.
 ///
-/// The bound is checked here, at the argument, and nowhere else: the opaque result is a
-/// `KeyRef` whatever `T` is, so a bad argument type gives one error, on the argument.
+/// If the argument's type can be a key part, the method of `Arg` makes the part. If not, method
+/// lookup goes on through `Deref` to `Unfit`, whose method of the same name has the bound as a
+/// `where` clause: the error is reported there, at the span of the call (the argument's type),
+/// and only there, since the `Invalid` it returns is a key part whatever the argument. (A
+/// generic `owned<T: KeyPart>(&T) -> impl KeyRef` reported the bound a second time, at the
+/// lookup's `::<_, ..>` with the macro's span: an opaque type is well-formed only where the
+/// bounds of its function hold.)
 #[inline]
-pub fn owned<T: KeyPart>(value: &T) -> impl KeyRef<Owned = T> {
+pub fn arg<T: ?Sized>(value: &T) -> Arg<'_, T> {
+    Arg(Unfit(value))
+}
+
+/// See [`arg`].
+pub struct Arg<'a, T: ?Sized>(Unfit<'a, T>);
+
+/// What [`Arg`] dereferences to: the methods that report an argument that cannot be a key.
+pub struct Unfit<'a, T: ?Sized>(&'a T);
+
+impl<'a, T: ?Sized> core::ops::Deref for Arg<'a, T> {
+    type Target = Unfit<'a, T>;
+    fn deref(&self) -> &Unfit<'a, T> {
+        &self.0
+    }
+}
+
+impl<'a, T: KeyPart> Arg<'a, T> {
+    /// The key part of an argument passed by value.
+    #[inline]
+    pub fn owned(&self) -> impl KeyRef<Owned = T> + use<'a, T> {
+        Owned(self.0.0)
+    }
+}
+
+impl<'a, T: BorrowedKeyPart + ?Sized> Arg<'a, T> {
+    /// The key part of an argument passed by reference.
+    #[inline]
+    pub fn borrowed(&self) -> impl KeyRef<Owned = T::Owned> + use<'a, T> {
+        Borrowed(self.0.0)
+    }
+}
+
+impl<T: ?Sized> Unfit<'_, T> {
+    /// Reached only when `T` is not a [`KeyPart`]: reports it. `Clone` is asked apart, first:
+    /// for a type that lacks only `Clone`, rustc then names it and suggests deriving it (asked
+    /// only for `KeyPart`, it suggests passing `&T`, which is `Clone`).
+    pub fn owned(&self) -> Invalid
+    where
+        T: Clone + KeyPart,
+    {
+        Invalid
+    }
+
+    /// Reached only when `T` is not a [`BorrowedKeyPart`]: reports it.
+    pub fn borrowed(&self) -> Invalid
+    where
+        T: BorrowedKeyPart,
+    {
+        Invalid
+    }
+}
+
+/// `arg(value).owned()`, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn owned<T: KeyPart>(value: &T) -> Owned<'_, T> {
     Owned(value)
 }
 
-/// The key part of an argument passed by reference (see [`owned`]).
-#[inline]
-pub fn borrowed<T: BorrowedKeyPart + ?Sized>(value: &T) -> impl KeyRef<Owned = T::Owned> {
+/// `arg(value).borrowed()`, for the crate's tests.
+#[cfg(test)]
+pub(crate) fn borrowed<T: BorrowedKeyPart + ?Sized>(value: &T) -> Borrowed<'_, T> {
     Borrowed(value)
+}
+
+/// The key part standing in for an argument that cannot be one, so that the lookup it goes
+/// to raises no error of its own. Never made in a program that compiles.
+pub struct Invalid;
+
+impl Hash for Invalid {
+    fn hash<H: Hasher>(&self, _: &mut H) {}
+}
+
+impl KeyRef for Invalid {
+    type Owned = ();
+    fn to_owned_key(&self) {}
+    fn matches(&self, (): &()) -> bool {
+        false
+    }
 }
 
 impl<T: Hash> Hash for Owned<'_, T> {

@@ -19,7 +19,7 @@ pub fn typed<R, F: core::future::Future<Output = R>>(body: F) -> F {
 
 /// Wrappers that let the body look a key up by its arguments as passed (no clone on a hit);
 /// their bounds carry the messages a user sees for an argument that cannot be a key.
-pub use crate::key::{borrowed, owned};
+pub use crate::key::arg;
 
 /// What a memoized function's return value must be: it is cloned out of the cache on every
 /// hit and shared between threads. A named trait so the compiler's error says so.

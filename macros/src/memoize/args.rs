@@ -1,9 +1,10 @@
 //! `#[memoize(maxsize = 128, typed = false)]`: the options, parsed into [`Args`].
 
 use proc_macro2::TokenStream;
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, MetaNameValue, Token};
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 use crate::errors::Errors;
 
@@ -47,8 +48,8 @@ impl Default for Args {
 /// Parses the options; every mistake is recorded and the defaults stand in for bad values.
 pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
-    let options = match Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(tokens) {
-        Ok(options) => options,
+    let parsed = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(parsed) => parsed,
         Err(error) => {
             errors.push(syn::Error::new(
                 error.span(),
@@ -57,6 +58,15 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             return args;
         }
     };
+    let mut options = Vec::new();
+    for option in parsed {
+        match option {
+            Meta::NameValue(option) => options.push(option),
+            // `maxsize` or `maxsize(4)`: reported at the name, which is what lacks its `= value`.
+            Meta::Path(path) => errors.at(&path, without_value(&path)),
+            Meta::List(list) => errors.at(&list.path, without_value(&list.path)),
+        }
+    }
     let mut seen: Vec<String> = Vec::new();
     for option in &options {
         let name = option
@@ -123,6 +133,26 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         );
     }
     args
+}
+
+/// The message for an option written without `= value`.
+fn without_value(path: &syn::Path) -> String {
+    let example = match path.get_ident().map(ToString::to_string).as_deref() {
+        Some("maxsize") => "maxsize = 128",
+        Some("typed") => "typed = true",
+        Some("ttl") => "ttl = 300",
+        Some("store") => "store = disk",
+        Some("version") => "version = \"2\"",
+        _ => {
+            return "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `store` and \
+                    `version`"
+                .to_owned();
+        }
+    };
+    format!(
+        "`{}` needs a value, such as `{example}`",
+        path.to_token_stream()
+    )
 }
 
 /// `disk`, `redis`, `disk("path")` or `redis("url")`; `None` after recording an error.
@@ -222,6 +252,13 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
 fn parse_ttl(value: &Expr, errors: &mut Errors) -> Option<u64> {
     const HELP: &str = "`ttl` takes a number of seconds, such as `ttl = 300` or `ttl = 0.5`";
     let seconds = match value {
+        _ if is_negative(value) => {
+            errors.at(
+                value,
+                format!("{HELP}; a negative time to live makes no sense"),
+            );
+            return None;
+        }
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
         }) => int.base10_parse::<f64>().ok(),
@@ -229,13 +266,6 @@ fn parse_ttl(value: &Expr, errors: &mut Errors) -> Option<u64> {
             lit: Lit::Float(float),
             ..
         }) => float.base10_parse::<f64>().ok(),
-        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
-            errors.at(
-                value,
-                format!("{HELP}; a negative time to live makes no sense"),
-            );
-            return None;
-        }
         _ => None,
     };
     match seconds {
@@ -260,6 +290,13 @@ fn parse_maxsize(value: &Expr, errors: &mut Errors) -> Option<Option<usize>> {
     const HELP: &str = "`maxsize` takes a non-negative integer or `None`";
     match value {
         Expr::Path(path) if path.path.is_ident("None") => Some(None),
+        _ if is_negative(value) => {
+            errors.at(
+                value,
+                format!("{HELP}; a negative size makes no sense here"),
+            );
+            None
+        }
         Expr::Lit(ExprLit {
             lit: Lit::Int(int), ..
         }) => match int.base10_parse::<usize>() {
@@ -269,17 +306,26 @@ fn parse_maxsize(value: &Expr, errors: &mut Errors) -> Option<Option<usize>> {
                 None
             }
         },
-        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
-            errors.at(
-                value,
-                format!("{HELP}; a negative size makes no sense here"),
-            );
-            None
-        }
         _ => {
             errors.at(value, HELP);
             None
         }
+    }
+}
+
+/// `-1` as written: a minus and a literal, or (as rustc hands over an option that ends the
+/// attribute) one negative literal; both get the same message.
+fn is_negative(value: &Expr) -> bool {
+    match value {
+        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int.base10_digits().starts_with('-'),
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(float),
+            ..
+        }) => float.base10_digits().starts_with('-'),
+        _ => false,
     }
 }
 
@@ -347,5 +393,39 @@ mod tests {
         assert_eq!(error_count(quote!(ttl = -1, ttl = "x")), 2);
         assert_eq!(error_count(quote!(ttl = 0)), 1);
         assert_eq!(error_count(quote!(maxsize = 0, ttl = 5)), 1);
+    }
+
+    fn messages(tokens: TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        parse(tokens, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn an_option_without_a_value_is_reported_by_its_name() {
+        let expected = ["`maxsize` needs a value, such as `maxsize = 128`"];
+        assert_eq!(messages(quote!(maxsize)), expected);
+        assert_eq!(messages(quote!(maxsize(4))), expected);
+        assert_eq!(
+            messages(quote!(typed, ttl = 5)),
+            ["`typed` needs a value, such as `typed = true`"]
+        );
+    }
+
+    #[test]
+    fn a_negative_literal_reads_like_a_minus_and_a_literal() {
+        // rustc hands `maxsize = -1` over as one literal when it ends the attribute, and as
+        // `-` and `1` when another option follows.
+        for name in [quote!(maxsize), quote!(ttl)] {
+            let literal = proc_macro2::Literal::i32_unsuffixed(-1);
+            let one_token = messages(quote!(#name = #literal));
+            assert_eq!(one_token, messages(quote!(#name = - 1, typed = true)));
+            assert!(one_token[0].contains("negative"), "{one_token:?}");
+        }
+        let literal = proc_macro2::Literal::f64_unsuffixed(-0.5);
+        assert_eq!(
+            messages(quote!(ttl = #literal)),
+            messages(quote!(ttl = -0.5))
+        );
     }
 }

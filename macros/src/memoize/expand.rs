@@ -6,7 +6,7 @@
 //! becomes
 //! ```text
 //! fn fib(n: u64) -> u64 {
-//!     match fib::__CACHE.lookup::<_, u64>((Owned(&n),)) {
+//!     match fib::__py38_cache().lookup::<_, u64, ()>((arg(&n).owned(),)) {
 //!         Hit(value) => value,
 //!         Miss(pending) => pending.run(|| -> u64 { BODY }),
 //!     }
@@ -40,7 +40,8 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let name = &sig.ident;
     let registry = registry_path(function.in_impl, name);
 
-    // Spanned at each argument's type, where a type that cannot be a key is reported.
+    // Spanned at each argument's type, where a type that cannot be a key is reported (once:
+    // the key part of such an argument is a stand-in the lookup accepts, see `arg`).
     let key_parts: Vec<TokenStream> = function
         .key
         .iter()
@@ -48,9 +49,9 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
             let ty = part.ty;
             let name = respan(&part.name, ty.span());
             if part.borrowed {
-                quote_spanned!(ty.span()=> ::py38::__private::borrowed(#name))
+                quote_spanned!(ty.span()=> ::py38::__private::arg(#name).borrowed())
             } else {
-                quote_spanned!(ty.span()=> ::py38::__private::owned(&#name))
+                quote_spanned!(ty.span()=> ::py38::__private::arg(&#name).owned())
             }
         })
         .collect();

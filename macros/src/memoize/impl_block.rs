@@ -46,7 +46,11 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
             syn::Meta::Path(_) => TokenStream::new(),
             syn::Meta::List(list) => list.tokens.clone(),
             syn::Meta::NameValue(nv) => {
-                errors.at(nv, "write `#[memoize]` or `#[memoize(maxsize = ...)]`");
+                let (eq, value) = (&nv.eq_token, &nv.value);
+                errors.at(
+                    quote!(#eq #value),
+                    "options go in parentheses: write `#[memoize]` or `#[memoize(maxsize = ...)]`",
+                );
                 continue;
             }
         };

@@ -6,7 +6,7 @@
 //! ```
 //! adds, beside `area::cache_info()`,
 //! ```text
-//! fn cache_invalidate(w: &str, h: u32) -> bool { Self::__py38_cache().invalidate((borrowed(w), owned(&h))) }
+//! fn cache_invalidate(w: &str, h: u32) -> bool { Self::__py38_cache().invalidate((arg(w).borrowed(), arg(&h).owned())) }
 //! ```
 //! and in an `impl`, `fn area_cache_invalidate(&self, ...) -> bool` beside the method.
 

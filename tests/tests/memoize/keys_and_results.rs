@@ -57,6 +57,35 @@ fn owned_arguments_may_be_moved_into_the_body() {
 }
 
 #[test]
+fn an_owned_argument_is_cloned_into_the_key_on_a_miss_only() {
+    static CLONES: AtomicUsize = AtomicUsize::new(0);
+    #[derive(Hash, PartialEq, Eq)]
+    struct Counted(u64);
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            CLONES.fetch_add(1, Ordering::SeqCst);
+            Counted(self.0)
+        }
+    }
+    #[memoize]
+    fn square(n: Counted) -> u64 {
+        n.0 * n.0
+    }
+    assert_eq!(square(Counted(3)), 9);
+    // The bounded store keeps the key twice: in the table and in its recency record.
+    let after_miss = CLONES.load(Ordering::SeqCst);
+    assert!(after_miss > 0, "the miss stores a clone");
+    assert_eq!(square(Counted(3)), 9);
+    assert_eq!(square(Counted(3)), 9);
+    assert_eq!(square::cache_info().hits, 2);
+    assert_eq!(
+        CLONES.load(Ordering::SeqCst),
+        after_miss,
+        "a hit clones nothing"
+    );
+}
+
+#[test]
 fn err_is_returned_but_never_stored() {
     static LOG: Log = Log::new();
     #[memoize]
