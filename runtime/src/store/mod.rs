@@ -376,7 +376,8 @@ where
         if self.limit == Limit::Unbounded {
             // CPython's unbounded cache stores with `cache[key] = result`: a result a
             // re-entrant call stored meanwhile is replaced by this, the outer one.
-            map.replace(key.hash, is, cached(key.key.clone()));
+            let same = |old: &Cached<K, V>, new: &Cached<K, V>| old.key == new.key;
+            map.replace(key.hash, cached(key.key), same);
             return;
         }
         // As CPython's bounded cache, a result a re-entrant call stored meanwhile stays.

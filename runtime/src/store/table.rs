@@ -283,9 +283,9 @@ impl<T, X> Locked<'_, T, X> {
         side.used += usize::from(was_null);
     }
 
-    /// Puts `item` in place of the one `is` accepts, or adds it; whether it was added.
-    pub(crate) fn replace(&mut self, hash: u64, is: impl FnMut(&T) -> bool, item: T) -> bool {
-        let Some((index, _)) = self.locate(hash, is) else {
+    /// Puts `item` in place of the one that is `same` as it, or adds it; whether it was added.
+    pub(crate) fn replace(&mut self, hash: u64, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
+        let Some((index, _)) = self.locate(hash, |old| same(old, &item)) else {
             self.insert_new(hash, item);
             return true;
         };

@@ -85,6 +85,28 @@ fn an_owned_argument_is_cloned_into_the_key_on_a_miss_only() {
     );
 }
 
+/// An unbounded store keeps the key once (no recency record): a miss clones it once.
+#[test]
+fn an_unbounded_miss_clones_an_owned_argument_once() {
+    static CLONES: AtomicUsize = AtomicUsize::new(0);
+    #[derive(Hash, PartialEq, Eq)]
+    struct Counted(u64);
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            CLONES.fetch_add(1, Ordering::SeqCst);
+            Counted(self.0)
+        }
+    }
+    #[memoize(maxsize = None)]
+    fn cube(n: Counted) -> u64 {
+        n.0 * n.0 * n.0
+    }
+    assert_eq!(cube(Counted(2)), 8);
+    assert_eq!(CLONES.load(Ordering::SeqCst), 1);
+    assert_eq!(cube(Counted(2)), 8);
+    assert_eq!(CLONES.load(Ordering::SeqCst), 1, "a hit clones nothing");
+}
+
 #[test]
 fn err_is_returned_but_never_stored() {
     static LOG: Log = Log::new();

@@ -45,8 +45,8 @@ fn items_are_found_by_hash_and_predicate_until_removed() {
         w.remove_if(hash(42), |i| i.0 == 42, |_| true),
         Removal::Absent
     ));
-    assert!(!w.replace(hash(7), |i| i.0 == 7, (7, "seven".into())));
-    assert!(w.replace(hash(1000), |i| i.0 == 1000, (1000, "new".into())));
+    assert!(!w.replace(hash(7), (7, "seven".into()), |old, new| old.0 == new.0));
+    assert!(w.replace(hash(1000), (1000, "new".into()), |old, new| old.0 == new.0));
     assert_eq!(w.len(), 100);
     drop(w);
     assert_eq!(find(&map, 42), None);
@@ -139,7 +139,7 @@ fn every_item_is_dropped_exactly_once() {
             let mut w = map.lock();
             let item = (key, Counted(dropped.clone()));
             if key % 3 == 0 {
-                w.replace(hash(key / 2), |i| i.0 == key / 2, item);
+                w.replace(hash(key / 2), item, |old, new| old.0 == new.0);
             } else {
                 w.insert_new(hash(key), item);
             }
@@ -185,7 +185,7 @@ fn readers_see_whole_items_while_a_writer_churns() {
             }
             6 if round % 700 == 6 => w.clear(),
             _ => {
-                w.replace(hash(key), |i| i.0 == key, (key, key.to_string()));
+                w.replace(hash(key), (key, key.to_string()), |old, new| old.0 == new.0);
             }
         }
     }
