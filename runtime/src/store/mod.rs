@@ -63,17 +63,19 @@ struct Cached<K, V> {
 }
 
 /// What only the writer touches, besides the map.
-struct Writer<K> {
-    recency: Recency<Hashed<K>>,
+struct Writer {
+    /// The hash of each entry, by its last use. The entry a record stands for is the one of
+    /// that hash whose `queued` stamp is the record's: the key is not kept twice, nor compared.
+    recency: Recency<u64>,
 }
 
 /// The map, locked for writing.
-type WriteLock<'s, K, V> = Locked<'s, Cached<K, V>, Writer<K>>;
+type WriteLock<'s, K, V> = Locked<'s, Cached<K, V>, Writer>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions).
 pub struct Store<K, V> {
     /// The results, and under its lock, the writer's state.
-    map: Map<Cached<K, V>, Writer<K>>,
+    map: Map<Cached<K, V>, Writer>,
     limit: Limit,
     /// Entries older than this are misses (`ttl = ...`).
     ttl: Option<Duration>,
@@ -311,23 +313,23 @@ where
     fn evict_oldest(&self, map: &mut WriteLock<'_, K, V>) {
         // Records are taken oldest first; an entry used since its record was queued is queued
         // again under its latest use, and a record whose entry is gone is dropped.
-        while let Some((queued, key)) = map.extra().recency.pop() {
-            let unused_since_queued = |cached: &Cached<K, V>| {
-                cached.entry.queued.load(Ordering::Relaxed) == queued
-                    && cached.entry.stamp.load(Ordering::Relaxed) == queued
-            };
-            let is = |cached: &Cached<K, V>| cached.key == key.key;
-            let used = match map.remove_if(key.hash, is, unused_since_queued) {
+        // (Two entries with one hash and one stamp could only be used at the same time by two
+        // threads; either is then as old as the other.)
+        while let Some((queued, hash)) = map.extra().recency.pop() {
+            let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == queued;
+            let unused_since_queued =
+                |cached: &Cached<K, V>| cached.entry.stamp.load(Ordering::Relaxed) == queued;
+            let used = match map.remove_if(hash, is, unused_since_queued) {
                 Removal::Removed => return,
-                Removal::Kept(cached) if cached.entry.queued.load(Ordering::Relaxed) == queued => {
+                Removal::Kept(cached) => {
                     let now = cached.entry.stamp.load(Ordering::Relaxed);
                     cached.entry.queued.store(now, Ordering::Relaxed);
                     Some(now)
                 }
-                Removal::Kept(_) | Removal::Absent => None, // a stale record
+                Removal::Absent => None, // a stale record
             };
             if let Some(now) = used {
-                map.extra().recency.push(now, key);
+                map.extra().recency.push(now, hash);
             }
         }
     }
@@ -384,10 +386,10 @@ where
         if map.get(key.hash, is).is_some() {
             return;
         }
-        map.insert_new(key.hash, cached(key.key.clone()));
+        map.insert_new(key.hash, cached(key.key));
         if let Limit::Bounded(max) = self.limit {
             self.epoch.store(stamp, Ordering::Relaxed);
-            map.extra().recency.push(stamp, key);
+            map.extra().recency.push(stamp, key.hash);
             if map.len() > max {
                 self.evict_oldest(map);
             }

@@ -1,7 +1,8 @@
 //! Which stored key was used least recently: a lazy priority queue, kept by the writer alone.
 //!
 //! A hit only writes the entry's new stamp; it never touches this queue. The queue holds one
-//! valid `(stamp, key)` record per entry, written when the entry was stored or last re-queued.
+//! valid `(stamp, key)` record per entry (the store's key for it is its hash, see `Writer`),
+//! written when the entry was stored or last re-queued.
 //! When eviction finds the smallest record's entry used since (its stamp moved on), it
 //! re-queues the entry under its current stamp and looks again. Each hit causes at most one
 //! such re-queue, paid on the miss path, never on the hit. An entry leaves the queue only
