@@ -60,8 +60,47 @@ impl Grid {
     }
 }
 
+/// A board with a memoized associated function (`#[memoize]` on the impl block too).
+#[derive(Clone, Hash, PartialEq, Eq)]
+pub struct Board {
+    /// Side.
+    pub side: u32,
+}
+
+#[memoize]
+impl Board {
+    /// Cells on the board.
+    #[memoize]
+    #[must_use]
+    pub fn cells(&self) -> u32 {
+        self.side * self.side
+    }
+
+    /// A board of a side.
+    #[memoize(maxsize = 4)]
+    #[must_use]
+    pub fn new(side: u32) -> Self {
+        Board { side }
+    }
+}
+
+/// A slow lookup, memoized for a minute.
+#[memoize(maxsize = 8, ttl = 60)]
+pub async fn fetch(id: u32) -> String {
+    id.to_string()
+}
+
+#[memoize(ttl = 0.5)]
+fn recent(n: u8) -> u8 {
+    n.wrapping_add(1)
+}
+
 #[test]
 fn every_form_works_under_strict_lints() {
+    assert_eq!(Board::new(3).cells(), 9);
+    assert_eq!(Board::cells_cache_info().misses, 1);
+    assert_eq!(futures_executor::block_on(fetch(7)), "7");
+    assert_eq!(recent(1), 2);
     assert_eq!(fib(20), 6765);
     assert_eq!(private_unbounded("ab", 2), "abab");
     assert_eq!(uncached(&[1, 3]), Some(3));
