@@ -116,3 +116,43 @@ fn a_store_of_ones_own_gets_the_same_semantics() {
     shout::cache_clear();
     assert_eq!(shout::cache_info().currsize, 0);
 }
+
+/// A store of its own: the test above checks every namespace in the shared one.
+fn tracked_store() -> Result<Arc<dyn PersistentStore>, StoreError> {
+    static STORE: OnceLock<Arc<MapStore>> = OnceLock::new();
+    let store: Arc<dyn PersistentStore> = STORE.get_or_init(Arc::default).clone();
+    Ok(store)
+}
+
+static TRACKED_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[memoize(store = custom(tracked_store))]
+#[track_caller]
+fn caller_line(text: &str) -> Result<u32, String> {
+    TRACKED_RUNS.fetch_add(1, Ordering::SeqCst);
+    if text.is_empty() {
+        return Err("empty".to_owned());
+    }
+    let n: u32 = text
+        .parse()
+        .map_err(|e: std::num::ParseIntError| e.to_string())?;
+    Ok(n * 1000 + std::panic::Location::caller().line())
+}
+
+/// On a miss the body sees the caller's location; a hit returns what the first caller stored.
+#[test]
+fn track_caller_reaches_the_body_and_only_ok_is_stored() {
+    let (line, first) = (line!(), caller_line("2"));
+    assert_eq!(first, Ok(2000 + line));
+    assert_eq!(caller_line("2"), Ok(2000 + line));
+    assert_eq!(TRACKED_RUNS.load(Ordering::SeqCst), 1);
+    assert!(caller_line("").is_err());
+    assert!(caller_line("x").is_err());
+    assert!(caller_line("x").is_err());
+    assert_eq!(
+        TRACKED_RUNS.load(Ordering::SeqCst),
+        4,
+        "errors are not stored"
+    );
+    assert_eq!(caller_line::cache_info().currsize, 1);
+}

@@ -95,8 +95,36 @@ fn recent(n: u8) -> u8 {
     n.wrapping_add(1)
 }
 
+/// The line of the first caller of each key (`#[track_caller]` reaches the body).
+///
+/// # Errors
+/// When `key` is zero; an early `return` and `?` still work.
+#[memoize]
+#[track_caller]
+pub fn caller_line<T: std::hash::Hash + Eq + Clone>(mut key: u32, tag: T) -> Result<u32, String> {
+    drop(tag);
+    if key == 0 {
+        return Err(String::from("zero"));
+    }
+    key = u32::try_from(u64::from(key)).map_err(|e| e.to_string())?;
+    Ok(key + std::panic::Location::caller().line())
+}
+
+impl Grid {
+    /// The line of the first caller, through a method.
+    #[memoize]
+    #[must_use]
+    #[track_caller]
+    pub fn caller_line(&self) -> u32 {
+        std::panic::Location::caller().line() + u32::from(self.width == 0)
+    }
+}
+
 #[test]
 fn every_form_works_under_strict_lints() {
+    assert_eq!(caller_line(0, 'a'), Err(String::from("zero")));
+    assert_eq!(caller_line(1, 'a'), Ok(line!() + 1));
+    assert_eq!(Grid { width: 1 }.caller_line(), line!());
     assert_eq!(Board::new(3).cells(), 9);
     assert_eq!(Board::cells_cache_info().misses, 1);
     assert_eq!(futures_executor::block_on(fetch(7)), "7");

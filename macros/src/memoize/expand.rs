@@ -14,7 +14,8 @@
 //! mod fib { static __CACHE: Registry = ...; fn cache_info() ...; fn cache_clear() ...; ... }
 //! ```
 //! In an `impl` block the static moves into a hidden associated function and the controls
-//! become associated functions `fib_cache_info()` and so on.
+//! become associated functions `fib_cache_info()` and so on. A `#[track_caller]` function's
+//! body is a function of its own instead of a closure (see `caller.rs`).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -63,7 +64,8 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
     };
     let instance = instance(&sig.generics, function.generic_owner);
-    let (stored, hit, miss) = match function.output {
+    let body_fn = super::caller::body(function);
+    let (stored, hit, mut miss) = match function.output {
         Output::Unit => (quote!(()), quote!(#value), quote!(#pending.run(|| #block))),
         Output::Plain(ty) => (
             quote!(#ty),
@@ -76,6 +78,14 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
             quote!(#pending.run_ok(|| -> #full #block)),
         ),
     };
+    if let Some(body_fn) = &body_fn {
+        // Called directly, so that `#[track_caller]` reaches the body.
+        let call = &body_fn.call;
+        miss = match function.output {
+            Output::Result { .. } => quote!(#pending.finish_ok(#call)),
+            Output::Unit | Output::Plain(_) => quote!(#pending.finish(#call)),
+        };
+    }
     let body = if sig.asyncness.is_some() {
         let full = match function.output {
             Output::Unit => quote!(()),
@@ -126,12 +136,26 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     }
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let doc = doc_lines(function.in_impl, name, &args, has_docs);
+    let (nested, beside) = match &body_fn {
+        Some(body_fn) => {
+            super::caller::drop_mut(&mut sig);
+            let item = &body_fn.item;
+            if function.in_impl {
+                (None, Some(item))
+            } else {
+                (Some(item), None)
+            }
+        }
+        None => (None, None),
+    };
     let memoized = quote! {
         #(#attrs)*
         #doc
         #vis #sig {
+            #nested
             #body
         }
+        #beside
     };
     let control_registry = if function.in_impl {
         registry.clone()

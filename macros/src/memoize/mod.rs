@@ -1,6 +1,7 @@
 //! `#[memoize]`: parse the options and the function, check them, generate the cached function.
 
 mod args;
+mod caller;
 mod expand;
 mod impl_block;
 mod invalidate;

@@ -31,6 +31,7 @@ pub(crate) struct KeyPart<'a> {
 }
 
 /// What the function returns, and so what is stored.
+#[derive(Clone, Copy)]
 pub(crate) enum Output<'a> {
     /// No `->`: the unit value is stored, which still counts calls and skips the body.
     Unit,

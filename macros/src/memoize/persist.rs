@@ -11,12 +11,14 @@
 //! enum area {}
 //! impl area { fn __py38_cache() -> &'static Persistent { static ... } fn cache_info() ... }
 //! ```
-//! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing.
+//! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing. A
+//! `#[track_caller]` function calls its body's function between `lookup` and `finish` instead
+//! (see `caller.rs`).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, Pat};
+use syn::{FnArg, Ident, ItemFn, Pat};
 
 use super::args::{Args, Store};
 use super::model::{Function, Output};
@@ -61,37 +63,10 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         quote!(#name::__py38_cache())
     };
     let asynchronous = item.sig.asyncness.is_some();
-    let call = match function.output {
-        Output::Unit if asynchronous => quote! {
-            #cache
-                .call_async(#key, ::py38::__private::typed::<(), _>(async #block))
-                .await
-        },
-        Output::Unit => quote!(#cache.call(#key, || #block)),
-        Output::Plain(ty) if asynchronous => {
-            let call = syn::Ident::new("call_async", ty.span());
-            quote! {
-                #cache
-                    .#call(#key, ::py38::__private::typed::<#ty, _>(async #block))
-                    .await
-            }
-        }
-        Output::Plain(ty) => {
-            let call = syn::Ident::new("call", ty.span());
-            quote!(#cache.#call(#key, || -> #ty #block))
-        }
-        Output::Result { full, ok } if asynchronous => {
-            let call = syn::Ident::new("call_ok_async", ok.span());
-            quote! {
-                #cache
-                    .#call(#key, ::py38::__private::typed::<#full, _>(async #block))
-                    .await
-            }
-        }
-        Output::Result { full, ok } => {
-            let call = syn::Ident::new("call_ok", ok.span());
-            quote!(#cache.#call(#key, || -> #full #block))
-        }
+    let body_fn = super::caller::body(function);
+    let call = match &body_fn {
+        Some(body_fn) => tracked_call(&cache, &key, &body_fn.call, function.output),
+        None => untracked_call(&cache, &key, block, function.output, asynchronous),
     };
 
     let location = match &store.location {
@@ -147,13 +122,24 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
     );
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let gap = has_docs.then(|| quote!(#[doc = ""]));
+    let mut sig = sig.clone();
+    let (nested, beside) = match &body_fn {
+        Some(body_fn) if function.in_impl => (None, Some(&body_fn.item)),
+        Some(body_fn) => (Some(&body_fn.item), None),
+        None => (None, None),
+    };
+    if body_fn.is_some() {
+        super::caller::drop_mut(&mut sig);
+    }
     let memoized = quote! {
         #(#attrs)*
         #gap
         #[doc = #doc]
         #vis #sig {
+            #nested
             #call
         }
+        #beside
     };
 
     let new_cache = quote! {
@@ -248,6 +234,87 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         #namespace
         impl #name {
             #controls
+        }
+    }
+}
+
+/// `cache.call(key, || BODY)`: the body in a closure (an `async` block for an `async fn`), so
+/// that `return` and `?` in it mean what they mean in the function.
+fn untracked_call(
+    cache: &TokenStream,
+    key: &TokenStream,
+    block: &syn::Block,
+    output: Output<'_>,
+    asynchronous: bool,
+) -> TokenStream {
+    match output {
+        Output::Unit if asynchronous => quote! {
+            #cache
+                .call_async(#key, ::py38::__private::typed::<(), _>(async #block))
+                .await
+        },
+        Output::Unit => quote!(#cache.call(#key, || #block)),
+        Output::Plain(ty) if asynchronous => {
+            let call = syn::Ident::new("call_async", ty.span());
+            quote! {
+                #cache
+                    .#call(#key, ::py38::__private::typed::<#ty, _>(async #block))
+                    .await
+            }
+        }
+        Output::Plain(ty) => {
+            let call = syn::Ident::new("call", ty.span());
+            quote!(#cache.#call(#key, || -> #ty #block))
+        }
+        Output::Result { full, ok } if asynchronous => {
+            let call = syn::Ident::new("call_ok_async", ok.span());
+            quote! {
+                #cache
+                    .#call(#key, ::py38::__private::typed::<#full, _>(async #block))
+                    .await
+            }
+        }
+        Output::Result { full, ok } => {
+            let call = syn::Ident::new("call_ok", ok.span());
+            quote!(#cache.#call(#key, || -> #full #block))
+        }
+    }
+}
+
+/// The call of a `#[track_caller]` function: its body's function is called directly between
+/// the lookup and the store (see `caller.rs`).
+fn tracked_call(
+    cache: &TokenStream,
+    key: &TokenStream,
+    body: &TokenStream,
+    output: Output<'_>,
+) -> TokenStream {
+    let value = Ident::new("__value", Span::mixed_site());
+    let miss = Ident::new("__miss", Span::mixed_site());
+    let (lookup, stored, hit, finish) = match output {
+        Output::Unit => (
+            Ident::new("lookup", Span::call_site()),
+            quote!(()),
+            quote!(#value),
+            quote!(finish),
+        ),
+        Output::Plain(ty) => (
+            Ident::new("lookup", ty.span()),
+            quote!(#ty),
+            quote!(#value),
+            quote!(finish),
+        ),
+        Output::Result { ok, .. } => (
+            Ident::new("lookup", ok.span()),
+            quote!(#ok),
+            quote!(::core::result::Result::Ok(#value)),
+            quote!(finish_ok),
+        ),
+    };
+    quote! {
+        match #cache.#lookup::<#stored>(#key) {
+            ::core::result::Result::Ok(#value) => #hit,
+            ::core::result::Result::Err(#miss) => #cache.#finish(#miss, #body),
         }
     }
 }

@@ -212,3 +212,39 @@ fn store_custom_generic_function() {
         }
     ));
 }
+
+snapshot!(
+    track_caller_generic_fn,
+    (),
+    #[track_caller]
+    #[allow(clippy::needless_pass_by_value)]
+    fn checked<T: Display>(mut label: T, n: u64) -> Result<String, String> {
+        if n == 0 {
+            return Err(format!("zero at {}", Location::caller()));
+        }
+        Ok(format!("{label} {}", parse(n)?))
+    }
+);
+
+snapshot!(
+    track_caller_method,
+    (),
+    #[track_caller]
+    pub fn cell(&self, row: usize) -> u64 {
+        self.rows[row]
+    }
+);
+
+#[test]
+fn store_custom_track_caller() {
+    insta::assert_snapshot!(expand(
+        quote!(store = custom(stores::open)),
+        quote! {
+            #[track_caller]
+            fn located(mut n: u64) -> u64 {
+                n += 1;
+                n + u64::from(Location::caller().line())
+            }
+        }
+    ));
+}

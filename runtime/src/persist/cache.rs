@@ -150,6 +150,11 @@ impl Default for Key {
     }
 }
 
+/// A call [`Persistent::lookup`] did not find: the key's bytes (`None` when the key could not
+/// be encoded, and the result is then not stored).
+#[doc(hidden)]
+pub struct Miss(Option<Vec<u8>>);
+
 /// A memoized function's cache in a [`PersistentStore`], with this process's statistics.
 pub struct Persistent {
     backend: Backend,
@@ -254,17 +259,10 @@ impl Persistent {
 
     /// The stored result for `key`, or the body's, which is then stored.
     pub fn call<V: StoredValue>(&self, key: Key, body: impl FnOnce() -> V) -> V {
-        let key = self.key(key);
-        if let Some(value) = key.as_deref().and_then(|key| self.get(key)) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return value;
+        match self.lookup(key) {
+            Ok(value) => value,
+            Err(miss) => self.finish(miss, body()),
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        let value = body();
-        if let Some(key) = key {
-            self.put(&key, &value);
-        }
-        value
     }
 
     /// [`Persistent::call`] for a function returning `Result`: only `Ok` is stored.
@@ -273,14 +271,39 @@ impl Persistent {
         key: Key,
         body: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        match self.lookup(key) {
+            Ok(value) => Ok(value),
+            Err(miss) => self.finish_ok(miss, body()),
+        }
+    }
+
+    /// [`Persistent::call`] in two halves, for a `#[track_caller]` function, whose body is
+    /// called directly between them (through a closure it would not see its caller): the
+    /// stored result, else the [`Miss`] to give [`Persistent::finish`] with the body's.
+    #[doc(hidden)]
+    pub fn lookup<V: StoredValue>(&self, key: Key) -> Result<V, Miss> {
         let key = self.key(key);
         if let Some(value) = key.as_deref().and_then(|key| self.get(key)) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(value);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let result = body();
-        if let (Some(key), Ok(value)) = (key, &result) {
+        Err(Miss(key))
+    }
+
+    /// Stores the body's result for the key that missed.
+    #[doc(hidden)]
+    pub fn finish<V: StoredValue>(&self, miss: Miss, value: V) -> V {
+        if let Some(key) = miss.0 {
+            self.put(&key, &value);
+        }
+        value
+    }
+
+    /// [`Persistent::finish`] for a `Result`: only `Ok` is stored.
+    #[doc(hidden)]
+    pub fn finish_ok<V: StoredValue, E>(&self, miss: Miss, result: Result<V, E>) -> Result<V, E> {
+        if let (Some(key), Ok(value)) = (miss.0, &result) {
             self.put(&key, value);
         }
         result

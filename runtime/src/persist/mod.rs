@@ -30,6 +30,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+/// What generated code of a `#[track_caller]` function holds between the halves of a call.
+#[doc(hidden)]
+pub use cache::Miss;
 pub use cache::{Backend, Key, OpenStore, Part, Persistent, StoredKey, StoredValue, arg};
 pub use report::Reporter;
 

@@ -159,15 +159,29 @@ impl<K, V> Pending<'_, K, V> {
     /// nothing is stored.
     #[inline]
     pub fn run(self, body: impl FnOnce() -> V) -> V {
-        let value = body();
-        self.store.insert(self.key, &value);
-        value
+        self.finish(body())
     }
 
     /// Runs the body and stores its result if it is `Ok`; an `Err` is returned, not stored.
     #[inline]
     pub fn run_ok<E>(self, body: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
-        let result = body();
+        self.finish_ok(body())
+    }
+
+    /// Stores a result the body already returned: what a `#[track_caller]` function uses,
+    /// whose body is called directly rather than through a closure (which would hide the
+    /// caller's location from it).
+    #[doc(hidden)]
+    #[inline]
+    pub fn finish(self, value: V) -> V {
+        self.store.insert(self.key, &value);
+        value
+    }
+
+    /// [`Pending::finish`] for a `Result`: stores an `Ok`, returns an `Err` unstored.
+    #[doc(hidden)]
+    #[inline]
+    pub fn finish_ok<E>(self, result: Result<V, E>) -> Result<V, E> {
         if let Ok(value) = &result {
             self.store.insert(self.key, value);
         }

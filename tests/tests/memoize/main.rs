@@ -3,6 +3,7 @@
 //! Each test has memoized functions of its own: tests run in parallel, and a function's cache
 //! is shared by every caller in the process.
 
+mod caller;
 mod cpython;
 mod forms;
 mod keys_and_results;
