@@ -107,17 +107,20 @@ pub(crate) fn body(function: &Function<'_>) -> Option<Body> {
 /// The memoized function only passes its arguments on, so a `mut` binding belongs to the
 /// body's function alone (on both it would be an unused `mut`).
 pub(crate) fn drop_mut(sig: &mut Signature) {
-    for input in &mut sig.inputs {
-        match input {
-            FnArg::Receiver(receiver) if receiver.reference.is_none() => {
-                receiver.mutability = None;
-            }
-            FnArg::Typed(typed) => {
-                if let Pat::Ident(ident) = &mut *typed.pat {
-                    ident.mutability = None;
-                }
-            }
-            FnArg::Receiver(_) => {}
+    sig.inputs.iter_mut().for_each(drop_mut_binding);
+}
+
+/// Takes `mut` off a parameter's binding (`mut x: T`, `mut self`), for code that only reads it.
+pub(crate) fn drop_mut_binding(input: &mut FnArg) {
+    match input {
+        FnArg::Receiver(receiver) if receiver.reference.is_none() => {
+            receiver.mutability = None;
         }
+        FnArg::Typed(typed) => {
+            if let Pat::Ident(ident) = &mut *typed.pat {
+                ident.mutability = None;
+            }
+        }
+        FnArg::Receiver(_) => {}
     }
 }

@@ -12,7 +12,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{FnArg, Pat, Signature};
+use syn::Signature;
 
 /// The control, with visibility `vis`; `registry` is the path to the function's registry
 /// where the control stands.
@@ -31,17 +31,7 @@ pub(crate) fn invalidate(
     };
     let inputs = sig.inputs.iter().cloned().map(|mut input| {
         // Bindings are only read here: `mut` would draw an `unused_mut` warning.
-        match &mut input {
-            FnArg::Receiver(receiver) if receiver.reference.is_none() => {
-                receiver.mutability = None;
-            }
-            FnArg::Typed(typed) => {
-                if let Pat::Ident(ident) = &mut *typed.pat {
-                    ident.mutability = None;
-                }
-            }
-            FnArg::Receiver(_) => {}
-        }
+        super::caller::drop_mut_binding(&mut input);
         input
     });
     let (generics, _, where_clause) = sig.generics.split_for_impl();
