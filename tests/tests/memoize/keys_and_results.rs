@@ -1,24 +1,51 @@
 //! What forms the key, and what is stored.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use py38::memoize;
+use py38::{CacheInfo, memoize};
 
 use crate::Log;
 
+/// Six arguments of mixed kinds form one key, in order; swapping two equal-typed arguments
+/// is another key.
 #[test]
-fn every_argument_in_order_forms_the_key() {
+fn arguments_of_every_kind_form_the_key_in_order() {
+    #[derive(Clone, Hash, PartialEq, Eq)]
+    struct Config {
+        scale: u64,
+    }
     static LOG: Log = Log::new();
     #[memoize]
-    fn f(a: u64, b: u64) -> u64 {
-        LOG.ran(a * 10 + b);
-        a * 10 + b
+    fn mix(a: u64, b: u64, name: &str, items: &[u32], config: &Config, path: &Path) -> u64 {
+        let total = (a * 10 + b)
+            + name.len() as u64
+            + items.iter().map(|&i| u64::from(i)).sum::<u64>() * config.scale
+            + path.components().count() as u64;
+        LOG.ran(total);
+        total
     }
-    assert_eq!(f(1, 2), 12);
-    assert_eq!(f(2, 1), 21);
-    assert_eq!(f(1, 2), 12);
-    assert_eq!(LOG.take(), [12, 21]);
+    let config = Config { scale: 2 };
+    let path = PathBuf::from("a/b/c");
+    assert_eq!(mix(1, 2, "ab", &[1, 2], &config, &path), 12 + 2 + 6 + 3);
+    assert_eq!(mix(2, 1, "ab", &[1, 2], &config, &path), 21 + 2 + 6 + 3);
+    // Equal values in other containers: the same key.
+    let name = String::from("ab");
+    let items = vec![1u32, 2];
+    let same_config = Config { scale: 2 };
+    assert_eq!(
+        mix(1, 2, &name, &items, &same_config, Path::new("a/b/c")),
+        23
+    );
+    // Each argument changed alone: another key.
+    assert_eq!(mix(1, 2, "ba", &[1, 2], &config, &path), 23);
+    assert_eq!(mix(1, 2, "ab", &[2, 1], &config, &path), 23);
+    assert_eq!(mix(1, 2, "ab", &[1, 2], &Config { scale: 1 }, &path), 20);
+    assert_eq!(mix(1, 2, "ab", &[1, 2], &config, Path::new("a/b/d")), 23);
+    assert_eq!(LOG.take(), [23, 32, 23, 23, 20, 23]);
+    let info = mix::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (1, 6, 6));
 }
 
 #[test]
@@ -39,6 +66,41 @@ fn borrowed_arguments_are_found_by_their_owned_copies() {
     assert_eq!(words("to be", &[1, 2], &2), 12);
     assert_eq!(words("to be or not", &[1, 2, 0], &2), 24);
     assert_eq!(RUNS.load(Ordering::SeqCst), 3);
+}
+
+/// Borrowed `&str` and `&[u32]` are found whatever owns the data; an owned `String` argument
+/// is moved into the body and still keys the cache.
+#[test]
+fn str_slice_and_string_arguments() {
+    static LOG: Log = Log::new();
+    #[memoize]
+    fn count(text: &str, weights: &[u32]) -> u64 {
+        LOG.ran(text.len() as u64);
+        text.bytes()
+            .zip(weights.iter().cycle())
+            .map(|(b, &w)| u64::from(b) * u64::from(w))
+            .sum()
+    }
+    #[memoize]
+    fn shout(text: String) -> String {
+        LOG.ran(text.len() as u64 * 100);
+        text.to_uppercase()
+    }
+    let boxed: Box<str> = "hello".into();
+    let weights = vec![1u32, 0];
+    let expected = u64::from(b'h') + u64::from(b'l') + u64::from(b'o');
+    assert_eq!(count("hello", &[1, 0]), expected);
+    assert_eq!(count(&boxed, &weights), expected);
+    assert_eq!(count(&String::from("hello"), &weights[..]), expected);
+    assert_eq!(count("hell", &[1, 0]), expected - u64::from(b'o'));
+    // Weights 1, 0, 0, 1, 0: h and the second l.
+    assert_eq!(count("hello", &[1, 0, 0]), expected - u64::from(b'o'));
+    assert_eq!(LOG.take(), [5, 4, 5]);
+    assert_eq!(shout("hi".to_string()), "HI");
+    assert_eq!(shout(String::from("hi")), "HI");
+    assert_eq!(shout("ho".into()), "HO");
+    assert_eq!(LOG.take(), [200, 200]);
+    assert_eq!(shout::cache_info().hits, 1);
 }
 
 #[test]
@@ -101,21 +163,37 @@ fn an_owned_argument_is_cloned_once_on_a_miss_and_never_on_a_hit() {
     }
 }
 
+/// An `Err` is returned and not stored, and storing nothing evicts nothing: with a full cache
+/// of two, failing calls leave both entries in place. `Ok` is stored as usual.
 #[test]
-fn err_is_returned_but_never_stored() {
+fn err_results_are_recomputed_and_evict_nothing() {
     static LOG: Log = Log::new();
-    #[memoize]
-    fn parse(text: &str) -> Result<u16, std::num::ParseIntError> {
-        LOG.ran(text.len() as u64);
-        text.parse()
+    #[memoize(maxsize = 2)]
+    fn checked_half(n: u64) -> Result<u64, String> {
+        LOG.ran(n);
+        if n.is_multiple_of(2) {
+            Ok(n / 2)
+        } else {
+            Err(format!("{n} is odd"))
+        }
     }
-    assert!(parse("http").is_err());
-    assert!(parse("http").is_err());
-    assert_eq!(parse("80"), Ok(80));
-    assert_eq!(parse("80"), Ok(80));
-    assert_eq!(LOG.take(), [4, 4, 2]);
-    let info = parse::cache_info();
-    assert_eq!((info.hits, info.misses, info.currsize), (1, 3, 1));
+    assert_eq!(checked_half(2), Ok(1));
+    assert_eq!(checked_half(4), Ok(2));
+    for _ in 0..3 {
+        assert_eq!(checked_half(7), Err("7 is odd".to_string()));
+    }
+    assert_eq!(checked_half(2), Ok(1));
+    assert_eq!(checked_half(4), Ok(2));
+    assert_eq!(LOG.take(), [2, 4, 7, 7, 7]);
+    assert_eq!(
+        checked_half::cache_info(),
+        CacheInfo {
+            hits: 2,
+            misses: 5,
+            maxsize: Some(2),
+            currsize: 2
+        }
+    );
 }
 
 #[test]
@@ -135,18 +213,25 @@ fn results_by_any_path_and_question_marks_work() {
     assert_eq!(RUNS.load(Ordering::SeqCst), 2);
 }
 
+/// A `None` is a result like any other: stored, counted, and evicted in LRU order.
 #[test]
-fn none_is_stored_like_any_result() {
+fn none_results_are_stored_and_take_a_slot() {
     static LOG: Log = Log::new();
-    #[memoize]
+    #[memoize(maxsize = 2)]
     fn find(n: u64) -> Option<u64> {
         LOG.ran(n);
-        n.is_multiple_of(2).then_some(n / 2)
+        (n > 10).then(|| n - 10)
     }
-    assert_eq!(find(3), None);
-    assert_eq!(find(3), None);
-    assert_eq!(find(4), Some(2));
-    assert_eq!(LOG.take(), [3, 4]);
+    assert_eq!(find(1), None);
+    assert_eq!(find(1), None);
+    assert_eq!(find(12), Some(2));
+    assert_eq!(find(1), None);
+    assert_eq!(find(13), Some(3)); // evicts 12, the least recently used
+    assert_eq!(find(1), None);
+    assert_eq!(find(12), Some(2));
+    assert_eq!(LOG.take(), [1, 12, 13, 12]);
+    let info = find::cache_info();
+    assert_eq!((info.hits, info.misses, info.currsize), (3, 4, 2));
 }
 
 #[test]

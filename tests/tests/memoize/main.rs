@@ -3,11 +3,19 @@
 //! Each test has memoized functions of its own: tests run in parallel, and a function's cache
 //! is shared by every caller in the process.
 
+mod bounds;
 mod caller;
 mod cpython;
+mod cpython_model;
+mod cpython_threads;
 mod forms;
 mod keys_and_results;
+mod reentrancy;
 mod threads_and_panics;
+
+/// Reachable from the crate root, so that its `pub` items are not `unreachable_pub`: a `pub fn`'s
+/// controls are tested through the module path.
+pub use forms::shapes;
 
 #[path = "../support/mod.rs"]
 mod support;
