@@ -348,3 +348,51 @@ fn a_panicking_body_stores_nothing_and_hands_its_waiters_over() {
     assert_eq!(futures_executor::block_on(fragile(3)), 3);
     assert_eq!(RUNS.load(Ordering::SeqCst), 2);
 }
+
+/// A result whose `Clone` panics while the computation stores it must not strand the callers
+/// that joined it, nor later callers of the same key (they joined a dead computation before).
+#[test]
+fn a_panicking_clone_of_the_result_hands_its_waiters_over() {
+    static CLONES_TO_PANIC: AtomicUsize = AtomicUsize::new(0);
+    #[derive(Debug, PartialEq)]
+    struct Brittle(u32);
+    impl Clone for Brittle {
+        fn clone(&self) -> Self {
+            let armed = CLONES_TO_PANIC
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            assert!(armed.is_err(), "this clone panics");
+            Brittle(self.0)
+        }
+    }
+    #[memoize]
+    async fn brittle(id: u32) -> Brittle {
+        yield_now().await;
+        Brittle(id)
+    }
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut first = Box::pin(brittle(4));
+    let mut waiter = Box::pin(brittle(4));
+    assert!(first.as_mut().poll(&mut cx).is_pending());
+    assert!(waiter.as_mut().poll(&mut cx).is_pending());
+    CLONES_TO_PANIC.store(1, Ordering::SeqCst);
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = first.as_mut().poll(&mut cx);
+    }));
+    assert!(panicked.is_err());
+    drop(first);
+    // Polled by hand, a bounded number of times: a stranded waiter fails instead of hanging.
+    let mut ready = |future: &mut Pin<Box<dyn Future<Output = Brittle>>>| {
+        (0..100).find_map(|_| match future.as_mut().poll(&mut cx) {
+            Poll::Ready(value) => Some(value),
+            Poll::Pending => None,
+        })
+    };
+    let mut waiter: Pin<Box<dyn Future<Output = Brittle>>> = waiter;
+    assert_eq!(ready(&mut waiter), Some(Brittle(4)), "the waiter was woken");
+    let mut late: Pin<Box<dyn Future<Output = Brittle>>> = Box::pin(brittle(4));
+    assert_eq!(
+        ready(&mut late),
+        Some(Brittle(4)),
+        "a later caller was not stranded"
+    );
+}

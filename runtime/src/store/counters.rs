@@ -2,10 +2,17 @@
 //!
 //! One shared counter written on every hit would move its cache line between cores on every
 //! call, which costs more than the rest of a hit. Instead each live thread owns a slot (a
-//! small index handed out on first use and returned when the thread ends); an owner updates
-//! its slot with a plain load and store. Threads beyond the slots share a last slot with
-//! atomic additions, and it remembers which of them called last, so that one of them calling
-//! alone is still known to be alone. `cache_info()` sums the slots.
+//! small index handed out on first use, the lowest free one, and returned when the thread
+//! ends); an owner updates its slot with a plain load and store. Slots come in segments of
+//! [`SEGMENT`], made when a thread first needs one, so a store used by few threads stays small
+//! while up to [`MAX_OWNED`] threads at once have slots of their own. Threads beyond those
+//! share a last slot with atomic additions, and it remembers which of them called last, so
+//! that one of them calling alone is still known to be alone. `cache_info()` sums the slots.
+//!
+//! Only its owner writes a slot's counts, and they only grow: `cache_clear()` does not write
+//! them (a store of zero would race the owner's load and store, and the owner would put the
+//! old count back); it notes each slot's counts as the slot's base, and `cache_info()` counts
+//! from the bases.
 //!
 //! The slots also tell a thread whether it has the store to itself: every [`SAMPLE`] hits it
 //! reads the other slots. If their counts have not moved since its last look, it is alone. If
@@ -21,12 +28,20 @@
 //! the same entries do not pass their cache lines back and forth. Only bounded stores ask: the
 //! others keep no recency.
 
+use core::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-/// Slots with a single owner; one more is shared by all other threads.
-const OWNED_SLOTS: usize = 15;
+/// How many slots a segment holds.
+const SEGMENT: usize = 16;
+/// How many segments a store can have: room for this many threads with slots of their own.
+const SEGMENTS: usize = 64;
+/// Threads with slots of their own, at most; the others share one more slot.
+const MAX_OWNED: usize = SEGMENT * SEGMENTS;
+/// The index of the shared slot.
+const SHARED: usize = MAX_OWNED;
 /// How many hits a thread makes between two looks at the other slots. A look reads every
 /// slot (16 cache lines): every 32 hits it was 5% of a hit's time in the u64 benchmark, every
 /// 256 it is under 1%. The price: a thread notices others within 256 of its hits.
@@ -67,6 +82,9 @@ struct Slot {
     /// The lease of the thread that last used this slot: a new owner starts afresh. In the
     /// shared slot: the token of the thread that made its latest call.
     owner: AtomicU64,
+    /// The counts when the store was last cleared (written by `reset`, never by the owner).
+    hits_base: AtomicU64,
+    misses_base: AtomicU64,
 }
 
 impl Default for Slot {
@@ -82,6 +100,8 @@ impl Default for Slot {
             probe_moves: AtomicU32::new(0),
             probe_since: AtomicU64::new(0),
             owner: AtomicU64::new(0),
+            hits_base: AtomicU64::new(0),
+            misses_base: AtomicU64::new(0),
         }
     }
 }
@@ -112,43 +132,69 @@ impl Slot {
     }
 }
 
+type Segment = [Slot; SEGMENT];
+
 pub(crate) struct Counters {
-    slots: Box<[Slot]>,
+    /// Owned slots: index `i` is slot `i % SEGMENT` of segment `i / SEGMENT`.
+    segments: [OnceLock<Box<Segment>>; SEGMENTS],
+    shared: Slot,
 }
 
 impl Counters {
     pub(crate) fn new() -> Self {
         Counters {
-            slots: (0..=OWNED_SLOTS).map(|_| Slot::default()).collect(),
+            segments: core::array::from_fn(|_| OnceLock::new()),
+            shared: Slot::default(),
         }
+    }
+
+    /// The owned slot `index` (< [`MAX_OWNED`]), its segment made if need be.
+    #[inline(always)]
+    fn owned(&self, index: usize) -> &Slot {
+        let segment = &self.segments[index / SEGMENT];
+        let slots = match segment.get() {
+            Some(slots) => slots,
+            None => Self::make(segment),
+        };
+        &slots[index % SEGMENT]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make(segment: &OnceLock<Box<Segment>>) -> &Segment {
+        segment.get_or_init(|| Box::new(core::array::from_fn(|_| Slot::default())))
+    }
+
+    /// Every slot made so far, with its index (the shared one last, as [`SHARED`]).
+    fn all(&self) -> impl Iterator<Item = (usize, &Slot)> {
+        let owned = (self.segments.iter().enumerate())
+            .filter_map(|(n, segment)| Some((n, segment.get()?)))
+            .flat_map(|(n, slots)| {
+                (slots.iter().enumerate()).map(move |(i, s)| (n * SEGMENT + i, s))
+            });
+        owned.chain(core::iter::once((SHARED, &self.shared)))
     }
 
     /// Counts a hit; `true` if the calling thread has had the store to itself lately.
     #[inline(always)]
     pub(crate) fn hit(&self) -> bool {
         let (index, lease) = thread_slot();
-        match self.slots.get(index) {
-            Some(slot) if index < OWNED_SLOTS => {
-                if slot.owner.load(Ordering::Relaxed) != lease {
-                    // The slot's last owner has ended; what it saw says nothing of this thread.
-                    slot.owner.store(lease, Ordering::Relaxed);
-                    slot.restart(slot.hits.load(Ordering::Relaxed), self.others(index));
-                }
-                let hits = slot.hits.load(Ordering::Relaxed) + 1;
-                slot.hits.store(hits, Ordering::Relaxed);
-                // `>=`: a `reset` from another thread racing this one cannot leave it never
-                // looking again.
-                if hits >= slot.next_look.load(Ordering::Relaxed) {
-                    self.look_around(index, hits);
-                }
-                !slot.shared.load(Ordering::Relaxed)
-            }
-            _ => {
-                let slot = &self.slots[OWNED_SLOTS];
-                slot.hits.fetch_add(1, Ordering::Relaxed);
-                self.overflow_alone(slot)
-            }
+        if index >= MAX_OWNED {
+            self.shared.hits.fetch_add(1, Ordering::Relaxed);
+            return self.overflow_alone(&self.shared);
         }
+        let slot = self.owned(index);
+        if slot.owner.load(Ordering::Relaxed) != lease {
+            // The slot's last owner has ended; what it saw says nothing of this thread.
+            slot.owner.store(lease, Ordering::Relaxed);
+            slot.restart(slot.hits.load(Ordering::Relaxed), self.others(index));
+        }
+        let hits = slot.hits.load(Ordering::Relaxed) + 1;
+        slot.hits.store(hits, Ordering::Relaxed);
+        if hits >= slot.next_look.load(Ordering::Relaxed) {
+            self.look_around(index, slot, hits);
+        }
+        !slot.shared.load(Ordering::Relaxed)
     }
 
     /// Whether a thread counting in the shared slot has had the store to itself since its
@@ -158,26 +204,22 @@ impl Counters {
     fn overflow_alone(&self, slot: &Slot) -> bool {
         let me = overflow_token();
         let previous = slot.owner.swap(me, Ordering::Relaxed);
-        let others = self.others(OWNED_SLOTS);
+        let others = self.others(SHARED);
         let seen = slot.others_seen.swap(others, Ordering::Relaxed);
         previous == me && others == seen
     }
 
     /// Calls counted in every slot but `me`.
     fn others(&self, me: usize) -> u64 {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != me)
+        (self.all().filter(|&(i, _)| i != me))
             .map(|(_, s)| s.hits.load(Ordering::Relaxed) + s.misses.load(Ordering::Relaxed))
             .sum()
     }
 
     /// A look at the other slots, at the owner's hit number `hits`: see the module's docs.
     #[cold]
-    fn look_around(&self, me: usize, hits: u64) {
+    fn look_around(&self, me: usize, slot: &Slot, hits: u64) {
         let others = self.others(me);
-        let slot = &self.slots[me];
         let moved = slot.others_seen.swap(others, Ordering::Relaxed) != others;
         let left = slot.probe_left.load(Ordering::Relaxed);
         if left == IDLE {
@@ -225,38 +267,40 @@ impl Counters {
     #[inline]
     fn count(&self, field: impl Fn(&Slot) -> &AtomicU64) {
         let (index, _) = thread_slot();
-        match self.slots.get(index) {
-            Some(slot) if index < OWNED_SLOTS => {
-                // Only this thread writes this slot: no read-modify-write needed.
-                let counter = field(slot);
-                counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            }
-            _ => {
-                let slot = &self.slots[OWNED_SLOTS];
-                field(slot).fetch_add(1, Ordering::Relaxed);
-                // A call of another thread in the shared slot ends this one's run alone.
-                slot.owner.store(overflow_token(), Ordering::Relaxed);
-                slot.others_seen
-                    .store(self.others(OWNED_SLOTS), Ordering::Relaxed);
-            }
+        if index < MAX_OWNED {
+            // Only this thread writes this slot: no read-modify-write needed.
+            let counter = field(self.owned(index));
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        } else {
+            let slot = &self.shared;
+            field(slot).fetch_add(1, Ordering::Relaxed);
+            // A call of another thread in the shared slot ends this one's run alone.
+            slot.owner.store(overflow_token(), Ordering::Relaxed);
+            slot.others_seen
+                .store(self.others(SHARED), Ordering::Relaxed);
         }
     }
 
-    /// `(hits, misses)` summed over every slot.
+    /// `(hits, misses)` since the last [`reset`](Self::reset), summed over every slot.
     pub(crate) fn totals(&self) -> (u64, u64) {
-        self.slots.iter().fold((0, 0), |(h, m), slot| {
+        let since = |count: &AtomicU64, base: &AtomicU64| {
+            // A reset racing this read may leave a base above the count read before it.
+            (count.load(Ordering::Relaxed)).saturating_sub(base.load(Ordering::Relaxed))
+        };
+        self.all().fold((0, 0), |(h, m), (_, slot)| {
             (
-                h + slot.hits.load(Ordering::Relaxed),
-                m + slot.misses.load(Ordering::Relaxed),
+                h + since(&slot.hits, &slot.hits_base),
+                m + since(&slot.misses, &slot.misses_base),
             )
         })
     }
 
+    /// Counts from zero again: each slot's present counts become its base. A call counted
+    /// while this runs may count before or after it; none is counted twice.
     pub(crate) fn reset(&self) {
-        for slot in self.slots.iter() {
-            slot.hits.store(0, Ordering::Relaxed);
-            slot.misses.store(0, Ordering::Relaxed);
-            slot.restart(0, 0);
+        for (_, slot) in self.all() {
+            (slot.hits_base).store(slot.hits.load(Ordering::Relaxed), Ordering::Relaxed);
+            (slot.misses_base).store(slot.misses.load(Ordering::Relaxed), Ordering::Relaxed);
         }
     }
 }
@@ -273,8 +317,10 @@ fn overflow_token() -> u64 {
     super::this_thread() as u64
 }
 
-/// Slot indices of threads that have ended, for reuse.
-static FREE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// Slot indices of threads that have ended, for reuse, lowest first: an index past the owned
+/// slots is handed out only when every owned one is taken (a burst of threads must not leave
+/// later threads in the shared slot).
+static FREE: Mutex<BinaryHeap<Reverse<usize>>> = Mutex::new(BinaryHeap::new());
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// Lease numbers: unique per thread for the life of the process (0 is never handed out).
 static LEASES: AtomicU64 = AtomicU64::new(1);
@@ -292,7 +338,7 @@ impl Drop for SlotLease {
 fn free(index: usize) {
     FREE.lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .push(index);
+        .push(Reverse(index));
 }
 
 thread_local! {
@@ -313,7 +359,7 @@ fn thread_slot() -> (usize, u64) {
 
 #[cold]
 fn claim_slot() -> (usize, u64) {
-    let reused = FREE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let reused = (FREE.lock().unwrap_or_else(PoisonError::into_inner).pop()).map(|Reverse(i)| i);
     let index = reused.unwrap_or_else(|| NEXT.fetch_add(1, Ordering::Relaxed));
     match LEASE.try_with(|lease| lease.set(SlotLease(index)).is_ok()) {
         Ok(true) => {
@@ -323,10 +369,10 @@ fn claim_slot() -> (usize, u64) {
         }
         // Already leased (the rejected lease gave its index back), or the thread is being
         // torn down: count in the shared slot.
-        Ok(false) => (OWNED_SLOTS, 0),
+        Ok(false) => (SHARED, 0),
         Err(_) => {
             free(index);
-            (OWNED_SLOTS, 0)
+            (SHARED, 0)
         }
     }
 }
@@ -352,5 +398,77 @@ mod tests {
         assert!(counters.hit(), "one thread alone has the store to itself");
         counters.reset();
         assert_eq!(counters.totals(), (0, 0));
+    }
+
+    /// After a burst of more threads than there are owned slots, new threads get owned slots
+    /// (the indices past them were handed back too, and must not come out first).
+    #[test]
+    #[cfg_attr(miri, ignore = "a thousand threads")]
+    fn threads_after_a_burst_get_slots_of_their_own() {
+        let burst = MAX_OWNED + 64;
+        let all_in = std::sync::Barrier::new(burst);
+        std::thread::scope(|s| {
+            for _ in 0..burst {
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn_scoped(s, || {
+                        let _ = thread_slot();
+                        all_in.wait(); // every index handed out at once
+                    })
+                    .expect("spawn");
+            }
+        });
+        let together = std::sync::Barrier::new(8);
+        let shared = std::thread::scope(|s| {
+            let claim = || {
+                let index = thread_slot().0;
+                together.wait(); // alive at once: none hands its index to the next
+                index
+            };
+            let threads: Vec<_> = (0..8).map(|_| s.spawn(claim)).collect();
+            let indices = threads.into_iter().map(|t| t.join().expect("joined"));
+            indices.filter(|&index| index >= MAX_OWNED).count()
+        });
+        assert_eq!(
+            shared, 0,
+            "threads left in the shared slot while owned ones were free"
+        );
+    }
+
+    /// A reset racing an owner's load-then-store must not let the old count come back: after
+    /// it, the totals count only the hits made since, plus the one in flight.
+    #[test]
+    fn a_reset_under_concurrent_hits_keeps_only_later_counts() {
+        let counters = Counters::new();
+        let made = AtomicU64::new(0);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = counters.hit();
+                    made.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            while made.load(Ordering::SeqCst) == 0 {
+                std::hint::spin_loop();
+            }
+            let rounds = if cfg!(miri) { 20 } else { 20_000 };
+            let mut failure = None;
+            for round in 0..rounds {
+                let before = made.load(Ordering::SeqCst);
+                counters.reset();
+                let (hits, _) = counters.totals();
+                let after = made.load(Ordering::SeqCst);
+                if hits > after - before + 1 {
+                    failure = Some((round, hits, after - before));
+                    break;
+                }
+            }
+            stop.store(true, Ordering::Relaxed);
+            assert_eq!(
+                failure, None,
+                "(round, hits counted, hits made since the reset)"
+            );
+        });
     }
 }

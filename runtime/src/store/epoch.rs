@@ -14,7 +14,8 @@
 //!
 //! The barrier is asymmetric where the system allows: Linux's `membarrier` makes the writer
 //! pay (about 0.3 us per sealed batch here) so that readers need only a compiler fence.
-//! Elsewhere (and under Miri) both sides use `SeqCst` fences, which is correct everywhere.
+//! Elsewhere, where a sandbox refuses `membarrier` (checked once, at start-up, by running the
+//! command), and under Miri, both sides use `SeqCst` fences, which is correct everywhere.
 
 use core::marker::PhantomData;
 use std::collections::VecDeque;
@@ -140,11 +141,16 @@ fn asymmetric() -> bool {
     *REGISTERED.get_or_init(register)
 }
 
+/// Registers for `membarrier`'s private expedited command, and tries it once: a sandbox
+/// (seccomp in a container, gVisor) may let the query and the registration through and refuse
+/// the command itself. Anything refused, and the process uses fences on both sides instead.
+/// (Never the global command: it waits for every CPU of the machine, milliseconds a call.)
 #[cfg(all(target_os = "linux", not(miri)))]
 fn register() -> bool {
     use rustix::thread::{MembarrierCommand, membarrier, membarrier_query};
     membarrier_query().contains_command(MembarrierCommand::PrivateExpedited)
         && membarrier(MembarrierCommand::RegisterPrivateExpedited).is_ok()
+        && membarrier(MembarrierCommand::PrivateExpedited).is_ok()
 }
 
 #[cfg(not(all(target_os = "linux", not(miri))))]
@@ -169,12 +175,30 @@ fn heavy_barrier() -> bool {
     #[cfg(all(target_os = "linux", not(miri)))]
     if asymmetric() {
         use rustix::thread::{MembarrierCommand, membarrier};
-        return membarrier(MembarrierCommand::PrivateExpedited)
-            .or_else(|_| membarrier(MembarrierCommand::Global))
-            .is_ok();
+        let done = membarrier(MembarrierCommand::PrivateExpedited).is_ok();
+        if !done {
+            refused_later();
+        }
+        return done;
     }
     core::sync::atomic::fence(Ordering::SeqCst);
     true
+}
+
+/// The command worked when the process registered (see [`register`]) and is refused now: a
+/// seccomp filter installed since. Readers rely on it, so nothing retired may be freed from
+/// now on; said once, on standard error, rather than leaking in silence.
+#[cfg(all(target_os = "linux", not(miri)))]
+#[cold]
+fn refused_later() {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        eprintln!(
+            "py38: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) worked at start-up and is \
+             refused now (a seccomp filter installed since?): results evicted from \
+             #[memoize] caches are no longer freed"
+        );
+    });
 }
 
 /// A batch of unlinked items and the reads that may still see them.

@@ -10,38 +10,54 @@ use core::future::Future;
 use core::hash::Hash;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use super::hashed::{Hashed, Probe, hash_of};
 use super::{Insert, Store};
 use crate::key::KeyRef;
 
-enum State<V> {
-    Running(Vec<Waker>),
-    Done(V),
-    Abandoned,
+/// One computation under way. Its result is set once, outside any lock, and cloned by each
+/// waiter outside any lock too: `V::clone` is user code, which may call back into the store.
+pub(crate) struct Flight<V> {
+    result: OnceLock<V>,
+    waiters: Mutex<Waiters>,
 }
 
-/// One computation under way.
-pub(crate) struct Flight<V> {
-    state: Mutex<State<V>>,
+/// The wakers of the callers waiting for a flight; each caller keeps the index of its own, so
+/// a cancelled caller takes its waker out (a retrying caller does not pile wakers up).
+struct Waiters {
+    /// `false` once the flight has ended (with a result or abandoned).
+    open: bool,
+    wakers: Vec<Option<Waker>>,
 }
 
 impl<V> Flight<V> {
     fn new() -> Self {
         Flight {
-            state: Mutex::new(State::Running(Vec::new())),
+            result: OnceLock::new(),
+            waiters: Mutex::new(Waiters {
+                open: true,
+                wakers: Vec::new(),
+            }),
         }
     }
 
-    fn finish(&self, state: State<V>) {
-        let previous = core::mem::replace(
-            &mut *self.state.lock().unwrap_or_else(PoisonError::into_inner),
-            state,
-        );
-        if let State::Running(wakers) = previous {
-            wakers.into_iter().for_each(Waker::wake);
+    fn waiters(&self) -> MutexGuard<'_, Waiters> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends the flight, with its result or abandoned (`None`), and wakes the waiters (after
+    /// the lock is let go: waking runs the executor's code).
+    fn finish(&self, result: Option<V>) {
+        if let Some(value) = result {
+            let _ = self.result.set(value);
         }
+        let wakers = {
+            let mut waiters = self.waiters();
+            waiters.open = false;
+            core::mem::take(&mut waiters.wakers)
+        };
+        wakers.into_iter().flatten().for_each(Waker::wake);
     }
 }
 
@@ -58,26 +74,57 @@ pub enum AsyncLookup<'s, K, V> {
 /// Waits for another caller's computation of the same key.
 pub struct Join<V> {
     flight: Arc<Flight<V>>,
+    /// Where this caller's waker sits among the flight's, once registered.
+    slot: Option<usize>,
+}
+
+impl<V> Join<V> {
+    fn new(flight: Arc<Flight<V>>) -> Self {
+        Join { flight, slot: None }
+    }
 }
 
 impl<V: Clone> Future for Join<V> {
     type Output = Option<V>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
-        let mut state = self
-            .flight
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        match &mut *state {
-            State::Done(value) => Poll::Ready(Some(value.clone())),
-            State::Abandoned => Poll::Ready(None),
-            State::Running(wakers) => {
-                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    wakers.push(cx.waker().clone());
+        let this = self.get_mut();
+        if let Some(value) = this.flight.result.get() {
+            return Poll::Ready(Some(value.clone()));
+        }
+        let mut waiters = this.flight.waiters();
+        if !waiters.open {
+            drop(waiters);
+            // Ended after the look above: with a result (set before `open` was cleared), or
+            // abandoned.
+            return Poll::Ready(this.flight.result.get().cloned());
+        }
+        let old = match this.slot {
+            Some(at) => waiters.wakers[at].replace(cx.waker().clone()),
+            None => {
+                let free = waiters.wakers.iter().position(Option::is_none);
+                let at = free.unwrap_or(waiters.wakers.len());
+                if at == waiters.wakers.len() {
+                    waiters.wakers.push(None);
                 }
-                Poll::Pending
+                waiters.wakers[at] = Some(cx.waker().clone());
+                this.slot = Some(at);
+                None
             }
+        };
+        drop(waiters);
+        drop(old); // a waker's `Drop` is the executor's code: not under the lock
+        Poll::Pending
+    }
+}
+
+impl<V> Drop for Join<V> {
+    fn drop(&mut self) {
+        if let Some(at) = self.slot {
+            let mut waiters = self.flight.waiters();
+            let old = waiters.wakers.get_mut(at).and_then(Option::take);
+            drop(waiters);
+            drop(old);
         }
     }
 }
@@ -95,9 +142,9 @@ struct Driving<'s, K, V> {
 
 /// What a driver needs of its store, with the bounds checked once, at the lookup.
 trait Flights<K, V> {
-    /// Stores the result, then ends the flight: a later lookup finds the result.
-    fn complete(&self, key: Hashed<K>, value: &V);
-    /// Ends the flight with nothing stored.
+    /// Stores the result (the flight stays registered: [`Flights::abandon`] ends it).
+    fn store(&self, key: &Hashed<K>, value: &V);
+    /// Takes the flight out of the table of computations under way.
     fn abandon(&self, key: &Hashed<K>);
 }
 
@@ -106,9 +153,8 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    fn complete(&self, key: Hashed<K>, value: &V) {
+    fn store(&self, key: &Hashed<K>, value: &V) {
         Insert::insert(self, Some(key.clone()), value);
-        self.abandon(&key);
     }
 
     fn abandon(&self, key: &Hashed<K>) {
@@ -117,14 +163,12 @@ where
 }
 
 impl<K, V: Clone> AsyncPending<'_, K, V> {
-    /// Runs the body and stores its result; waiters get a copy. If this future is dropped
-    /// or the body panics first, waiters are woken to take over and nothing is stored.
+    /// Runs the body and stores its result; waiters get a copy. If this future is dropped,
+    /// or a panic comes first (in the body, or in user code that storing runs: `Clone`,
+    /// `Hash`, `Eq`), waiters are woken to take over.
     pub async fn run(mut self, body: impl Future<Output = V>) -> V {
         let value = body.await;
-        if let Some(driving) = self.pending.take() {
-            driving.store.complete(driving.key, &value);
-            driving.flight.finish(State::Done(value.clone()));
-        }
+        self.complete(&value);
         value
     }
 
@@ -133,21 +177,39 @@ impl<K, V: Clone> AsyncPending<'_, K, V> {
     pub async fn run_ok<E>(mut self, body: impl Future<Output = Result<V, E>>) -> Result<V, E> {
         let result = body.await;
         // After an `Err`, `self` drops with the flight still pending: waiters look again.
-        if let Ok(value) = &result
-            && let Some(driving) = self.pending.take()
-        {
-            driving.store.complete(driving.key, value);
-            driving.flight.finish(State::Done(value.clone()));
+        if let Ok(value) = &result {
+            self.complete(value);
         }
         result
+    }
+
+    /// Stores the result and hands a copy to the waiters. The flight stays armed (`Drop`
+    /// abandons it) until every step that runs user code has returned.
+    fn complete(&mut self, value: &V) {
+        let Some(driving) = &self.pending else {
+            return; // maxsize = 0: nothing shared
+        };
+        let shared = value.clone();
+        driving.store.store(&driving.key, value);
+        driving.store.abandon(&driving.key);
+        if let Some(driving) = self.pending.take() {
+            driving.flight.finish(Some(shared));
+        }
     }
 }
 
 impl<K, V> Drop for AsyncPending<'_, K, V> {
     fn drop(&mut self) {
         if let Some(driving) = self.pending.take() {
+            // Wakes the waiters even if taking the flight out panics (a key's `Eq`).
+            struct Finish<'f, V>(&'f Flight<V>);
+            impl<V> Drop for Finish<'_, V> {
+                fn drop(&mut self) {
+                    self.0.finish(None);
+                }
+            }
+            let _finish = Finish(&driving.flight);
             driving.store.abandon(&driving.key);
-            driving.flight.finish(State::Abandoned);
         }
     }
 }
@@ -167,9 +229,7 @@ where
         let flights = self.flights.pin();
         if let Some(flight) = flights.get(&Probe { hash, key: &key }) {
             let _ = self.counters.hit();
-            return AsyncLookup::Join(Join {
-                flight: Arc::clone(flight),
-            });
+            return AsyncLookup::Join(Join::new(Arc::clone(flight)));
         }
         let Some(owned) = self.owned_key(hash, &key) else {
             // maxsize = 0: nothing is stored, so nothing is shared either.
@@ -180,14 +240,13 @@ where
         if let Err(occupied) = flights.try_insert(owned.clone(), Arc::clone(&flight)) {
             // Another caller started it between our two looks: join theirs.
             let _ = self.counters.hit();
-            return AsyncLookup::Join(Join {
-                flight: Arc::clone(occupied.current),
-            });
+            return AsyncLookup::Join(Join::new(Arc::clone(occupied.current)));
         }
         // A flight that landed between our first look and ours stored its result: use it.
         if let Some(value) = self.hit(hash, &key) {
             flights.remove(&owned);
-            flight.finish(State::Done(value.clone()));
+            // Anyone who joined meanwhile looks up again, and finds the result stored.
+            flight.finish(None);
             return AsyncLookup::Hit(value);
         }
         self.counters.miss();
@@ -198,5 +257,39 @@ where
                 flight,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::owned;
+
+    /// Callers that join a long computation and are then cancelled leave no waker behind:
+    /// a retrying caller must not make the flight grow.
+    #[test]
+    fn a_cancelled_waiter_takes_its_waker_out() {
+        let store: Store<(u32,), u32> = Store::new(Some(8), None);
+        let AsyncLookup::Miss(driver) = store.lookup_async((owned(&1u32),)) else {
+            panic!("the first call drives");
+        };
+        let flight = Arc::clone(&driver.pending.as_ref().expect("driving").flight);
+        struct Nop;
+        impl std::task::Wake for Nop {
+            fn wake(self: Arc<Self>) {}
+        }
+        for _ in 0..100 {
+            // A waker of its own, as each retry of a real caller would bring.
+            let waker = Waker::from(Arc::new(Nop));
+            let mut cx = Context::from_waker(&waker);
+            let AsyncLookup::Join(mut join) = store.lookup_async((owned(&1u32),)) else {
+                panic!("later calls join");
+            };
+            assert!(Pin::new(&mut join).poll(&mut cx).is_pending());
+            drop(join); // cancelled
+        }
+        let waiters = flight.waiters();
+        assert!(waiters.wakers.len() <= 1, "{} slots", waiters.wakers.len());
+        assert!(waiters.wakers.iter().all(Option::is_none));
     }
 }

@@ -407,6 +407,7 @@ where
             if map.len() > max {
                 self.evict_oldest(map);
             }
+            self.drop_stale_records(map);
         }
     }
 
@@ -414,11 +415,30 @@ where
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
         let mut write = self.write();
         let is = |cached: &Cached<K, V>| cached.key == key.key;
-        // Its record in the recency queue is now stale, and is dropped when it surfaces.
-        matches!(
+        // Its record in the recency queue is now stale (see `drop_stale_records`).
+        let removed = matches!(
             write.map.remove_if(key.hash, is, |_| true),
             Removal::Removed
-        )
+        );
+        self.drop_stale_records(&mut write.map);
+        removed
+    }
+
+    /// Drops the recency records of entries that are gone (removed, or replaced after their
+    /// time to live) once they outnumber the live ones: the queue stays O(maxsize), and the
+    /// sweep, O(queue), runs once per as many removals as there are entries. Runs no user
+    /// code: records are matched to entries by hash and stamp.
+    fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
+        let live = map.len();
+        if map.extra().recency.len() <= 2 * live + 16 {
+            return;
+        }
+        let mut recency = core::mem::replace(&mut map.extra().recency, Recency::new());
+        recency.retain(|stamp, &hash| {
+            let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
+            map.get(hash, is).is_some()
+        });
+        map.extra().recency = recency;
     }
 
     /// The statistics, with `maxsize` as given.

@@ -6,8 +6,10 @@
 //! When eviction finds the smallest record's entry used since (its stamp moved on), it
 //! re-queues the entry under its current stamp and looks again. Each hit causes at most one
 //! such re-queue, paid on the miss path, never on the hit. An entry leaves the queue only
-//! when it is evicted (or the store cleared), so the queue never holds more records than
-//! the store holds entries.
+//! when it is evicted (or the store cleared); an entry removed otherwise (`cache_invalidate`,
+//! or replaced after its time to live) leaves a stale record, and the store drops the stale
+//! ones whenever they come to outnumber the entries (see `Store::drop_stale_records`), so the
+//! queue stays within a constant factor of the store's size.
 //!
 //! Most records come in stamp order: an insertion's stamp is the newest. Those go to a FIFO
 //! (constant time in and out); only a record older than the FIFO's newest (a re-queued entry,
@@ -79,7 +81,13 @@ impl<K> Recency<K> {
         record.map(|Record { stamp, key }| (stamp, key))
     }
 
-    #[cfg(test)]
+    /// Keeps only the records `keep` accepts (given each one's stamp and key).
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u64, &K) -> bool) {
+        self.in_order
+            .retain(|record| keep(record.stamp, &record.key));
+        self.late.retain(|record| keep(record.stamp, &record.key));
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.in_order.len() + self.late.len()
     }

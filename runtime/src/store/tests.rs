@@ -82,6 +82,28 @@ fn the_recency_queue_stays_small_under_many_hits() {
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
+/// Entries removed by `cache_invalidate`, or replaced after their time to live, leave no
+/// backlog of recency records: the queue stays within a constant factor of the entries.
+#[test]
+fn the_recency_queue_stays_small_under_removals_and_expiry() {
+    let expiring = Store::new(Some(128), Some(Duration::from_nanos(1)));
+    let invalidated = Store::new(Some(128), None);
+    for round in 0..10_000u32 {
+        let key = round % 10;
+        call(&expiring, key);
+        call(&invalidated, key);
+        assert!(invalidated.remove(&Hashed {
+            hash: hash_of(&(owned(&key),)),
+            key: (key,),
+        }));
+    }
+    for store in [&expiring, &invalidated] {
+        let queued = store.map.lock().extra().recency.len();
+        assert!(queued <= 2 * 128 + 16, "{queued} records");
+    }
+    assert_eq!(expiring.info(Some(128)).currsize, 10);
+}
+
 /// The reference: CPython's lru_cache for sequential calls, as a plain most-recent-first list.
 struct Model {
     maxsize: Option<usize>,
