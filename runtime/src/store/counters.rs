@@ -312,9 +312,11 @@ fn now() -> u64 {
     u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The calling thread's token (see `this_thread`), as the shared slot records it.
+/// The calling thread's token, as the shared slot records it: the address of a thread-local,
+/// never 0 and unique among live threads.
 fn overflow_token() -> u64 {
-    super::this_thread() as u64
+    thread_local!(static TOKEN: u8 = const { 0 });
+    TOKEN.with(|token| core::ptr::from_ref(token) as u64)
 }
 
 /// Slot indices of threads that have ended, for reuse, lowest first: an index past the owned

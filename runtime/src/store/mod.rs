@@ -6,9 +6,14 @@
 //! [`epoch`]), reads the map (see [`table`]), stores the entry's new stamp (see [`clock`]) and
 //! bumps the calling thread's own counter (see [`counters`]). Insertions and evictions are
 //! serialised by one writer lock, taken only after the function body has run, never while it
-//! runs. The writer alone keeps the recency queue (see [`recency`]). A panic in user code
-//! (`Hash`, `Eq`, `Clone`) poisons nothing: poisoned locks are recovered, as every operation
-//! leaves the store consistent between calls into user code.
+//! runs. The writer alone keeps the recency queue (see [`recency`]).
+//!
+//! No user code (`Hash`, `Eq`, `Clone`, `Drop`) runs while the writer lock is held, so user
+//! code that calls back (the same function, its controls, another store's) cannot deadlock:
+//! a writer clones the result and compares keys before it takes the lock, and under the lock
+//! checks only that no node for the same hash was published since it looked (see
+//! [`Store::insert`]); what it unlinks is dropped after the lock is let go. A panic in user
+//! code thus never happens under the lock, and leaves nothing half-done.
 
 mod clock;
 mod counters;
@@ -21,8 +26,8 @@ mod recency;
 mod table;
 
 use core::hash::Hash;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::CacheInfo;
@@ -33,7 +38,7 @@ pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
-use table::{Locked, Map, Removal};
+use table::{Locked, Map, NodeId, Removal};
 
 /// How many results a store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,54 +89,6 @@ pub struct Store<K, V> {
     counters: Counters,
     /// The stamp of the latest insertion (see [`clock`]).
     epoch: AtomicU64,
-    /// The thread holding the writer lock (see [`this_thread`]), 0 when none does.
-    holder: AtomicUsize,
-    /// Results stored by calls made while this store's writer lock was held by the same thread:
-    /// user code the writer runs (`Eq`, `Hash`, `Clone`, `Drop`) calling the function again.
-    /// The writer stores them before it lets go of the lock (see [`Write`]).
-    deferred: Mutex<Vec<(Hashed<K>, V)>>,
-    /// Whether `deferred` may hold anything (it is empty but while a writer runs user code).
-    has_deferred: AtomicBool,
-}
-
-/// A token for the calling thread, never 0: the address of a thread-local.
-fn this_thread() -> usize {
-    thread_local!(static TOKEN: u8 = const { 0 });
-    TOKEN.with(|token| core::ptr::from_ref(token) as usize)
-}
-
-/// The writer lock, held: on release, it stores what re-entrant calls deferred meanwhile.
-struct Write<'s, K, V>
-where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
-{
-    store: &'s Store<K, V>,
-    map: WriteLock<'s, K, V>,
-}
-
-impl<K, V> Drop for Write<'_, K, V>
-where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
-{
-    fn drop(&mut self) {
-        // Only this thread defers while it holds the lock: a relaxed flag is enough, and a
-        // load first spares the common case an atomic read-modify-write.
-        if self.store.has_deferred.load(Ordering::Relaxed)
-            && self.store.has_deferred.swap(false, Ordering::Relaxed)
-        {
-            // Not while unwinding from user code: storing runs user code again.
-            while !std::thread::panicking() {
-                let Some((key, value)) = lock(&self.store.deferred).pop() else {
-                    break;
-                };
-                self.store.insert_locked(&mut self.map, key, &value);
-            }
-            lock(&self.store.deferred).clear();
-        }
-        self.store.holder.store(0, Ordering::Release);
-    }
 }
 
 /// What a lookup found.
@@ -189,10 +146,6 @@ impl<K, V> Pending<'_, K, V> {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl<K, V> Store<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync,
@@ -221,18 +174,7 @@ where
             flights: papaya::HashMap::with_hasher(PassThrough),
             counters: Counters::new(),
             epoch: AtomicU64::new(0),
-            holder: AtomicUsize::new(0),
-            deferred: Mutex::new(Vec::new()),
-            has_deferred: AtomicBool::new(false),
         }
-    }
-
-    /// Takes the writer lock. Only the thread holding it can find itself as the holder, so a
-    /// re-entrant call knows it must not wait for the lock (see [`Store::insert`]).
-    fn write(&self) -> Write<'_, K, V> {
-        let map = self.map.lock();
-        self.holder.store(this_thread(), Ordering::Release);
-        Write { store: self, map }
     }
 
     /// Looks a key up by the caller's form of it, counting a hit or a miss. Inlined into the
@@ -351,77 +293,101 @@ where
     /// Stores the result of a miss, then evicts the least recently used result if over the
     /// bound (the new result, the most recent, is never the one evicted: as in CPython).
     ///
-    /// As in CPython, a key that a re-entrant call stored while the body ran is left as it is.
-    /// A call made by user code that this thread's writer runs (a key's `Eq` calling the
-    /// function while a result is stored) cannot wait for the lock its own thread holds: its
-    /// result is stored by that writer, before it lets go of the lock.
+    /// User code runs first, with no lock held: the result is cloned, and the key compared
+    /// with those stored (a lookup, as a hit's). Then, under the lock, the writer checks that
+    /// no node for the same hash was published since that lookup (else it looks again), and
+    /// acts on what the lookup found by the node's identity alone. As in CPython, a key that a
+    /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
+    /// replaced by this, the outer call's result, in an unbounded one.
     fn insert(&self, key: Option<Hashed<K>>, value: &V) {
-        let Some(key) = key else {
+        let Some(Hashed { hash, key }) = key else {
             return; // maxsize = 0
         };
-        if self.holder.load(Ordering::Acquire) == this_thread() {
-            let value = value.clone();
-            lock(&self.deferred).push((key, value));
-            self.has_deferred.store(true, Ordering::Relaxed);
-            return;
-        }
-        let mut write = self.write();
-        self.insert_locked(&mut write.map, key, value);
-    }
-
-    /// [`Store::insert`], with the writer lock held.
-    fn insert_locked(&self, map: &mut WriteLock<'_, K, V>, key: Hashed<K>, value: &V) {
-        let is = |cached: &Cached<K, V>| cached.key == key.key;
-        if self.ttl.is_some() {
-            // A stale entry gives way to the new result (it counts as stored until then).
-            let _ = map.remove_if(key.hash, is, |cached| self.is_stale(&cached.entry));
-        }
-        let stamp = match self.limit {
-            Limit::Bounded(_) => clock::tick(self.epoch.load(Ordering::Relaxed)),
-            Limit::Unbounded | Limit::Nothing => 0,
-        };
-        let cached = |key: K| Cached {
+        let item = Cached {
             key,
             entry: Entry {
                 value: value.clone(),
                 born: self.ttl.map(|_| Instant::now()),
-                stamp: AtomicU64::new(stamp),
-                queued: AtomicU64::new(stamp),
+                stamp: AtomicU64::new(0),
+                queued: AtomicU64::new(0),
             },
         };
-        if self.limit == Limit::Unbounded {
-            // CPython's unbounded cache stores with `cache[key] = result`: a result a
-            // re-entrant call stored meanwhile is replaced by this, the outer one.
-            let same = |old: &Cached<K, V>, new: &Cached<K, V>| old.key == new.key;
-            map.replace(key.hash, cached(key.key), same);
-            return;
-        }
-        // As CPython's bounded cache, a result a re-entrant call stored meanwhile stays.
-        if map.get(key.hash, is).is_some() {
-            return;
-        }
-        map.insert_new(key.hash, cached(key.key));
-        if let Limit::Bounded(max) = self.limit {
-            self.epoch.store(stamp, Ordering::Relaxed);
-            map.extra().recency.push(stamp, key.hash);
-            if map.len() > max {
-                self.evict_oldest(map);
+        let unused = loop {
+            let (seen, found) = self.find_node(hash, &item.key);
+            let mut map = self.map.lock();
+            if map.published_since(hash, seen) {
+                continue; // lets go of the lock, and looks again
             }
-            self.drop_stale_records(map);
-        }
+            break self.insert_locked(&mut map, hash, found, item);
+        };
+        drop(unused); // after the lock is let go: `Drop` is user code
     }
 
-    /// Removes the result stored for a key; whether there was one.
+    /// The count of published nodes, then the node holding `key`, if any: a lookup made without
+    /// the lock (it runs `Eq`), for a writer to act on under it.
+    fn find_node(&self, hash: u64, key: &K) -> (u64, Option<NodeId>) {
+        let seen = self.map.published();
+        let is = |cached: &Cached<K, V>| cached.key == *key;
+        (seen, epoch::pinned(|pin| self.map.find_node(pin, hash, is)))
+    }
+
+    /// [`Store::insert`], with the writer lock held and the key already looked up (`found`).
+    /// Runs no user code; hands back the item if it is not stored, to be dropped unlocked.
+    fn insert_locked(
+        &self,
+        map: &mut WriteLock<'_, K, V>,
+        hash: u64,
+        found: Option<NodeId>,
+        item: Cached<K, V>,
+    ) -> Option<Cached<K, V>> {
+        if let Some(id) = found
+            && let Some(old) = map.node(hash, id)
+        {
+            if self.is_stale(&old.entry) {
+                // A stale entry gives way to the new result (it counts as stored until then).
+                map.remove_node(hash, id);
+            } else if self.limit == Limit::Unbounded {
+                // CPython's unbounded cache stores with `cache[key] = result`.
+                map.replace_node(hash, id, item);
+                return None;
+            } else {
+                return Some(item); // as CPython's bounded cache: the stored result stays
+            }
+        }
+        let Limit::Bounded(max) = self.limit else {
+            map.insert_new(hash, item);
+            return None;
+        };
+        let stamp = clock::tick(self.epoch.load(Ordering::Relaxed));
+        item.entry.stamp.store(stamp, Ordering::Relaxed);
+        item.entry.queued.store(stamp, Ordering::Relaxed);
+        map.insert_new(hash, item);
+        self.epoch.store(stamp, Ordering::Relaxed);
+        map.extra().recency.push(stamp, hash);
+        if map.len() > max {
+            self.evict_oldest(map);
+        }
+        self.drop_stale_records(map);
+        None
+    }
+
+    /// Removes the result stored for a key; whether there was one. Compares keys without the
+    /// lock, as [`Store::insert`] does.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
-        let mut write = self.write();
-        let is = |cached: &Cached<K, V>| cached.key == key.key;
-        // Its record in the recency queue is now stale (see `drop_stale_records`).
-        let removed = matches!(
-            write.map.remove_if(key.hash, is, |_| true),
-            Removal::Removed
-        );
-        self.drop_stale_records(&mut write.map);
-        removed
+        loop {
+            let (seen, found) = self.find_node(key.hash, &key.key);
+            let Some(id) = found else {
+                return false;
+            };
+            let mut map = self.map.lock();
+            if map.published_since(key.hash, seen) {
+                continue;
+            }
+            // Its record in the recency queue is now stale (see `drop_stale_records`).
+            let removed = map.remove_node(key.hash, id);
+            self.drop_stale_records(&mut map);
+            return removed;
+        }
     }
 
     /// Drops the recency records of entries that are gone (removed, or replaced after their
@@ -454,9 +420,9 @@ where
 
     /// Empties the cache and resets the statistics.
     pub fn clear(&self) {
-        let mut write = self.write();
-        write.map.clear();
-        write.map.extra().recency.clear();
+        let mut map = self.map.lock();
+        map.clear();
+        map.extra().recency.clear();
         self.counters.reset();
     }
 }

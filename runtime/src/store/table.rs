@@ -16,15 +16,22 @@
 
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::epoch::{Bin, Pin};
 
 struct Node<T> {
     hash: u64,
+    /// When it was published: the map's count of published nodes, this one included.
+    seq: u64,
     item: T,
 }
+
+/// A node's identity, for a writer that found it without the lock (running user code, `Eq`)
+/// and acts on it under the lock (see [`Locked::published_since`]). Never dereferenced.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NodeId(*const ());
 
 struct Table<T> {
     /// A power of two in length: null (never used), a tombstone, or a node.
@@ -50,13 +57,17 @@ impl<T> Table<T> {
         })
     }
 
-    /// The slot holding the item for `hash` that `is` accepts, and the item.
+    /// The slot holding the node for `hash` that `is` accepts, and the node.
     ///
     /// # Safety
     /// The nodes this table points to must not be freed while the returned borrow lives: the
     /// caller is marked as reading, or is the writer (who alone frees, and not meanwhile).
     #[inline]
-    unsafe fn search(&self, hash: u64, mut is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+    unsafe fn search(
+        &self,
+        hash: u64,
+        mut is: impl FnMut(&Node<T>) -> bool,
+    ) -> Option<(usize, &Node<T>)> {
         for (index, slot) in self.probe(hash) {
             // Acquire: pairs with the writer's release when it published the node, so it is
             // seen fully made.
@@ -67,8 +78,8 @@ impl<T> Table<T> {
             if node != tombstone() {
                 // SAFETY: alive, by the caller's promise.
                 let node = unsafe { &*node };
-                if node.hash == hash && is(&node.item) {
-                    return Some((index, &node.item));
+                if node.hash == hash && is(node) {
+                    return Some((index, node));
                 }
             }
         }
@@ -152,6 +163,8 @@ struct Side<T, X> {
 /// the same lock.
 pub(crate) struct Map<T, X> {
     table: AtomicPtr<Table<T>>,
+    /// How many nodes were ever published (each node's `seq` is its place in that count).
+    published: AtomicU64,
     side: Mutex<Side<T, X>>,
     /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
     _owns: PhantomData<Box<Node<T>>>,
@@ -169,6 +182,7 @@ impl<T, X> Map<T, X> {
         let floor = capacity_for(expected);
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
+            published: AtomicU64::new(0),
             side: Mutex::new(Side {
                 live: 0,
                 used: 0,
@@ -189,7 +203,7 @@ impl<T, X> Map<T, X> {
         &'p self,
         _pin: &'p Pin,
         hash: u64,
-        is: impl FnMut(&T) -> bool,
+        mut is: impl FnMut(&T) -> bool,
     ) -> Option<&'p T> {
         // SAFETY: the table and nodes reached from it are freed only once every reader that
         // was reading when they were unlinked has finished, and this thread is reading until
@@ -197,7 +211,30 @@ impl<T, X> Map<T, X> {
         // writer's release when it published the table.
         let table = unsafe { &*self.table.load(Ordering::Acquire) };
         // SAFETY: as above.
-        unsafe { table.search(hash, is) }.map(|(_, item)| item)
+        unsafe { table.search(hash, |node| is(&node.item)) }.map(|(_, node)| &node.item)
+    }
+
+    /// How many nodes were published so far. Acquire: pairs with the writer's release after
+    /// it published the latest, so a search that follows sees every node counted here that is
+    /// still in the map.
+    pub(crate) fn published(&self) -> u64 {
+        self.published.load(Ordering::Acquire)
+    }
+
+    /// [`Map::find`], giving the node's identity instead of its item: for a writer that runs
+    /// `is` (user code) before it takes the lock.
+    pub(crate) fn find_node(
+        &self,
+        pin: &Pin,
+        hash: u64,
+        mut is: impl FnMut(&T) -> bool,
+    ) -> Option<NodeId> {
+        let _ = pin;
+        // SAFETY: as in `find`; the node is not dereferenced once the pin is gone.
+        let table = unsafe { &*self.table.load(Ordering::Acquire) };
+        // SAFETY: as above.
+        unsafe { table.search(hash, |node| is(&node.item)) }
+            .map(|(_, node)| NodeId(core::ptr::from_ref(node).cast()))
     }
 
     /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
@@ -287,22 +324,31 @@ impl<T, X> Locked<'_, T, X> {
         self.side.as_mut().expect("held until dropped")
     }
 
-    /// A node for `item`, in a spare allocation if there is one.
+    /// A node for `item`, in a spare allocation if there is one, numbered as the next to be
+    /// published (the caller publishes it, then [`Locked::count_published`]).
     fn new_node(&mut self, hash: u64, item: T) -> *mut Node<T> {
+        let seq = self.map.published.load(Ordering::Relaxed) + 1;
         match self.side_mut().spare.pop() {
             Some(Spare(shell)) => {
                 // SAFETY: a spare is a node's allocation that no reader can reach and whose
                 // contents need no dropping (see `Side::spare`): writing over it is like
                 // writing into new memory.
-                unsafe { shell.write(Node { hash, item }) };
+                unsafe { shell.write(Node { hash, seq, item }) };
                 #[cfg(test)]
                 {
                     self.side_mut().reused += 1;
                 }
                 shell
             }
-            None => Box::into_raw(Box::new(Node { hash, item })),
+            None => Box::into_raw(Box::new(Node { hash, seq, item })),
         }
+    }
+
+    /// Counts a node just published. Release: a writer that reads the count (see
+    /// [`Map::published`]) then finds the node.
+    fn count_published(&self) {
+        let published = &self.map.published;
+        published.store(published.load(Ordering::Relaxed) + 1, Ordering::Release);
     }
 
     /// The writer's own state.
@@ -322,7 +368,16 @@ impl<T, X> Locked<'_, T, X> {
     }
 
     /// The slot holding the item for `hash` that `is` accepts, and the item.
-    fn locate(&self, hash: u64, is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+    fn locate(&self, hash: u64, mut is: impl FnMut(&T) -> bool) -> Option<(usize, &T)> {
+        self.locate_node(hash, |node| is(&node.item))
+            .map(|(index, node)| (index, &node.item))
+    }
+
+    fn locate_node(
+        &self,
+        hash: u64,
+        is: impl FnMut(&Node<T>) -> bool,
+    ) -> Option<(usize, &Node<T>)> {
         // SAFETY: a node in the current table is freed only after the writer unlinks it,
         // which needs `&mut self`.
         unsafe { self.current().search(hash, is) }
@@ -331,6 +386,44 @@ impl<T, X> Locked<'_, T, X> {
     /// The item for `hash` that `is` accepts, if any.
     pub(crate) fn get(&self, hash: u64, is: impl FnMut(&T) -> bool) -> Option<&T> {
         self.locate(hash, is).map(|(_, item)| item)
+    }
+
+    /// Whether a node for `hash` was published after the count `seen` and is in the map: a
+    /// search made without the lock from `seen` on may have missed it (and no other).
+    pub(crate) fn published_since(&self, hash: u64, seen: u64) -> bool {
+        self.locate_node(hash, |node| node.seq > seen).is_some()
+    }
+
+    /// Where node `id` is, if it is still in the map.
+    fn slot_of(&self, hash: u64, id: NodeId) -> Option<(usize, &Node<T>)> {
+        self.locate_node(hash, |node| {
+            core::ptr::eq(core::ptr::from_ref(node).cast(), id.0)
+        })
+    }
+
+    /// Node `id`'s item, if it is still in the map.
+    pub(crate) fn node(&self, hash: u64, id: NodeId) -> Option<&T> {
+        self.slot_of(hash, id).map(|(_, node)| &node.item)
+    }
+
+    /// Removes node `id`; whether it was still in the map.
+    pub(crate) fn remove_node(&mut self, hash: u64, id: NodeId) -> bool {
+        let Some((index, _)) = self.slot_of(hash, id) else {
+            return false;
+        };
+        self.remove_at(index);
+        true
+    }
+
+    /// Puts `item` in node `id`'s place, or adds it if that node is gone.
+    pub(crate) fn replace_node(&mut self, hash: u64, id: NodeId, item: T) {
+        let Some((index, _)) = self.slot_of(hash, id) else {
+            return self.insert_new(hash, item);
+        };
+        let node = self.new_node(hash, item);
+        let old = replace_in(&self.current().slots[index], node);
+        self.count_published();
+        self.side_mut().bin.retire(Unlinked::Node(old));
     }
 
     /// Adds an item. The caller has checked that no item for it is there.
@@ -349,20 +442,22 @@ impl<T, X> Locked<'_, T, X> {
         let was_null = slot.load(Ordering::Relaxed).is_null();
         // Release: readers that see the pointer see the node fully made.
         slot.store(node, Ordering::Release);
+        self.count_published();
         let side = self.side_mut();
         side.live += 1;
         side.used += usize::from(was_null);
     }
 
     /// Puts `item` in place of the one that is `same` as it, or adds it; whether it was added.
+    /// (The store replaces by identity, see [`Locked::replace_node`]; the tests by value.)
+    #[cfg(test)]
     pub(crate) fn replace(&mut self, hash: u64, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
-        let Some((index, _)) = self.locate(hash, |old| same(old, &item)) else {
+        let Some((_, old)) = self.locate_node(hash, |old| same(&old.item, &item)) else {
             self.insert_new(hash, item);
             return true;
         };
-        let node = self.new_node(hash, item);
-        let old = replace_in(&self.current().slots[index], node);
-        self.side_mut().bin.retire(Unlinked::Node(old));
+        let id = NodeId(core::ptr::from_ref(old).cast());
+        self.replace_node(hash, id, item);
         false
     }
 
@@ -383,11 +478,15 @@ impl<T, X> Locked<'_, T, X> {
                 None => Removal::Absent,
             };
         }
+        self.remove_at(index);
+        Removal::Removed
+    }
+
+    fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
         let side = self.side_mut();
         side.live -= 1;
         side.bin.retire(Unlinked::Node(old));
-        Removal::Removed
     }
 
     /// Empties slot `index`, handing back its node. The slot becomes a tombstone only if a

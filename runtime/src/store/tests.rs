@@ -2,6 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::key::owned;
+use std::sync::atomic::AtomicUsize;
 
 /// Calls a memoized "identity times ten" through `store`, returning whether the body ran.
 fn call(store: &Store<(u32,), u32>, key: u32) -> bool {

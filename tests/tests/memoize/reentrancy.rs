@@ -399,3 +399,178 @@ fn an_inner_panic_caught_by_the_outer_body_stores_only_the_outer_result() {
     assert!(catch_unwind(|| f(0)).is_err());
     assert_eq!(LOG.take(), [0]);
 }
+
+/// Runs `work` on a thread of its own; fails if it has not returned within 10 s (a deadlocked
+/// thread is left behind, and ends with the test process).
+fn returns_in_time<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(work()).unwrap());
+    finished
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("deadlocked: {what}"))
+}
+
+/// A result whose `Clone` calls the function's own controls, on the miss that stores it.
+#[test]
+fn a_clone_of_the_result_may_call_the_controls() {
+    struct Metered(u64);
+    impl Clone for Metered {
+        fn clone(&self) -> Self {
+            let _ = metered::cache_info();
+            Metered(self.0)
+        }
+    }
+    #[memoize(maxsize = 4)]
+    fn metered(k: u64) -> Metered {
+        Metered(k)
+    }
+    let info = returns_in_time("`Clone` called `cache_info()` while storing", || {
+        assert_eq!(metered(1).0, 1);
+        assert_eq!(metered(1).0, 1);
+        metered::cache_info()
+    });
+    assert_eq!((info.hits, info.misses, info.currsize), (1, 1, 1));
+}
+
+/// A key whose `Eq` clears and invalidates, from the comparison that storing a result makes.
+#[test]
+fn a_key_compared_while_storing_may_clear_and_invalidate() {
+    static ARMED: AtomicBool = AtomicBool::new(false);
+    #[derive(Clone)]
+    struct Collide(u64);
+    impl Hash for Collide {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            0u64.hash(state); // every key has the same hash: storing compares keys
+        }
+    }
+    impl PartialEq for Collide {
+        fn eq(&self, other: &Self) -> bool {
+            if ARMED.swap(false, Ordering::SeqCst) {
+                let _ = wiped::cache_invalidate(Collide(1));
+                wiped::cache_clear();
+            }
+            self.0 == other.0
+        }
+    }
+    impl Eq for Collide {}
+    #[memoize(maxsize = 8)]
+    fn wiped(x: Collide) -> u64 {
+        if x.0 == 2 {
+            ARMED.store(true, Ordering::SeqCst); // the next comparison is the store's
+        }
+        x.0 * 10
+    }
+    let info = returns_in_time("`Eq` cleared the cache while a result was stored", || {
+        assert_eq!(wiped(Collide(1)), 10);
+        assert_eq!(wiped(Collide(2)), 20);
+        assert_eq!(wiped(Collide(2)), 20);
+        wiped::cache_info()
+    });
+    // The clear came before the second result was stored: it alone is there, and hit once.
+    assert_eq!((info.hits, info.misses, info.currsize), (1, 0, 1));
+}
+
+/// Two stores whose results' `Clone`s call each other's function, on two threads at once:
+/// neither thread may hold its store's lock while the other waits for it.
+#[test]
+fn two_stores_calling_each_other_from_clone_do_not_deadlock() {
+    use std::sync::Barrier;
+    static BOTH_CLONING: Barrier = Barrier::new(2);
+    static ARMED_A: AtomicBool = AtomicBool::new(true);
+    static ARMED_B: AtomicBool = AtomicBool::new(true);
+    struct A(u64);
+    struct B(u64);
+    impl Clone for A {
+        fn clone(&self) -> Self {
+            if ARMED_A.swap(false, Ordering::SeqCst) {
+                BOTH_CLONING.wait();
+                assert_eq!(b_of(7).0, 7);
+            }
+            A(self.0)
+        }
+    }
+    impl Clone for B {
+        fn clone(&self) -> Self {
+            if ARMED_B.swap(false, Ordering::SeqCst) {
+                BOTH_CLONING.wait();
+                assert_eq!(a_of(7).0, 7);
+            }
+            B(self.0)
+        }
+    }
+    #[memoize]
+    fn a_of(k: u64) -> A {
+        A(k)
+    }
+    #[memoize]
+    fn b_of(k: u64) -> B {
+        B(k)
+    }
+    returns_in_time("A's writer called B while B's called A", || {
+        let other = std::thread::spawn(|| b_of(1).0);
+        assert_eq!(a_of(1).0, 1);
+        assert_eq!(other.join().unwrap(), 1);
+    });
+}
+
+/// A panic in user code while a result is stored leaves nothing behind: the thread stores
+/// results afterwards, and a later clear does not bring old results back. (Before, a result
+/// stored by a re-entrant call made from a key's `Eq` under the writer lock was deferred, and
+/// a panic then left the thread marked as the lock's holder.)
+#[test]
+fn a_panic_while_storing_a_reentrant_result_leaves_the_thread_storing() {
+    static REENTER: AtomicBool = AtomicBool::new(false);
+    static CLONES_LEFT: AtomicUsize = AtomicUsize::new(usize::MAX);
+    #[derive(Clone)]
+    struct Collide(u64);
+    impl Hash for Collide {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            0u64.hash(state);
+        }
+    }
+    impl PartialEq for Collide {
+        fn eq(&self, other: &Self) -> bool {
+            if REENTER.swap(false, Ordering::SeqCst) {
+                let _ = fragile(Collide(50));
+            }
+            self.0 == other.0
+        }
+    }
+    impl Eq for Collide {}
+    #[derive(Debug, PartialEq)]
+    struct Brittle(u64);
+    impl Clone for Brittle {
+        fn clone(&self) -> Self {
+            let left = CLONES_LEFT.fetch_sub(1, Ordering::SeqCst);
+            assert_ne!(left, 1, "this clone panics");
+            Brittle(self.0)
+        }
+    }
+    #[memoize(maxsize = 16)]
+    fn fragile(x: Collide) -> Brittle {
+        if x.0 == 2 {
+            // From here on: the next comparison (storing this result) calls the function
+            // again, and the third clone panics.
+            REENTER.store(true, Ordering::SeqCst);
+            CLONES_LEFT.store(3, Ordering::SeqCst);
+        }
+        Brittle(x.0)
+    }
+    returns_in_time("storing after a panic", || {
+        assert_eq!(fragile(Collide(1)), Brittle(1));
+        // The old writer cloned three times here, and panicked; storing now clones twice.
+        if let Ok(result) = catch_unwind(|| fragile(Collide(2))) {
+            assert_eq!(result, Brittle(2));
+        }
+        CLONES_LEFT.store(usize::MAX, Ordering::SeqCst);
+        // Stored once, then hit: the thread stores again.
+        let before = fragile::cache_info();
+        assert_eq!(fragile(Collide(3)), Brittle(3));
+        assert_eq!(fragile(Collide(3)), Brittle(3));
+        let after = fragile::cache_info();
+        assert_eq!(after.hits - before.hits, 1, "{after}");
+        // A clear from another thread leaves the cache empty.
+        std::thread::spawn(fragile::cache_clear).join().unwrap();
+        assert_eq!(fragile::cache_info().currsize, 0);
+    });
+}
