@@ -25,6 +25,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 /// How many unlinked items a bin gathers before it seals them (one barrier per batch).
 pub(crate) const SEAL_AT: usize = 64;
 
+/// How long [`Bin::flush`] waits, at most, for readers in the middle of a lookup.
+const FLUSH_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// A thread's reading mark: odd while it reads. Owned by one thread at a time; a record whose
 /// thread has ended is reused by a later one, its state carrying on from where it was.
 #[repr(align(128))]
@@ -257,6 +260,26 @@ impl<T> Bin<T> {
             }
         }
         free
+    }
+
+    /// [`Bin::collect`], sealing the loose items however few: everything no reader can see
+    /// any more is handed back now (what `cache_clear` uses, to drop what it removed before it
+    /// returns; one barrier).
+    #[must_use = "the items are freed when the returned vector is dropped"]
+    pub(crate) fn flush(&mut self) -> Vec<T> {
+        if !self.loose.is_empty() {
+            self.seal();
+        }
+        // Readers in the middle of a lookup finish within a microsecond or so: wait for them,
+        // briefly. One inside user code (a key's `Eq`, this thread's own outer lookup) may take
+        // any time: its batch is then freed by a later writer.
+        let deadline = std::time::Instant::now() + FLUSH_WAIT;
+        while self.sealed.back().is_some_and(|batch| !batch.is_free())
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::yield_now();
+        }
+        self.collect()
     }
 
     fn seal(&mut self) {

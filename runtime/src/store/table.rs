@@ -243,6 +243,7 @@ impl<T, X> Map<T, X> {
         Locked {
             map: self,
             side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
+            flush: false,
         }
     }
 }
@@ -272,12 +273,19 @@ impl<T, X> Drop for Map<T, X> {
 pub(crate) struct Locked<'m, T, X> {
     map: &'m Map<T, X>,
     side: Option<MutexGuard<'m, Side<T, X>>>,
+    /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
+    flush: bool,
 }
 
 impl<T, X> Drop for Locked<'_, T, X> {
     fn drop(&mut self) {
+        let flush = self.flush;
         let freed = self.side.as_mut().map(|side| {
-            let freed = side.bin.collect();
+            let freed = if flush {
+                side.bin.flush()
+            } else {
+                side.bin.collect()
+            };
             side.keep_spares(freed)
         });
         self.side = None; // unlock
@@ -522,8 +530,10 @@ impl<T, X> Locked<'_, T, X> {
         is_node(node).then(|| unsafe { &(*node).item })
     }
 
-    /// Removes every item.
+    /// Removes every item. They are freed when the lock is let go, unless a reader may still
+    /// see them (then by a later writer, once it cannot).
     pub(crate) fn clear(&mut self) {
+        self.flush = true;
         let floor = self.side().floor;
         let current = self.map.table.load(Ordering::Relaxed);
         // SAFETY: the current table: the writer alone unlinks it, and not before this.

@@ -271,3 +271,38 @@ fn one_cache_is_shared_by_every_thread() {
     assert_eq!(word_count("to be or not to be"), 6);
     assert_eq!(RUNS.load(Ordering::SeqCst), 2);
 }
+
+/// `cache_clear()` drops every stored result before it returns (with no other thread inside
+/// the cache): results were freed in batches, and up to a batch outlived the clear.
+#[test]
+fn cache_clear_drops_every_result_before_it_returns() {
+    use std::sync::atomic::{AtomicIsize, Ordering};
+    static ALIVE: AtomicIsize = AtomicIsize::new(0);
+    struct Counted;
+    impl Counted {
+        fn new() -> Self {
+            ALIVE.fetch_add(1, Ordering::SeqCst);
+            Counted
+        }
+    }
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            Counted::new()
+        }
+    }
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            ALIVE.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    #[py38::memoize(maxsize = 1000)]
+    fn counted(_k: u32) -> Counted {
+        Counted::new()
+    }
+    for k in 0..10 {
+        drop(counted(k));
+    }
+    assert_eq!(ALIVE.load(Ordering::SeqCst), 10, "one stored copy each");
+    counted::cache_clear();
+    assert_eq!(ALIVE.load(Ordering::SeqCst), 0);
+}
