@@ -1,140 +1,374 @@
 //! When memory that readers may still be reading can be freed, with readers that never
 //! perform an atomic read-modify-write.
 //!
-//! Each thread owns a [`Record`]. A reader marks its record active (an odd state) while it
-//! reads, and inactive (the next even state) after: two plain stores to a cache line of its
-//! own, where a lock, or `papaya`'s guard, costs an atomic exchange (about 5 ns here).
+//! Each thread has a [`Reader`] in each store it uses (see [`threads`](super::threads)). A
+//! read goes in two steps:
+//! - **The probe**: the reader marks itself active (an odd state) and walks the table to a
+//!   node of the key's hash, then marks itself inactive (the next even state): two plain
+//!   stores to a cache line of its own, where a lock costs an atomic exchange (about 5 ns
+//!   here). No user code runs while it is marked, so the mark is held for a few dozen
+//!   instructions.
+//! - **User code** (the key's `Eq`, the result's `Clone`) runs after, with the node protected
+//!   by a *hazard*: the reader stores the node's address in one of its [`HAZARDS`] slots
+//!   before it leaves the probe, and clears it when done. A reader stalled in user code holds
+//!   back that node alone; a thread descheduled mid-probe holds back its own store alone.
+//!   (Past [`HAZARDS`] nested reads of one store, user code runs marked, as a probe.)
 //!
 //! A writer puts what it unlinked in a [`Bin`]. Every [`SEAL_AT`] items it seals the bin's
-//! contents: after a barrier that makes every reader's mark visible (see [`heavy_barrier`]), it
-//! notes which records were active and in which state. The sealed items are freed once each of
-//! those records has moved on. A reader that was not active then cannot reach them: it starts
-//! reading after the barrier, which shows it the unlinking. Idle threads are inactive, so they
-//! never hold memory back; a reader holds it back only while it is inside one lookup.
+//! contents: after a barrier that makes every reader's mark visible (see [`heavy_barrier`]),
+//! it notes which readers of live threads were probing and in which state. A sealed batch is
+//! free once each of those has moved on, save the items a hazard names, which wait for it to
+//! be cleared. A reader that was not probing at the seal cannot reach the batch: it starts
+//! after the barrier, which shows it the unlinking. Idle threads hold nothing back.
+//!
+//! A store used by one live thread alone frees at once, without batches or barriers (see
+//! [`Readers::solo`]): one thread running a `maxsize = 1` cache keeps one result alive.
 //!
 //! The barrier is asymmetric where the system allows: Linux's `membarrier` makes the writer
 //! pay (about 0.3 us per sealed batch here) so that readers need only a compiler fence.
 //! Elsewhere, where a sandbox refuses `membarrier` (checked once, at start-up, by running the
 //! command), and under Miri, both sides use `SeqCst` fences, which is correct everywhere.
 
-use core::marker::PhantomData;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-/// How many unlinked items a bin gathers before it seals them (one barrier per batch).
-pub(crate) const SEAL_AT: usize = 64;
+/// How many unlinked items a bin gathers before it seals them (one barrier per batch);
+/// fewer under Miri, so that its runs reach the sealing and freeing paths.
+pub(crate) const SEAL_AT: usize = if cfg!(miri) { 4 } else { 64 };
+/// How many nested reads of one store a thread protects with hazards.
+pub(crate) const HAZARDS: usize = 4;
+/// How many sealed batches may wait for probes before a writer waits for the oldest (see
+/// [`Bin::must_wait`]).
+const MAX_SEALED: usize = 4;
+/// How long [`Bin::flush`] waits, at most, for readers in the middle of a probe.
+const FLUSH_WAIT: Duration = Duration::from_micros(200);
 
-/// How long [`Bin::flush`] waits, at most, for readers in the middle of a lookup.
-const FLUSH_WAIT: std::time::Duration = std::time::Duration::from_micros(200);
-
-/// A thread's reading mark: odd while it reads. Owned by one thread at a time; a record whose
-/// thread has ended is reused by a later one, its state carrying on from where it was.
-#[repr(align(128))]
-pub(crate) struct Record {
+/// One thread's reading state in one store. Written by its thread only.
+#[derive(Default)]
+pub(crate) struct Reader {
+    /// Odd while probing.
     state: AtomicU64,
-    /// Whether a live thread owns it (changed only under the `RECORDS` lock).
-    taken: AtomicBool,
+    /// The nodes the thread's user code is reading, by address; null where unused.
+    hazards: [AtomicPtr<()>; HAZARDS],
+    /// How many hazards are in use (the next free one).
+    depth: AtomicUsize,
+    /// Whether it runs user code while probing (every hazard in use): a writer must not wait
+    /// for such a probe to end (see [`Bin::must_wait`]).
+    in_user_code: AtomicBool,
 }
 
-/// Every record ever made. Records are never freed, so a sealed batch may keep `&'static`s.
-static RECORDS: Mutex<Vec<&'static Record>> = Mutex::new(Vec::new());
-
-fn records() -> MutexGuard<'static, Vec<&'static Record>> {
-    RECORDS.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// A record owned by the holder, given back when dropped.
-struct Owned(&'static Record);
-
-impl Owned {
-    fn take() -> Self {
-        let mut records = records();
-        if let Some(free) = records.iter().find(|r| !r.taken.load(Ordering::Relaxed)) {
-            free.taken.store(true, Ordering::Relaxed);
-            return Owned(free);
+impl Reader {
+    /// Marks the thread as probing, unless an outer read already does (then `false`, and the
+    /// outer read clears the mark).
+    #[inline(always)]
+    pub(crate) fn enter(&self) -> bool {
+        // Only this thread writes its reader: a load and a store, no read-modify-write.
+        let state = self.state.load(Ordering::Relaxed);
+        if state % 2 == 1 {
+            return false;
         }
-        let record: &'static Record = Box::leak(Box::new(Record {
-            state: AtomicU64::new(0),
-            taken: AtomicBool::new(true),
-        }));
-        records.push(record);
-        Owned(record)
-    }
-}
-
-impl Drop for Owned {
-    fn drop(&mut self) {
-        let _records = records();
-        self.0.taken.store(false, Ordering::Relaxed);
-    }
-}
-
-thread_local! {
-    static LOCAL: Owned = Owned::take();
-}
-
-/// Proof that the calling thread is marked as reading: what the map's readers ask for. Made
-/// only by [`pinned`], and lent to its closure, so it never outlives the mark.
-pub(crate) struct Pin {
-    _not_send: PhantomData<*const ()>,
-}
-
-/// Runs `read` with the calling thread marked as reading. Re-entrant: a lookup made by user
-/// code inside another (a key's `Eq`, a value's `Clone`) reads under the outer mark.
-#[inline(always)]
-pub(crate) fn pinned<R>(read: impl FnOnce(&Pin) -> R) -> R {
-    let borrowed;
-    let record = match LOCAL.try_with(|owned| owned.0) {
-        Ok(record) => record,
-        // The thread is ending and its record is already given back (a memoized call from
-        // another thread-local's destructor): borrow one for this call.
-        Err(_) => {
-            borrowed = borrow();
-            borrowed.0
-        }
-    };
-    pinned_on(record, read)
-}
-
-#[cold]
-#[inline(never)]
-fn borrow() -> Owned {
-    Owned::take()
-}
-
-#[inline(always)]
-fn pinned_on<R>(record: &'static Record, read: impl FnOnce(&Pin) -> R) -> R {
-    let pin = Pin {
-        _not_send: PhantomData,
-    };
-    // Only this thread writes its record: a load and a store, no read-modify-write.
-    let state = record.state.load(Ordering::Relaxed);
-    // Even: not yet marked (else an outer lookup marked it, and clears it).
-    let entering = state.is_multiple_of(2);
-    if entering {
         // Release, though nothing before it needs publishing for this read: a writer that
         // sees this state (not the leaving state before it) must also see the previous read
         // over. Only a release store carries that; a relaxed one after the leaving store does
         // not.
-        record.state.store(state + 1, Ordering::Release);
+        self.state.store(state + 1, Ordering::Release);
         light_barrier();
+        true
     }
-    /// Clears the mark when the read ends, also if it panics.
-    struct Leave(&'static Record, u64, bool);
-    impl Drop for Leave {
-        #[inline]
-        fn drop(&mut self) {
-            if self.2 {
-                // Release: every read of the map happens before a writer sees the mark
-                // cleared.
-                self.0.state.store(self.1 + 2, Ordering::Release);
+
+    /// Ends a probe this reader [`enter`](Self::enter)ed. Release: every read of the map, and
+    /// every hazard stored during the probe, happens before a writer sees the mark cleared.
+    #[inline(always)]
+    pub(crate) fn leave(&self) {
+        let state = self.state.load(Ordering::Relaxed);
+        self.state.store(state + 1, Ordering::Release);
+    }
+
+    /// Protects `node` for user code to read after the probe: the hazard's index, or `None` if
+    /// every hazard is in use (nested reads of one store past [`HAZARDS`]). Called while
+    /// probing.
+    #[inline(always)]
+    pub(crate) fn protect(&self, node: *const ()) -> Option<usize> {
+        let depth = self.depth.load(Ordering::Relaxed);
+        let hazard = self.hazards.get(depth)?;
+        // Release: a writer that reads it after seeing the probe end sees it (see `leave`).
+        hazard.store(node.cast_mut(), Ordering::Release);
+        self.depth.store(depth + 1, Ordering::Relaxed);
+        Some(depth)
+    }
+
+    /// Clears hazard `at`, the latest one taken. Release: user code's reads of the node
+    /// happen before a writer sees it cleared.
+    #[inline(always)]
+    pub(crate) fn release(&self, at: usize) {
+        self.hazards[at].store(core::ptr::null_mut(), Ordering::Release);
+        self.depth.store(at, Ordering::Relaxed);
+    }
+
+    pub(crate) fn runs_user_code(&self) -> bool {
+        self.in_user_code.load(Ordering::Relaxed)
+    }
+
+    /// Says that user code runs while the mark is held, or no longer does.
+    pub(crate) fn mark_user_code(&self, running: bool) {
+        self.in_user_code.store(running, Ordering::Relaxed);
+    }
+
+    /// Whether the thread is neither probing nor reading a node (asked by the thread itself).
+    fn is_idle(&self) -> bool {
+        self.state.load(Ordering::Relaxed).is_multiple_of(2)
+            && self.depth.load(Ordering::Relaxed) == 0
+    }
+
+    /// Whether the probe it was making in `state` is over. Acquire: pairs with `leave`.
+    pub(crate) fn moved_on(&self, state: u64) -> bool {
+        self.state.load(Ordering::Acquire) != state
+    }
+
+    /// The state, if probing. Acquire: a probe seen ended happens before what follows.
+    fn probing(&self) -> Option<u64> {
+        let state = self.state.load(Ordering::Acquire);
+        (state % 2 == 1).then_some(state)
+    }
+
+    /// Adds the nodes this reader protects to `into`. Acquire: pairs with `release`.
+    fn hazards_into(&self, into: &mut Vec<usize>) {
+        for hazard in &self.hazards {
+            let node = hazard.load(Ordering::Acquire);
+            if !node.is_null() {
+                into.push(node.addr());
             }
         }
     }
-    let _leave = Leave(record, state, entering);
-    // Called from one place only, so that the compiler inlines the read here.
-    read(&pin)
+}
+
+/// What a bin needs of its store's threads (see [`threads`](super::threads)).
+pub(crate) trait Readers {
+    /// Calls `each` with the index and reader of every live thread that has used the store.
+    fn each_live(&self, each: &mut dyn FnMut(usize, &Reader));
+    /// Whether the probe that the reader of index `index` (one `each_live` gave) was making
+    /// in `state` is over: it moved on, or its thread is gone.
+    fn moved_on(&self, index: usize, state: u64) -> bool;
+    /// Whether the reader of index `index` runs user code while probing.
+    fn runs_user_code(&self, index: usize) -> bool;
+    /// The calling thread's index, if it has a reader.
+    fn caller(&self) -> Option<usize>;
+    /// The calling thread's reader, if the thread is the store's only live user: then no
+    /// other thread can reach what it unlinks.
+    fn solo(&self) -> Option<&Reader>;
+    /// Tries to become the store's only live user (see [`Readers::solo`]); `force`: even if no
+    /// thread joined since the last try, whose outcome `memo` keeps.
+    fn claim(&self, memo: &mut u64, force: bool) -> bool;
+}
+
+/// Something a bin holds: the node's address, if a hazard can name it.
+pub(crate) trait Retired {
+    fn node(&self) -> Option<usize>;
+}
+
+/// A batch of unlinked items and the probes that may still see them.
+struct Sealed<T> {
+    items: Vec<T>,
+    /// Each reader that was probing when the batch was sealed (by its thread's index), with
+    /// its state then.
+    readers: Vec<(usize, u64)>,
+}
+
+impl<T> Sealed<T> {
+    /// Whether every probe that was under way when the batch was sealed has ended.
+    fn is_free(&self, readers: &dyn Readers) -> bool {
+        (self.readers.iter()).all(|&(index, state)| readers.moved_on(index, state))
+    }
+}
+
+/// Items a bin hands back, for the caller to drop (or keep) where it may run user code.
+pub(crate) struct Freed<T> {
+    pub(crate) one: Option<T>,
+    pub(crate) many: Vec<T>,
+}
+
+impl<T> Default for Freed<T> {
+    fn default() -> Self {
+        Freed {
+            one: None,
+            many: Vec::new(),
+        }
+    }
+}
+
+impl<T> Freed<T> {
+    fn many(many: Vec<T>) -> Self {
+        Freed { one: None, many }
+    }
+}
+
+/// Unlinked items (their `Drop` frees them), kept until no reader can be reading them.
+/// An item must be unreachable for readers that start after it is [`retire`](Bin::retire)d.
+pub(crate) struct Bin<T> {
+    loose: Vec<T>,
+    sealed: VecDeque<Sealed<T>>,
+    /// Items past their batch's probes, named by a hazard when last looked at.
+    held: Vec<T>,
+    /// What the last claim to be the store's only user saw (see [`Readers::claim`]).
+    claim_memo: u64,
+}
+
+impl<T: Retired> Bin<T> {
+    pub(crate) const fn new() -> Self {
+        Bin {
+            loose: Vec::new(),
+            sealed: VecDeque::new(),
+            held: Vec::new(),
+            claim_memo: u64::MAX,
+        }
+    }
+
+    /// Adds an item that readers starting from now on cannot reach.
+    pub(crate) fn retire(&mut self, item: T) {
+        self.loose.push(item);
+    }
+
+    /// Hands back the items no reader can see any more, for the caller to drop: dropping runs
+    /// their `Drop`, user code, which the caller runs where it may call back (outside its
+    /// lock). `also`: nodes protected outside the readers (threads without slots).
+    #[must_use = "the items are freed when the returned vector is dropped"]
+    pub(crate) fn collect(&mut self, readers: &dyn Readers, also: &[usize]) -> Freed<T> {
+        if self.nothing_waits() {
+            return Freed::default();
+        }
+        if also.is_empty() && self.alone(readers, false) {
+            return self.take_all();
+        }
+        if self.loose.len() >= SEAL_AT {
+            if self.alone(readers, true) && also.is_empty() {
+                return self.take_all();
+            }
+            self.seal(readers);
+        }
+        self.free_batches(readers, also)
+    }
+
+    /// [`Bin::collect`], sealing the loose items however few: everything no reader can see
+    /// any more is handed back now (what `cache_clear` uses, to drop what it removed before it
+    /// returns; one barrier).
+    #[must_use = "the items are freed when the returned vector is dropped"]
+    pub(crate) fn flush(&mut self, readers: &dyn Readers, also: &[usize]) -> Freed<T> {
+        if also.is_empty() && self.alone(readers, true) {
+            return self.take_all();
+        }
+        if !self.loose.is_empty() {
+            self.seal(readers);
+        }
+        // Probes end within a microsecond or so: wait for them, briefly. A thread reading in
+        // user code past its hazards may take any time: its batch is freed by a later writer.
+        let deadline = Instant::now() + FLUSH_WAIT;
+        while (self.sealed.back()).is_some_and(|batch| !batch.is_free(readers))
+            && Instant::now() < deadline
+        {
+            std::thread::yield_now();
+        }
+        self.free_batches(readers, also)
+    }
+
+    /// Whether the writer should wait for the oldest batch's probes to end before it goes
+    /// on: what readers in the middle of a probe hold back is bounded by this (a probe runs no
+    /// user code and always ends; a thread descheduled in it ends it once it runs again).
+    /// Never for the writer's own probe, nor for a probe that runs user code (a reader past its
+    /// hazards), which might be waiting for this very writer.
+    pub(crate) fn must_wait(&self, readers: &dyn Readers, me: Option<usize>) -> bool {
+        let Some(oldest) = self.sealed.front() else {
+            return false;
+        };
+        self.sealed.len() > MAX_SEALED
+            && !oldest.is_free(readers)
+            && oldest.readers.iter().all(|&(index, state)| {
+                Some(index) != me
+                    && (readers.moved_on(index, state) || !readers.runs_user_code(index))
+            })
+    }
+
+    fn nothing_waits(&self) -> bool {
+        self.loose.is_empty() && self.sealed.is_empty() && self.held.is_empty()
+    }
+
+    /// Whether the calling thread is the store's only live user, and reads nothing of it now.
+    fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
+        if readers.solo().is_none() && !readers.claim(&mut self.claim_memo, force) {
+            return false;
+        }
+        readers.solo().is_some_and(Reader::is_idle)
+    }
+
+    fn take_all(&mut self) -> Freed<T> {
+        if self.loose.len() == 1 && self.held.is_empty() && self.sealed.is_empty() {
+            // A miss that evicted one result, most often: no vector to allocate.
+            return Freed {
+                one: self.loose.pop(),
+                many: Vec::new(),
+            };
+        }
+        let mut all = core::mem::take(&mut self.loose);
+        all.append(&mut self.held);
+        for batch in self.sealed.drain(..) {
+            all.extend(batch.items);
+        }
+        Freed::many(all)
+    }
+
+    /// The sealed items past their probes, and the held ones, but those a hazard names.
+    fn free_batches(&mut self, readers: &dyn Readers, also: &[usize]) -> Freed<T> {
+        let mut free = core::mem::take(&mut self.held);
+        while let Some(batch) = self.sealed.pop_front() {
+            if !batch.is_free(readers) {
+                self.sealed.push_front(batch);
+                break;
+            }
+            if free.is_empty() {
+                free = batch.items; // most often the only one: no copy
+            } else {
+                free.extend(batch.items);
+            }
+        }
+        if free.iter().any(|item| item.node().is_some()) {
+            let mut hazards = also.to_vec();
+            readers.each_live(&mut |_, reader| reader.hazards_into(&mut hazards));
+            if !hazards.is_empty() {
+                let (held, rest) = free
+                    .into_iter()
+                    .partition(|item| item.node().is_some_and(|node| hazards.contains(&node)));
+                self.held = held;
+                free = rest;
+            }
+        }
+        Freed::many(free)
+    }
+
+    fn seal(&mut self, readers: &dyn Readers) {
+        if !heavy_barrier() {
+            return; // keep them loose: freed by a later seal, or never
+        }
+        let mut probing = Vec::new();
+        readers.each_live(&mut |index, reader| {
+            if let Some(state) = reader.probing() {
+                probing.push((index, state));
+            }
+        });
+        // The next batch gets room for a whole batch at once (rather than growing to it).
+        let items = core::mem::replace(&mut self.loose, Vec::with_capacity(SEAL_AT));
+        self.sealed.push_back(Sealed {
+            items,
+            readers: probing,
+        });
+    }
+
+    /// How many items wait to be freed.
+    #[cfg(test)]
+    pub(crate) fn waiting(&self) -> usize {
+        let sealed = self.sealed.iter().map(|s| s.items.len()).sum::<usize>();
+        self.loose.len() + sealed + self.held.len()
+    }
 }
 
 /// Whether the process uses `membarrier` (readers' half of the barrier is then free).
@@ -161,9 +395,10 @@ fn register() -> bool {
     false
 }
 
-/// The reader's half: after its mark is stored, before it reads the map.
-#[inline]
-fn light_barrier() {
+/// The light side of the barrier: after a reader's mark is stored, before it reads the map
+/// (and, for a writer freeing alone, after it unlinked, before it reads who else joined).
+#[inline(always)]
+pub(crate) fn light_barrier() {
     if asymmetric() {
         core::sync::atomic::compiler_fence(Ordering::SeqCst);
     } else {
@@ -171,10 +406,11 @@ fn light_barrier() {
     }
 }
 
-/// The writer's half: after it unlinked, before it looks at the marks. Runs a full barrier on
-/// every thread of the process, so that each reader's mark is visible, or its reads see the
-/// unlinking. `false` if the system refused (then nothing may be freed).
-fn heavy_barrier() -> bool {
+/// The heavy side: after a writer unlinked, before it looks at the marks (and, for a thread
+/// joining a store, before it reads). Runs a full barrier on every thread of the process, so
+/// that each one's earlier stores are visible, or its later reads see this thread's. `false`
+/// if the system refused (then nothing may be freed).
+pub(crate) fn heavy_barrier() -> bool {
     #[cfg(all(target_os = "linux", not(miri)))]
     if asymmetric() {
         use rustix::thread::{MembarrierCommand, membarrier};
@@ -204,219 +440,5 @@ fn refused_later() {
     });
 }
 
-/// A batch of unlinked items and the reads that may still see them.
-struct Sealed<T> {
-    items: Vec<T>,
-    /// Each record that was reading when the batch was sealed, with its state then.
-    readers: Vec<(&'static Record, u64)>,
-}
-
-impl<T> Sealed<T> {
-    /// Whether every read that was under way when the batch was sealed has ended.
-    fn is_free(&self) -> bool {
-        // Acquire: pairs with the reader's release in `Leave`.
-        (self.readers.iter()).all(|(record, state)| record.state.load(Ordering::Acquire) != *state)
-    }
-}
-
-/// Unlinked items (their `Drop` frees them), kept until no reader can be reading them.
-/// An item must be unreachable for readers that start after it is [`retire`](Bin::retire)d.
-pub(crate) struct Bin<T> {
-    loose: Vec<T>,
-    sealed: VecDeque<Sealed<T>>,
-}
-
-impl<T> Bin<T> {
-    pub(crate) const fn new() -> Self {
-        Bin {
-            loose: Vec::new(),
-            sealed: VecDeque::new(),
-        }
-    }
-
-    /// Adds an item that readers starting from now on cannot reach.
-    pub(crate) fn retire(&mut self, item: T) {
-        self.loose.push(item);
-    }
-
-    /// Seals the loose items if there are enough, and hands back the items no reader can
-    /// see any more, for the caller to drop: dropping runs their `Drop`, user code, which the
-    /// caller runs where it may call back (outside its lock).
-    #[must_use = "the items are freed when the returned vector is dropped"]
-    pub(crate) fn collect(&mut self) -> Vec<T> {
-        if self.loose.len() >= SEAL_AT {
-            self.seal();
-        }
-        let mut free = Vec::new();
-        while let Some(batch) = self.sealed.pop_front() {
-            if !batch.is_free() {
-                self.sealed.push_front(batch);
-                break;
-            }
-            if free.is_empty() {
-                free = batch.items; // most often the only one: no copy
-            } else {
-                free.extend(batch.items);
-            }
-        }
-        free
-    }
-
-    /// [`Bin::collect`], sealing the loose items however few: everything no reader can see
-    /// any more is handed back now (what `cache_clear` uses, to drop what it removed before it
-    /// returns; one barrier).
-    #[must_use = "the items are freed when the returned vector is dropped"]
-    pub(crate) fn flush(&mut self) -> Vec<T> {
-        if !self.loose.is_empty() {
-            self.seal();
-        }
-        // Readers in the middle of a lookup finish within a microsecond or so: wait for them,
-        // briefly. One inside user code (a key's `Eq`, this thread's own outer lookup) may take
-        // any time: its batch is then freed by a later writer.
-        let deadline = std::time::Instant::now() + FLUSH_WAIT;
-        while self.sealed.back().is_some_and(|batch| !batch.is_free())
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::yield_now();
-        }
-        self.collect()
-    }
-
-    fn seal(&mut self) {
-        if !heavy_barrier() {
-            return; // keep them loose: freed by a later seal, or never
-        }
-        let readers = (records().iter())
-            .filter_map(|record| {
-                // Acquire: a read seen ended happens before anything this batch frees.
-                let state = record.state.load(Ordering::Acquire);
-                (state % 2 == 1).then_some((*record, state))
-            })
-            .collect();
-        // The next batch gets room for a whole batch at once (rather than growing to it).
-        let items = core::mem::replace(&mut self.loose, Vec::with_capacity(SEAL_AT));
-        self.sealed.push_back(Sealed { items, readers });
-    }
-
-    /// How many items wait to be freed.
-    #[cfg(test)]
-    pub(crate) fn waiting(&self) -> usize {
-        self.loose.len() + self.sealed.iter().map(|s| s.items.len()).sum::<usize>()
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::{Arc, Barrier};
-
-    use crate::store::drop_count::Counted;
-
-    #[test]
-    fn items_are_freed_once_sealed_when_nobody_reads() {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let mut bin = Bin::new();
-        for _ in 0..SEAL_AT - 1 {
-            bin.retire(Counted(dropped.clone()));
-        }
-        drop(bin.collect());
-        assert_eq!(dropped.load(Ordering::SeqCst), 0, "not sealed yet");
-        bin.retire(Counted(dropped.clone()));
-        drop(bin.collect());
-        assert_eq!(dropped.load(Ordering::SeqCst), SEAL_AT);
-        assert_eq!(bin.waiting(), 0);
-    }
-
-    /// A bin holding one sealed batch of `SEAL_AT` items, freed if no reader is reading.
-    fn one_batch(dropped: &Arc<AtomicUsize>) -> Bin<Counted> {
-        let mut bin = Bin::new();
-        for _ in 0..SEAL_AT {
-            bin.retire(Counted(dropped.clone()));
-        }
-        drop(bin.collect());
-        bin
-    }
-
-    /// Collects until the bin's one batch is freed; fails after 10 s. (Other tests' threads
-    /// may have been reading at the seal, one inside a panic hook, say: they are waited for.)
-    fn wait_until_freed(bin: &mut Bin<Counted>, dropped: &AtomicUsize) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while dropped.load(Ordering::SeqCst) < SEAL_AT && std::time::Instant::now() < deadline {
-            drop(bin.collect());
-            std::thread::yield_now();
-        }
-        assert_eq!(dropped.load(Ordering::SeqCst), SEAL_AT);
-    }
-
-    /// Runs `main` while another thread, once it has run `other`, waits for `main` to end
-    /// (also if it panics).
-    fn beside(other: impl FnOnce() + Send, main: impl FnOnce()) {
-        struct Release<'a>(&'a Barrier);
-        impl Drop for Release<'_> {
-            fn drop(&mut self) {
-                self.0.wait();
-            }
-        }
-        let (ready, done) = (Barrier::new(2), Barrier::new(2));
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                other();
-                ready.wait();
-                done.wait();
-            });
-            ready.wait();
-            let _release = Release(&done);
-            main();
-        });
-    }
-
-    #[test]
-    fn a_reader_under_way_holds_the_batch_back_until_it_ends() {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let (entered, leave) = (Barrier::new(2), Barrier::new(2));
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                pinned(|_| {
-                    entered.wait();
-                    leave.wait();
-                });
-            });
-            entered.wait();
-            let mut bin = one_batch(&dropped);
-            let before_leaving = dropped.load(Ordering::SeqCst);
-            leave.wait(); // before asserting: a failure must not leave the reader waiting
-            assert_eq!(before_leaving, 0, "the reader may still see them");
-            wait_until_freed(&mut bin, &dropped);
-        });
-    }
-
-    #[test]
-    fn an_idle_thread_holds_nothing_back() {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        // The other thread has read, and stays alive with its record, but not reading.
-        beside(
-            || pinned(|_| ()),
-            || wait_until_freed(&mut one_batch(&dropped), &dropped),
-        );
-    }
-
-    #[test]
-    fn nested_reads_keep_the_outer_mark_until_the_outer_read_ends() {
-        let record = LOCAL.with(|owned| owned.0);
-        let before = record.state.load(Ordering::Relaxed);
-        pinned(|_| {
-            pinned(|_| ());
-            assert_eq!(record.state.load(Ordering::Relaxed) % 2, 1, "still reading");
-        });
-        assert_eq!(record.state.load(Ordering::Relaxed), before + 2);
-    }
-
-    #[test]
-    fn a_panicking_read_clears_its_mark() {
-        let record = LOCAL.with(|owned| owned.0);
-        let outcome = std::panic::catch_unwind(|| pinned(|_| panic!("in user code")));
-        assert!(outcome.is_err());
-        assert_eq!(record.state.load(Ordering::Relaxed) % 2, 0);
-    }
-}
+mod tests;

@@ -10,54 +10,80 @@ use core::future::Future;
 use core::hash::Hash;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::hashed::{Hashed, Probe, hash_of};
 use super::{Insert, Store};
 use crate::key::KeyRef;
 
-/// One computation under way. Its result is set once, outside any lock, and cloned by each
-/// waiter outside any lock too: `V::clone` is user code, which may call back into the store.
+/// One computation under way. Its result is shared with the callers waiting for it, and with
+/// nobody else: once the last of them has its copy, the flight keeps nothing (the table of
+/// computations frees its entries late, in batches, and must not keep results alive).
 pub(crate) struct Flight<V> {
-    result: OnceLock<V>,
-    waiters: Mutex<Waiters>,
+    state: Mutex<Shared<V>>,
 }
 
-/// The wakers of the callers waiting for a flight; each caller keeps the index of its own, so
-/// a cancelled caller takes its waker out (a retrying caller does not pile wakers up).
-struct Waiters {
+/// What the driver and the waiters share, under the flight's lock (which guards no user code:
+/// the result is cloned outside it, from an `Arc`).
+struct Shared<V> {
     /// `false` once the flight has ended (with a result or abandoned).
     open: bool,
+    /// The result, while some waiter has yet to take its copy.
+    result: Option<Arc<V>>,
+    /// How many waiters there are (each [`Join`] counts until it has its answer, or is dropped).
+    waiting: usize,
+    /// Each waiter's waker, by the index it keeps: a cancelled caller takes its own out.
     wakers: Vec<Option<Waker>>,
 }
 
 impl<V> Flight<V> {
     fn new() -> Self {
         Flight {
-            result: OnceLock::new(),
-            waiters: Mutex::new(Waiters {
+            state: Mutex::new(Shared {
                 open: true,
+                result: None,
+                waiting: 0,
                 wakers: Vec::new(),
             }),
         }
     }
 
-    fn waiters(&self) -> MutexGuard<'_, Waiters> {
-        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shared(&self) -> MutexGuard<'_, Shared<V>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Ends the flight, with its result or abandoned (`None`), and wakes the waiters (after
-    /// the lock is let go: waking runs the executor's code).
+    /// the lock is let go: waking runs the executor's code, and a result nobody waits for is
+    /// dropped there too).
     fn finish(&self, result: Option<V>) {
-        if let Some(value) = result {
-            let _ = self.result.set(value);
-        }
-        let wakers = {
-            let mut waiters = self.waiters();
-            waiters.open = false;
-            core::mem::take(&mut waiters.wakers)
+        let (wakers, unshared) = {
+            let mut shared = self.shared();
+            shared.open = false;
+            let unshared = match result {
+                Some(value) if shared.waiting > 0 => {
+                    shared.result = Some(Arc::new(value));
+                    None
+                }
+                other => other,
+            };
+            (core::mem::take(&mut shared.wakers), unshared)
         };
+        drop(unshared);
         wakers.into_iter().flatten().for_each(Waker::wake);
+    }
+}
+
+impl<V> Shared<V> {
+    /// One waiter less; the result, if it was the last one (to be dropped unlocked).
+    fn leave(&mut self, slot: Option<usize>) -> (Option<Waker>, Option<Arc<V>>) {
+        self.waiting -= 1;
+        let waker = slot.and_then(|at| self.wakers.get_mut(at)?.take());
+        let result = if self.waiting == 0 {
+            self.result.take()
+        } else {
+            None
+        };
+        (waker, result)
     }
 }
 
@@ -76,11 +102,18 @@ pub struct Join<V> {
     flight: Arc<Flight<V>>,
     /// Where this caller's waker sits among the flight's, once registered.
     slot: Option<usize>,
+    /// Whether it still counts among the waiters (until it has its answer).
+    waiting: bool,
 }
 
 impl<V> Join<V> {
     fn new(flight: Arc<Flight<V>>) -> Self {
-        Join { flight, slot: None }
+        flight.shared().waiting += 1;
+        Join {
+            flight,
+            slot: None,
+            waiting: true,
+        }
     }
 }
 
@@ -89,30 +122,33 @@ impl<V: Clone> Future for Join<V> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<V>> {
         let this = self.get_mut();
-        if let Some(value) = this.flight.result.get() {
-            return Poll::Ready(Some(value.clone()));
+        if !this.waiting {
+            return Poll::Ready(None); // polled again after its answer: look up again
         }
-        let mut waiters = this.flight.waiters();
-        if !waiters.open {
-            drop(waiters);
-            // Ended after the look above: with a result (set before `open` was cleared), or
-            // abandoned.
-            return Poll::Ready(this.flight.result.get().cloned());
+        let mut shared = this.flight.shared();
+        if !shared.open {
+            // Ended: with a result, or abandoned (`None`: the caller looks up again).
+            let result = shared.result.clone();
+            let (waker, last) = shared.leave(this.slot);
+            drop(shared);
+            this.waiting = false;
+            drop((waker, last));
+            return Poll::Ready(result.map(|value| (*value).clone()));
         }
         let old = match this.slot {
-            Some(at) => waiters.wakers[at].replace(cx.waker().clone()),
+            Some(at) => shared.wakers[at].replace(cx.waker().clone()),
             None => {
-                let free = waiters.wakers.iter().position(Option::is_none);
-                let at = free.unwrap_or(waiters.wakers.len());
-                if at == waiters.wakers.len() {
-                    waiters.wakers.push(None);
+                let free = shared.wakers.iter().position(Option::is_none);
+                let at = free.unwrap_or(shared.wakers.len());
+                if at == shared.wakers.len() {
+                    shared.wakers.push(None);
                 }
-                waiters.wakers[at] = Some(cx.waker().clone());
+                shared.wakers[at] = Some(cx.waker().clone());
                 this.slot = Some(at);
                 None
             }
         };
-        drop(waiters);
+        drop(shared);
         drop(old); // a waker's `Drop` is the executor's code: not under the lock
         Poll::Pending
     }
@@ -120,11 +156,9 @@ impl<V: Clone> Future for Join<V> {
 
 impl<V> Drop for Join<V> {
     fn drop(&mut self) {
-        if let Some(at) = self.slot {
-            let mut waiters = self.flight.waiters();
-            let old = waiters.wakers.get_mut(at).and_then(Option::take);
-            drop(waiters);
-            drop(old);
+        if self.waiting {
+            let left = self.flight.shared().leave(self.slot);
+            drop(left); // unlocked: the waker's and the result's `Drop`
         }
     }
 }
@@ -223,33 +257,34 @@ where
     /// drive. Joining counts as a hit, as in `async_lru`.
     pub fn lookup_async<Q: KeyRef<Owned = K>>(&self, key: Q) -> AsyncLookup<'_, K, V> {
         let hash = hash_of(&key);
-        if let Some(value) = self.hit(hash, &key) {
+        let caller = self.caller();
+        if let Some(value) = self.hit(caller, hash, &key) {
             return AsyncLookup::Hit(value);
         }
         let flights = self.flights.pin();
         if let Some(flight) = flights.get(&Probe { hash, key: &key }) {
-            let _ = self.counters.hit();
+            let _ = self.count_hit(caller);
             return AsyncLookup::Join(Join::new(Arc::clone(flight)));
         }
         let Some(owned) = self.owned_key(hash, &key) else {
             // maxsize = 0: nothing is stored, so nothing is shared either.
-            self.counters.miss();
+            self.count_miss(caller);
             return AsyncLookup::Miss(AsyncPending { pending: None });
         };
         let flight = Arc::new(Flight::new());
         if let Err(occupied) = flights.try_insert(owned.clone(), Arc::clone(&flight)) {
             // Another caller started it between our two looks: join theirs.
-            let _ = self.counters.hit();
+            let _ = self.count_hit(caller);
             return AsyncLookup::Join(Join::new(Arc::clone(occupied.current)));
         }
         // A flight that landed between our first look and ours stored its result: use it.
-        if let Some(value) = self.hit(hash, &key) {
+        if let Some(value) = self.hit(caller, hash, &key) {
             flights.remove(&owned);
             // Anyone who joined meanwhile looks up again, and finds the result stored.
             flight.finish(None);
             return AsyncLookup::Hit(value);
         }
-        self.counters.miss();
+        self.count_miss(caller);
         AsyncLookup::Miss(AsyncPending {
             pending: Some(Driving {
                 store: self,
@@ -288,8 +323,9 @@ mod tests {
             assert!(Pin::new(&mut join).poll(&mut cx).is_pending());
             drop(join); // cancelled
         }
-        let waiters = flight.waiters();
-        assert!(waiters.wakers.len() <= 1, "{} slots", waiters.wakers.len());
-        assert!(waiters.wakers.iter().all(Option::is_none));
+        let shared = flight.shared();
+        assert!(shared.wakers.len() <= 1, "{} slots", shared.wakers.len());
+        assert!(shared.wakers.iter().all(Option::is_none));
+        assert_eq!(shared.waiting, 0);
     }
 }

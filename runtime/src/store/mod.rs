@@ -24,6 +24,7 @@ mod flight;
 mod hashed;
 mod recency;
 mod table;
+mod threads;
 
 use core::hash::Hash;
 use std::sync::Arc;
@@ -32,13 +33,13 @@ use std::time::{Duration, Instant};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
-use counters::Counters;
 use flight::Flight;
 pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
-use table::{Locked, Map, NodeId, Removal};
+use table::{Found, Locked, Map, NodeId, Removal};
+use threads::{Slot, Threads};
 
 /// How many results a store keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +75,14 @@ struct Writer {
     recency: Recency<u64>,
 }
 
+/// The calling thread, as one store knows it: its slot and index, or none (then it counts in
+/// the crowd, and reads under the writer lock: see [`threads`]).
+#[derive(Clone, Copy)]
+enum Caller<'s> {
+    Slot(&'s Slot, usize),
+    Crowd,
+}
+
 /// The map, locked for writing.
 type WriteLock<'s, K, V> = Locked<'s, Cached<K, V>, Writer>;
 
@@ -86,7 +95,8 @@ pub struct Store<K, V> {
     ttl: Option<Duration>,
     /// Computations under way, for `async fn`s (see [`flight`]).
     flights: papaya::HashMap<Hashed<K>, Arc<Flight<V>>, PassThrough>,
-    counters: Counters,
+    /// Each thread's part: its counts and its reading state (see [`threads`]).
+    threads: Threads,
     /// The stamp of the latest insertion (see [`clock`]).
     epoch: AtomicU64,
 }
@@ -172,7 +182,7 @@ where
             limit,
             ttl,
             flights: papaya::HashMap::with_hasher(PassThrough),
-            counters: Counters::new(),
+            threads: Threads::new(),
             epoch: AtomicU64::new(0),
         }
     }
@@ -183,17 +193,34 @@ where
     #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         let hash = hash_of(&key);
-        match self.hit(hash, &key) {
+        let caller = self.caller();
+        match self.hit(caller, hash, &key) {
             Some(value) => Lookup::Hit(value),
-            None => self.missed(hash, &key),
+            None => self.missed(caller, hash, &key),
+        }
+    }
+
+    /// The calling thread, as this store knows it.
+    #[inline(always)]
+    fn caller(&self) -> Caller<'_> {
+        let me = threads::me();
+        if me.has_slot() {
+            Caller::Slot(self.threads.slot(me), me.index)
+        } else {
+            Caller::Crowd
         }
     }
 
     /// Counts a miss and makes the owned key to store the result under.
     #[cold]
     #[inline(never)]
-    fn missed<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
-        self.counters.miss();
+    fn missed<Q: KeyRef<Owned = K>>(
+        &self,
+        caller: Caller<'_>,
+        hash: u64,
+        key: &Q,
+    ) -> Lookup<'_, K, V> {
+        self.count_miss(caller);
         Lookup::Miss(Pending {
             store: self,
             key: self.owned_key(hash, key),
@@ -202,31 +229,36 @@ where
 
     /// The stored result for a key, if any and fresh, counted as a hit.
     #[inline(always)]
-    fn hit<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Option<V> {
+    fn hit<Q: KeyRef<Owned = K>>(&self, caller: Caller<'_>, hash: u64, key: &Q) -> Option<V> {
         if self.limit == Limit::Nothing {
             return None;
         }
-        // `inline(always)`: the compiler copies the read onto each path through `pinned`
-        // (marking or already marked) and would otherwise call it out of line from each.
-        epoch::pinned(
-            #[inline(always)]
-            |pin| {
-                let cached = self
-                    .map
-                    .find(pin, hash, |cached| key.matches(&cached.key))?;
-                self.use_entry(&cached.entry)
-            },
-        )
+        let found = self.find(caller, hash, |cached| key.matches(&cached.key))?;
+        self.use_entry(caller, &found.item().entry)
+    }
+
+    /// The entry for `hash` that `is` accepts, kept alive while the result lives.
+    #[inline(always)]
+    fn find<'s>(
+        &'s self,
+        caller: Caller<'s>,
+        hash: u64,
+        is: impl FnMut(&Cached<K, V>) -> bool,
+    ) -> Option<Found<'s, Cached<K, V>, Writer>> {
+        match caller {
+            Caller::Slot(slot, _) => self.map.lookup(&slot.reader, hash, is),
+            Caller::Crowd => self.map.lookup_outside(&self.threads, hash, is),
+        }
     }
 
     /// Counts a hit on a found entry and records its use, unless it is stale.
     #[inline(always)]
-    fn use_entry(&self, entry: &Entry<V>) -> Option<V> {
+    fn use_entry(&self, caller: Caller<'_>, entry: &Entry<V>) -> Option<V> {
         if self.is_stale(entry) {
             return None;
         }
         if let Limit::Bounded(_) = self.limit {
-            let alone = self.counters.hit();
+            let alone = self.count_hit(caller);
             let epoch = self.epoch.load(Ordering::Relaxed);
             // Alone, record every use: eviction is then exactly CPython's. Shared with
             // other threads, record the first use since the latest insertion only, so
@@ -243,9 +275,28 @@ where
             }
         } else {
             // No recency to keep: whether the thread is alone does not matter.
-            self.counters.hit_only();
+            match caller {
+                Caller::Slot(slot, _) => slot.counts.hit_only(),
+                Caller::Crowd => self.threads.crowd.count(true),
+            }
         }
         Some(entry.value.clone())
+    }
+
+    /// Counts a hit; `true` if the calling thread has had the store to itself lately.
+    #[inline(always)]
+    fn count_hit(&self, caller: Caller<'_>) -> bool {
+        match caller {
+            Caller::Slot(slot, index) => slot.counts.hit(|| self.threads.others(Some(index))),
+            Caller::Crowd => self.threads.crowd.hit(self.threads.others(None)),
+        }
+    }
+
+    fn count_miss(&self, caller: Caller<'_>) {
+        match caller {
+            Caller::Slot(slot, _) => slot.counts.miss(),
+            Caller::Crowd => self.threads.crowd.count(false),
+        }
     }
 
     /// Whether an entry has outlived the store's time to live.
@@ -314,7 +365,7 @@ where
         };
         let unused = loop {
             let (seen, found) = self.find_node(hash, &item.key);
-            let mut map = self.map.lock();
+            let mut map = self.map.lock(&self.threads);
             if map.published_since(hash, seen) {
                 continue; // lets go of the lock, and looks again
             }
@@ -328,7 +379,8 @@ where
     fn find_node(&self, hash: u64, key: &K) -> (u64, Option<NodeId>) {
         let seen = self.map.published();
         let is = |cached: &Cached<K, V>| cached.key == *key;
-        (seen, epoch::pinned(|pin| self.map.find_node(pin, hash, is)))
+        let found = self.find(self.caller(), hash, is);
+        (seen, found.map(|found| found.id()))
     }
 
     /// [`Store::insert`], with the writer lock held and the key already looked up (`found`).
@@ -379,7 +431,7 @@ where
             let Some(id) = found else {
                 return false;
             };
-            let mut map = self.map.lock();
+            let mut map = self.map.lock(&self.threads);
             if map.published_since(key.hash, seen) {
                 continue;
             }
@@ -409,21 +461,21 @@ where
 
     /// The statistics, with `maxsize` as given.
     pub fn info(&self, maxsize: Option<usize>) -> CacheInfo {
-        let (hits, misses) = self.counters.totals();
+        let (hits, misses) = self.threads.totals();
         CacheInfo {
             hits,
             misses,
             maxsize,
-            currsize: self.map.lock().len(),
+            currsize: self.map.lock(&self.threads).len(),
         }
     }
 
     /// Empties the cache and resets the statistics.
     pub fn clear(&self) {
-        let mut map = self.map.lock();
+        let mut map = self.map.lock(&self.threads);
         map.clear();
         map.extra().recency.clear();
-        self.counters.reset();
+        self.threads.reset();
     }
 }
 

@@ -19,7 +19,10 @@ use core::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::epoch::{Bin, Pin};
+use super::epoch::{Bin, Freed, Readers, Retired};
+
+mod read;
+pub(crate) use read::Found;
 
 struct Node<T> {
     hash: u64,
@@ -117,6 +120,15 @@ enum Unlinked<T> {
 // thread: it may be sent where `T` may.
 unsafe impl<T: Send> Send for Unlinked<T> {}
 
+impl<T> Retired for Unlinked<T> {
+    fn node(&self) -> Option<usize> {
+        match *self {
+            Unlinked::Node(node) => Some(node.addr()),
+            Unlinked::Table(_) => None,
+        }
+    }
+}
+
 impl<T> Drop for Unlinked<T> {
     fn drop(&mut self) {
         // SAFETY: each pointer came from `Box::into_raw`, was unlinked from the map before it
@@ -147,6 +159,9 @@ struct Side<T, X> {
     /// The capacity a new or cleared map starts with.
     floor: usize,
     bin: Bin<Unlinked<T>>,
+    /// Nodes that threads without slots of their own read outside the lock, by address (a
+    /// hazard each; see [`Map::lookup_outside`]).
+    outside: Vec<usize>,
     /// Allocations of nodes the bin has freed, for new nodes to reuse: only for items that
     /// need no dropping (freeing them runs no user code, so it may happen under the lock).
     /// The bin frees a batch at a time, more than the allocator's per-thread cache holds:
@@ -188,6 +203,7 @@ impl<T, X> Map<T, X> {
                 used: 0,
                 floor,
                 bin: Bin::new(),
+                outside: Vec::new(),
                 spare: Vec::new(),
                 #[cfg(test)]
                 reused: 0,
@@ -197,23 +213,6 @@ impl<T, X> Map<T, X> {
         }
     }
 
-    /// The item for `hash` that `is` accepts, if any: no lock, no atomic read-modify-write.
-    #[inline]
-    pub(crate) fn find<'p>(
-        &'p self,
-        _pin: &'p Pin,
-        hash: u64,
-        mut is: impl FnMut(&T) -> bool,
-    ) -> Option<&'p T> {
-        // SAFETY: the table and nodes reached from it are freed only once every reader that
-        // was reading when they were unlinked has finished, and this thread is reading until
-        // `_pin` goes (which the returned borrow cannot outlive). Acquire pairs with the
-        // writer's release when it published the table.
-        let table = unsafe { &*self.table.load(Ordering::Acquire) };
-        // SAFETY: as above.
-        unsafe { table.search(hash, |node| is(&node.item)) }.map(|(_, node)| &node.item)
-    }
-
     /// How many nodes were published so far. Acquire: pairs with the writer's release after
     /// it published the latest, so a search that follows sees every node counted here that is
     /// still in the map.
@@ -221,28 +220,15 @@ impl<T, X> Map<T, X> {
         self.published.load(Ordering::Acquire)
     }
 
-    /// [`Map::find`], giving the node's identity instead of its item: for a writer that runs
-    /// `is` (user code) before it takes the lock.
-    pub(crate) fn find_node(
-        &self,
-        pin: &Pin,
-        hash: u64,
-        mut is: impl FnMut(&T) -> bool,
-    ) -> Option<NodeId> {
-        let _ = pin;
-        // SAFETY: as in `find`; the node is not dereferenced once the pin is gone.
-        let table = unsafe { &*self.table.load(Ordering::Acquire) };
-        // SAFETY: as above.
-        unsafe { table.search(hash, |node| is(&node.item)) }
-            .map(|(_, node)| NodeId(core::ptr::from_ref(node).cast()))
-    }
-
     /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
     /// leaves the map consistent whenever it calls user code).
-    pub(crate) fn lock(&self) -> Locked<'_, T, X> {
+    /// `readers`: the store's threads, whom the bin asks what may be freed (see
+    /// [`Bin::collect`]).
+    pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, X> {
         Locked {
             map: self,
             side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
+            readers,
             flush: false,
         }
     }
@@ -273,45 +259,87 @@ impl<T, X> Drop for Map<T, X> {
 pub(crate) struct Locked<'m, T, X> {
     map: &'m Map<T, X>,
     side: Option<MutexGuard<'m, Side<T, X>>>,
+    readers: &'m dyn Readers,
     /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
     flush: bool,
 }
 
 impl<T, X> Drop for Locked<'_, T, X> {
     fn drop(&mut self) {
-        let flush = self.flush;
-        let freed = self.side.as_mut().map(|side| {
-            let freed = if flush {
-                side.bin.flush()
-            } else {
-                side.bin.collect()
-            };
-            side.keep_spares(freed)
-        });
-        self.side = None; // unlock
+        let (flush, readers) = (self.flush, self.readers);
+        let Some(mut side) = self.side.take() else {
+            return;
+        };
+        let freed = side.free(readers, flush);
+        let wait = side.bin.must_wait(readers, readers.caller());
+        drop(side); // unlock
         drop(freed);
+        if wait {
+            self.map.wait_for_probes(readers);
+        }
+    }
+}
+
+impl<T, X> Map<T, X> {
+    /// Waits, lock let go, until the probes that hold back too many batches have ended (see
+    /// [`Bin::must_wait`]), freeing as they do.
+    #[cold]
+    fn wait_for_probes(&self, readers: &dyn Readers) {
+        loop {
+            std::thread::yield_now();
+            let mut side = self.side.lock().unwrap_or_else(PoisonError::into_inner);
+            let freed = side.free(readers, false);
+            let wait = side.bin.must_wait(readers, readers.caller());
+            drop(side);
+            drop(freed);
+            if !wait {
+                return;
+            }
+        }
     }
 }
 
 impl<T, X> Side<T, X> {
+    /// What the bin lets go of, but the allocations kept for reuse; `flush`: everything it
+    /// can now (see [`Bin::flush`]).
+    fn free(&mut self, readers: &dyn Readers, flush: bool) -> Freed<Unlinked<T>> {
+        let also = &self.outside;
+        let freed = if flush {
+            self.bin.flush(readers, also)
+        } else {
+            self.bin.collect(readers, also)
+        };
+        self.keep_spares(freed)
+    }
+
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
     /// hands back the rest, to be freed.
-    fn keep_spares(&mut self, freed: Vec<Unlinked<T>>) -> Vec<Unlinked<T>> {
-        if core::mem::needs_drop::<T>() || freed.is_empty() || self.spare.len() >= SPARE {
+    fn keep_spares(&mut self, mut freed: Freed<Unlinked<T>>) -> Freed<Unlinked<T>> {
+        if core::mem::needs_drop::<T>() || self.spare.len() >= SPARE {
             return freed;
         }
-        let mut rest = Vec::new();
-        for unlinked in freed {
-            match unlinked {
-                Unlinked::Node(node) if self.spare.len() < SPARE => {
-                    // Not freed: its item needs no dropping, and the allocation is kept.
-                    core::mem::forget(unlinked);
-                    self.spare.push(Spare(node));
-                }
-                _ => rest.push(unlinked),
-            }
+        freed.one = freed.one.and_then(|one| self.keep_spare(one));
+        if !freed.many.is_empty() {
+            let many = core::mem::take(&mut freed.many);
+            freed.many = many
+                .into_iter()
+                .filter_map(|item| self.keep_spare(item))
+                .collect();
         }
-        rest
+        freed
+    }
+
+    /// Keeps a freed node's allocation if there is room (then `None`), else hands it back.
+    fn keep_spare(&mut self, unlinked: Unlinked<T>) -> Option<Unlinked<T>> {
+        match unlinked {
+            Unlinked::Node(node) if self.spare.len() < SPARE => {
+                // Not freed: its item needs no dropping, and the allocation is kept.
+                core::mem::forget(unlinked);
+                self.spare.push(Spare(node));
+                None
+            }
+            _ => Some(unlinked),
+        }
     }
 }
 

@@ -3,6 +3,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::key::owned;
 use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Barrier};
 
 /// Calls a memoized "identity times ten" through `store`, returning whether the body ran.
 fn call(store: &Store<(u32,), u32>, key: u32) -> bool {
@@ -79,7 +80,7 @@ fn the_recency_queue_stays_small_under_many_hits() {
         // 100 and 101 take turns in the fifth place, each evicting the other.
         assert!(call(&store, 100 + round % 2));
     }
-    assert!(store.map.lock().extra().recency.len() <= 5);
+    assert!(store.map.lock(&store.threads).extra().recency.len() <= 5);
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
@@ -99,7 +100,7 @@ fn the_recency_queue_stays_small_under_removals_and_expiry() {
         }));
     }
     for store in [&expiring, &invalidated] {
-        let queued = store.map.lock().extra().recency.len();
+        let queued = store.map.lock(&store.threads).extra().recency.len();
         assert!(queued <= 2 * 128 + 16, "{queued} records");
     }
     assert_eq!(expiring.info(Some(128)).currsize, 10);
@@ -328,4 +329,69 @@ fn eviction_is_exact_for_threads_taking_turns() {
     assert_eq!(model.hits + model.misses, 300 * 40);
     let info = store.info(Some(3));
     assert_eq!((info.hits, info.misses), (model.hits, model.misses));
+}
+
+/// Calls `store` for `key`, storing a counted value on a miss.
+fn call_alive(store: &Store<(u32,), Alive>, key: u32, alive: &Arc<AtomicUsize>) {
+    if let Lookup::Miss(pending) = store.lookup((owned(&key),)) {
+        alive.fetch_add(1, Ordering::SeqCst);
+        drop(pending.run(|| Alive(alive.clone())));
+    }
+}
+
+/// A store used by one thread alone frees what it evicts at once: it keeps `maxsize` results
+/// alive, and at most one more while it stores (it kept up to a batch of 64 more).
+#[test]
+fn one_thread_alone_keeps_no_more_than_maxsize_results_alive() {
+    let alive = Arc::new(AtomicUsize::new(0));
+    let store: Store<(u32,), Alive> = Store::new(Some(1), None);
+    let mut most = 0;
+    for key in 0..1000 {
+        call_alive(&store, key, &alive);
+        most = most.max(alive.load(Ordering::SeqCst));
+    }
+    assert_eq!(most, 1, "results alive between calls, at most");
+}
+
+/// A thread stalled in user code (a result's `Clone`, say) while it reads an entry holds back
+/// that entry alone: the other thread's evictions from the same store are freed, and another
+/// store is not held back at all.
+#[test]
+fn a_reader_stalled_in_user_code_holds_back_only_what_it_reads() {
+    let (in_user_code, resume) = (Barrier::new(2), Barrier::new(2));
+    let alive_a = Arc::new(AtomicUsize::new(0));
+    let alive_b = Arc::new(AtomicUsize::new(0));
+    let a: Store<(u32,), Alive> = Store::new(Some(4), None);
+    let b: Store<(u32,), Alive> = Store::new(Some(4), None);
+    call_alive(&a, 0, &alive_a);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let hash = hash_of(&(owned(&0u32),));
+            let found = a.find(a.caller(), hash, |cached| cached.key == (0,));
+            assert!(found.is_some());
+            in_user_code.wait();
+            resume.wait(); // as long as the other thread churns
+            drop(found);
+        });
+        in_user_code.wait();
+        for key in 1..5000 {
+            call_alive(&a, key, &alive_a);
+            call_alive(&b, key, &alive_b);
+        }
+        let (held_a, held_b) = (
+            alive_a.load(Ordering::SeqCst),
+            alive_b.load(Ordering::SeqCst),
+        );
+        resume.wait();
+        // A: 4 stored, the one being read, and at most a batch gathering and one sealed.
+        let bound_a = 4 + 1 + 2 * epoch::SEAL_AT;
+        assert!(
+            held_a <= bound_a,
+            "{held_a} results of A alive, more than {bound_a}"
+        );
+        assert!(
+            held_b <= 4 + 1,
+            "{held_b} results of B alive: held back by A's reader"
+        );
+    });
 }

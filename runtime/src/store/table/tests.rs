@@ -1,6 +1,6 @@
 use super::*;
 use crate::store::drop_count::Counted;
-use crate::store::epoch::pinned;
+use crate::store::threads::{self, Threads};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
@@ -14,17 +14,25 @@ fn hash(key: u64) -> u64 {
     crate::store::hash_of(&key)
 }
 
-fn find(map: &Map<Item, ()>, key: u64) -> Option<String> {
-    pinned(|pin| {
-        map.find(pin, hash(key), |item| item.0 == key)
-            .map(|item| item.1.clone())
-    })
+/// Looks `key` up as a store's reader would, with `by` (which `hash` places) as its hash.
+fn found<V>(map: &Map<(u64, V), ()>, threads: &Threads, by: u64, key: u64) -> Option<V>
+where
+    V: Clone,
+{
+    let reader = &threads.slot(threads::me()).reader;
+    let found = map.lookup(reader, by, |item| item.0 == key)?;
+    Some(found.item().1.clone())
+}
+
+fn find(map: &Map<Item, ()>, threads: &Threads, key: u64) -> Option<String> {
+    found(map, threads, hash(key), key)
 }
 
 #[test]
 fn items_are_found_by_hash_and_predicate_until_removed() {
     let map = Map::new(4, ());
-    let mut w = map.lock();
+    let threads = Threads::new();
+    let mut w = map.lock(&threads);
     for key in 0..100 {
         w.insert_new(hash(key), (key, key.to_string()));
     }
@@ -49,18 +57,19 @@ fn items_are_found_by_hash_and_predicate_until_removed() {
     assert!(w.replace(hash(1000), (1000, "new".into()), |old, new| old.0 == new.0));
     assert_eq!(w.len(), 100);
     drop(w);
-    assert_eq!(find(&map, 42), None);
-    assert_eq!(find(&map, 7).as_deref(), Some("seven"));
-    assert_eq!(find(&map, 99).as_deref(), Some("99"));
-    map.lock().clear();
-    assert_eq!(map.lock().len(), 0);
-    assert_eq!(find(&map, 99), None);
+    assert_eq!(find(&map, &threads, 42), None);
+    assert_eq!(find(&map, &threads, 7).as_deref(), Some("seven"));
+    assert_eq!(find(&map, &threads, 99).as_deref(), Some("99"));
+    map.lock(&threads).clear();
+    assert_eq!(map.lock(&threads).len(), 0);
+    assert_eq!(find(&map, &threads, 99), None);
 }
 
 #[test]
 fn churn_sweeps_tombstones_instead_of_growing() {
     let map = Map::new(16, ());
-    let mut w = map.lock();
+    let threads = Threads::new();
+    let mut w = map.lock(&threads);
     for key in 0..ROUNDS {
         w.insert_new(hash(key), (key, String::new()));
         if key >= 16 {
@@ -87,6 +96,7 @@ fn churn_sweeps_tombstones_instead_of_growing() {
 fn colliding_churn_keeps_every_chain_whole() {
     let crowded = |key: u64| key % 5; // five first slots for every key
     let map = Map::new(8, ());
+    let threads = Threads::new();
     let mut present = std::collections::BTreeSet::new();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..ROUNDS / 10 {
@@ -94,7 +104,7 @@ fn colliding_churn_keeps_every_chain_whole() {
         seed ^= seed >> 7;
         seed ^= seed << 17;
         let key = seed % 24;
-        let mut w = map.lock();
+        let mut w = map.lock(&threads);
         if present.insert(key) {
             w.insert_new(crowded(key), (key, key.to_string()));
         } else {
@@ -116,13 +126,13 @@ fn colliding_churn_keeps_every_chain_whole() {
         }
         drop(w);
         for key in 0..24 {
-            let found = pinned(|pin| map.find(pin, crowded(key), |i| i.0 == key).is_some());
+            let found = found(&map, &threads, crowded(key), key).is_some();
             assert_eq!(found, present.contains(&key), "key {key}");
         }
     }
     // Emptied one by one, the table ends with no tombstone at all: each removal nulls its slot
     // or leaves a tombstone that the removal of its chain's last node clears.
-    let mut w = map.lock();
+    let mut w = map.lock(&threads);
     for key in present {
         let _ = w.remove_if(crowded(key), |i| i.0 == key, |_| true);
     }
@@ -135,8 +145,9 @@ fn every_item_is_dropped_exactly_once() {
     let made = 500;
     {
         let map = Map::new(8, ());
+        let threads = Threads::new();
         for key in 0..made {
-            let mut w = map.lock();
+            let mut w = map.lock(&threads);
             let item = (key, Counted(dropped.clone()));
             if key % 3 == 0 {
                 w.replace(hash(key / 2), item, |old, new| old.0 == new.0);
@@ -157,24 +168,23 @@ fn every_item_is_dropped_exactly_once() {
 
 /// Two readers looking up every key while the writer replaces, removes and clears; each value
 /// read must be the one made for its key.
-fn churn_under_readers<V>(make: fn(u64) -> V) -> Map<(u64, V), ()>
+fn churn_under_readers<V>(make: fn(u64) -> V) -> (Map<(u64, V), ()>, Threads)
 where
-    V: PartialEq + core::fmt::Debug + Send + Sync + 'static,
+    V: Clone + PartialEq + core::fmt::Debug + Send + Sync + 'static,
 {
     let map = Arc::new(Map::<(u64, V), ()>::new(32, ()));
+    let threads = Arc::new(Threads::new());
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (map, stop) = (map.clone(), stop.clone());
+            let (map, threads, stop) = (map.clone(), threads.clone(), stop.clone());
             std::thread::spawn(move || {
                 let mut key = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let k = key % 64;
-                    pinned(|pin| {
-                        if let Some(item) = map.find(pin, hash(k), |item| item.0 == k) {
-                            assert_eq!(item.1, make(k));
-                        }
-                    });
+                    if let Some(value) = found(&map, &threads, hash(k), k) {
+                        assert_eq!(value, make(k));
+                    }
                     key += 1;
                 }
             })
@@ -182,7 +192,7 @@ where
         .collect();
     for round in 0..ROUNDS {
         let key = round % 64;
-        let mut w = map.lock();
+        let mut w = map.lock(&*threads);
         match round % 7 {
             0 => {
                 let _ = w.remove_if(hash(key), |i| i.0 == key, |_| true);
@@ -197,19 +207,27 @@ where
     for reader in readers {
         reader.join().unwrap();
     }
-    Arc::into_inner(map).expect("the readers are done")
+    let map = Arc::into_inner(map).expect("the readers are done");
+    (map, Arc::into_inner(threads).expect("the readers are done"))
 }
 
 #[test]
 fn readers_see_whole_items_while_a_writer_churns() {
-    let map = churn_under_readers(|key| key.to_string());
-    assert_eq!(map.lock().side().reused, 0, "a String needs dropping");
+    let (map, threads) = churn_under_readers(|key| key.to_string());
+    assert_eq!(
+        map.lock(&threads).side().reused,
+        0,
+        "a String needs dropping"
+    );
 }
 
 /// Items that need no dropping: freed nodes' allocations are reused for new nodes, and a
 /// reader never sees one rewritten while it reads it.
 #[test]
 fn readers_see_whole_items_while_a_writer_reuses_nodes() {
-    let map = churn_under_readers(|key| [key; 4]);
-    assert!(map.lock().side().reused > 0, "freed nodes were reused");
+    let (map, threads) = churn_under_readers(|key| [key; 4]);
+    assert!(
+        map.lock(&threads).side().reused > 0,
+        "freed nodes were reused"
+    );
 }

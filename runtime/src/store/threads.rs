@@ -1,0 +1,453 @@
+//! The threads that use a store, each with a slot of its own in it.
+//!
+//! Every thread gets a small index on its first call into any store, the lowest free one, and
+//! gives it back when it ends; with it, a lease: a number no other thread of the process ever
+//! gets. A store keeps one [`Slot`] per index, in segments of [`SEGMENT`] made when a thread
+//! of that index first uses the store, so a store used by few threads stays small while up to
+//! [`MAX_OWNED`] threads at once have slots of their own. A slot holds its thread's reading
+//! state (see [`epoch`](super::epoch)) and its counts (see [`counters`](super::counters)):
+//! what a hit touches sits on the thread's own cache lines, reached with one thread-local
+//! read. A thread that finds another lease in its slot (its index's previous thread has ended)
+//! joins the store: it takes the slot over and starts it afresh (see [`Threads::slot`]).
+//!
+//! A thread beyond the owned indices, or one whose thread-locals are being torn down, has no
+//! index: it counts in a shared slot, and reads under the writer lock.
+//!
+//! The slots also tell a writer whether it is the store's only live user ([`Threads::solo`]):
+//! then nothing it unlinks can be in another thread's hands, and it frees at once instead of
+//! in batches (see [`Bin::collect`](super::epoch::Bin::collect)).
+
+use core::cell::{Cell, OnceCell};
+use core::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use super::counters::{Counts, Crowd};
+use super::epoch::{self, Reader, Readers};
+
+/// How many slots a segment holds.
+pub(crate) const SEGMENT: usize = 16;
+/// How many segments a store can have.
+const SEGMENTS: usize = 64;
+/// Threads with indices (and slots) of their own, at most.
+pub(crate) const MAX_OWNED: usize = SEGMENT * SEGMENTS;
+
+/// The calling thread, as the stores know it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Me {
+    /// Its index, below [`MAX_OWNED`] if it has a slot of its own.
+    pub(crate) index: usize,
+    /// Unique to the thread for the life of the process; 0: none (no index either).
+    pub(crate) lease: u64,
+}
+
+impl Me {
+    const NONE: Me = Me {
+        index: usize::MAX,
+        lease: 0,
+    };
+
+    #[inline]
+    pub(crate) fn has_slot(self) -> bool {
+        self.index < MAX_OWNED
+    }
+}
+
+/// The lease of the live thread holding each owned index, 0 where none does.
+static LIVE: [AtomicU64; MAX_OWNED] = [const { AtomicU64::new(0) }; MAX_OWNED];
+/// Indices of threads that have ended, lowest first: an index past the owned ones is handed
+/// out only when every owned one is taken (a burst of threads must not leave later threads
+/// without slots).
+static FREE: Mutex<BinaryHeap<Reverse<usize>>> = Mutex::new(BinaryHeap::new());
+/// The next index never handed out.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// The next lease (0 is never handed out).
+static LEASES: AtomicU64 = AtomicU64::new(1);
+/// The process the indices were handed out in (see [`after_fork`]).
+static PID: AtomicU32 = AtomicU32::new(0);
+
+thread_local! {
+    // No destructor: readable to the very end of the thread, from other thread-locals'
+    // destructors too.
+    static ME: Cell<Me> = const { Cell::new(Me::NONE) };
+    static RELEASE: OnceCell<Release> = const { OnceCell::new() };
+}
+
+fn free_list() -> MutexGuard<'static, BinaryHeap<Reverse<usize>>> {
+    FREE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Gives the thread's index back when the thread ends.
+struct Release(Me);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        ME.set(Me::NONE);
+        if self.0.has_slot() {
+            LIVE[self.0.index].store(0, Ordering::Release);
+        }
+        free_list().push(Reverse(self.0.index));
+    }
+}
+
+/// The calling thread: its index and lease, handed out on first use.
+#[inline(always)]
+pub(crate) fn me() -> Me {
+    let me = ME.get();
+    if me.lease != 0 { me } else { claim() }
+}
+
+#[cold]
+#[inline(never)]
+fn claim() -> Me {
+    let _ = PID.compare_exchange(0, std::process::id(), Ordering::Relaxed, Ordering::Relaxed);
+    let reused = free_list().pop().map(|Reverse(index)| index);
+    let index = reused.unwrap_or_else(|| NEXT.fetch_add(1, Ordering::Relaxed));
+    let me = Me {
+        index,
+        lease: LEASES.fetch_add(1, Ordering::Relaxed),
+    };
+    match RELEASE.try_with(|release| release.set(Release(me)).is_ok()) {
+        Ok(true) => {
+            if me.has_slot() {
+                LIVE[index].store(me.lease, Ordering::Release);
+            }
+            ME.set(me);
+            me
+        }
+        // The thread is being torn down (its release already ran, or cannot be registered):
+        // no index, so nothing to give back but this one.
+        Ok(false) | Err(_) => {
+            free_list().push(Reverse(index));
+            Me::NONE
+        }
+    }
+}
+
+/// Whether the thread that took an index with this lease is still alive.
+fn is_live(index: usize, lease: u64) -> bool {
+    lease != 0 && LIVE[index].load(Ordering::Acquire) == lease
+}
+
+/// In the child of a `fork()`, only the forking thread lives on: the others' indices are
+/// freed, and the stores stop waiting for their reads (see `Readers::each_live`). Called
+/// where reclamation looks at other threads; a no-op but in a new process.
+pub(crate) fn after_fork() {
+    let pid = std::process::id();
+    let was = PID.swap(pid, Ordering::Relaxed);
+    if was == 0 || was == pid {
+        return;
+    }
+    let me = ME.get();
+    let mut free = free_list();
+    free.clear();
+    for (index, live) in LIVE.iter().enumerate() {
+        if index != me.index {
+            live.store(0, Ordering::Release);
+        }
+    }
+    let handed_out = NEXT.load(Ordering::Relaxed);
+    free.extend(
+        (0..handed_out)
+            .filter(|&index| index != me.index)
+            .map(Reverse),
+    );
+}
+
+/// One thread's part of a store.
+#[repr(align(128))]
+#[derive(Default)]
+pub(crate) struct Slot {
+    /// The lease of the thread this slot serves (0: none yet).
+    lease: AtomicU64,
+    pub(crate) reader: Reader,
+    pub(crate) counts: Counts,
+}
+
+type Segment = [Slot; SEGMENT];
+
+/// The slots of one store.
+pub(crate) struct Threads {
+    /// Index `i` is slot `i % SEGMENT` of segment `i / SEGMENT`.
+    segments: [OnceLock<Box<Segment>>; SEGMENTS],
+    /// The counts of threads without slots.
+    pub(crate) crowd: Crowd,
+    /// Who may free at once (see [`Threads::solo`]): the index (plus one) of the store's only
+    /// live user in the low half, 0 for none; a count of joins in the high half, so that a
+    /// writer's claim fails if a thread joined while it looked.
+    solo: AtomicU64,
+}
+
+const JOIN: u64 = 1 << 32;
+const OWNER: u64 = JOIN - 1;
+
+impl Threads {
+    pub(crate) fn new() -> Self {
+        Threads {
+            segments: core::array::from_fn(|_| OnceLock::new()),
+            crowd: Crowd::default(),
+            solo: AtomicU64::new(0),
+        }
+    }
+
+    /// The calling thread's slot (it has one: `me.has_slot()`), joining the store first if the
+    /// slot served another thread, or none, before.
+    #[inline(always)]
+    pub(crate) fn slot(&self, me: Me) -> &Slot {
+        let slot = self.owned(me.index);
+        if slot.lease.load(Ordering::Relaxed) != me.lease {
+            self.join(me, slot);
+        }
+        slot
+    }
+
+    /// Slot `index`, its segment made if need be.
+    #[inline(always)]
+    fn owned(&self, index: usize) -> &Slot {
+        let segment = &self.segments[index / SEGMENT];
+        let slots = match segment.get() {
+            Some(slots) => slots,
+            None => Self::make(segment),
+        };
+        &slots[index % SEGMENT]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn make(segment: &OnceLock<Box<Segment>>) -> &Segment {
+        segment.get_or_init(|| Box::new(core::array::from_fn(|_| Slot::default())))
+    }
+
+    /// Takes `slot` over for the calling thread, before its first read of the store. A writer
+    /// that frees at once (see [`Threads::solo`]) must know of this thread before the thread
+    /// reads anything it may free: the join ends its turn alone, and a barrier makes sure that
+    /// either it sees that, or this thread sees what it unlinked before.
+    #[cold]
+    #[inline(never)]
+    fn join(&self, me: Me, slot: &Slot) {
+        slot.lease.store(me.lease, Ordering::Relaxed);
+        // What the slot's previous thread saw says nothing of this one.
+        slot.counts.restart(self.others(Some(me.index)));
+        let mine = (me.index + 1) as u64;
+        let previous = self
+            .solo
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
+                let owner = word & OWNER;
+                let owner = if owner == mine { owner } else { 0 };
+                Some((word & !OWNER).wrapping_add(JOIN) | owner)
+            })
+            .unwrap_or_else(|word| word);
+        let owner = previous & OWNER;
+        if owner != 0 && owner != mine {
+            epoch::heavy_barrier();
+        }
+    }
+
+    /// Whether the calling thread is the store's only live user, as last claimed (see
+    /// [`Threads::claim_solo`]). Pairs with the barrier in [`Threads::join`].
+    #[inline]
+    fn is_solo(&self, me: Me) -> bool {
+        if !me.has_slot() {
+            return false;
+        }
+        epoch::light_barrier();
+        self.solo.load(Ordering::Relaxed) & OWNER == (me.index + 1) as u64
+    }
+
+    /// Claims the store for the calling thread if no other live thread has joined it (a
+    /// writer, under the lock, now and then). Fails if a thread joins meanwhile.
+    fn claim_solo(&self, me: Me) -> bool {
+        if !me.has_slot() {
+            return false;
+        }
+        after_fork();
+        // SeqCst: pairs with the joins' updates, so that a slot's lease stored before a join
+        // counted here is seen below.
+        let word = self.solo.load(Ordering::SeqCst);
+        let mine = (me.index + 1) as u64;
+        if word & OWNER == mine {
+            return true;
+        }
+        let others = self.slots().any(|(index, slot)| {
+            index != me.index && is_live(index, slot.lease.load(Ordering::Relaxed))
+        });
+        !others
+            && (self.solo)
+                .compare_exchange(
+                    word,
+                    (word & !OWNER) | mine,
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
+                .is_ok()
+    }
+
+    /// Every slot made so far, with its index.
+    fn slots(&self) -> impl Iterator<Item = (usize, &Slot)> {
+        (self.segments.iter().enumerate())
+            .filter_map(|(n, segment)| Some((n, segment.get()?)))
+            .flat_map(|(n, slots)| {
+                (slots.iter().enumerate()).map(move |(i, slot)| (n * SEGMENT + i, slot))
+            })
+    }
+
+    /// Calls counted in every slot but `index`'s, and in the crowd's unless `index` is none
+    /// (the caller counts in the crowd).
+    pub(crate) fn others(&self, index: Option<usize>) -> u64 {
+        let owned = self.slots().filter(|&(i, _)| Some(i) != index);
+        let crowd = if index.is_some() {
+            self.crowd.calls()
+        } else {
+            0
+        };
+        owned.map(|(_, s)| s.counts.calls()).sum::<u64>() + crowd
+    }
+
+    /// `(hits, misses)` since the last [`reset`](Self::reset).
+    pub(crate) fn totals(&self) -> (u64, u64) {
+        let all = self.slots().map(|(_, s)| &s.counts);
+        all.chain([self.crowd.counts()])
+            .map(Counts::since_reset)
+            .fold((0, 0), |(h, m), (hits, misses)| (h + hits, m + misses))
+    }
+
+    /// Counts from zero again (see [`Counts::reset`]).
+    pub(crate) fn reset(&self) {
+        let all = self.slots().map(|(_, s)| &s.counts);
+        all.chain([self.crowd.counts()]).for_each(Counts::reset);
+    }
+}
+
+impl Readers for Threads {
+    fn each_live(&self, each: &mut dyn FnMut(usize, &Reader)) {
+        after_fork();
+        for (index, slot) in self.slots() {
+            if is_live(index, slot.lease.load(Ordering::Relaxed)) {
+                each(index, &slot.reader);
+            }
+        }
+    }
+
+    fn caller(&self) -> Option<usize> {
+        let me = me();
+        me.has_slot().then_some(me.index)
+    }
+
+    fn runs_user_code(&self, index: usize) -> bool {
+        self.owned(index).reader.runs_user_code()
+    }
+
+    fn moved_on(&self, index: usize, state: u64) -> bool {
+        let slot = self.owned(index);
+        slot.reader.moved_on(state) || !is_live(index, slot.lease.load(Ordering::Relaxed))
+    }
+
+    fn solo(&self) -> Option<&Reader> {
+        let me = me();
+        // The slot is this thread's if it joined; if it did not, it reads nothing here.
+        self.is_solo(me).then(|| &self.owned(me.index).reader)
+    }
+
+    fn claim(&self, memo: &mut u64, force: bool) -> bool {
+        let word = self.solo.load(Ordering::Relaxed);
+        if word == *memo && !force {
+            return false; // nobody joined since the last try
+        }
+        *memo = word;
+        self.claim_solo(me())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+
+    /// After a burst of more threads than there are owned indices, new threads get owned
+    /// indices (the indices past them were handed back too, and must not come out first).
+    #[test]
+    #[cfg_attr(miri, ignore = "a thousand threads")]
+    fn threads_after_a_burst_get_slots_of_their_own() {
+        let burst = MAX_OWNED + 64;
+        let all_in = Barrier::new(burst);
+        std::thread::scope(|s| {
+            for _ in 0..burst {
+                std::thread::Builder::new()
+                    .stack_size(64 * 1024)
+                    .spawn_scoped(s, || {
+                        let _ = me();
+                        all_in.wait(); // every index handed out at once
+                    })
+                    .expect("spawn");
+            }
+        });
+        let together = Barrier::new(8);
+        let without = std::thread::scope(|s| {
+            let claim = || {
+                let me = me();
+                together.wait(); // alive at once: none hands its index to the next
+                me
+            };
+            let threads: Vec<_> = (0..8).map(|_| s.spawn(claim)).collect();
+            let claimed = threads.into_iter().map(|t| t.join().expect("joined"));
+            claimed.filter(|me| !me.has_slot()).count()
+        });
+        assert_eq!(
+            without, 0,
+            "threads left without slots while owned ones were free"
+        );
+    }
+
+    /// Counts from many threads add up, through slots and the crowd alike.
+    #[test]
+    fn counts_from_many_threads_add_up() {
+        let threads = Threads::new();
+        std::thread::scope(|s| {
+            for _ in 0..40 {
+                s.spawn(|| {
+                    let me = me();
+                    for _ in 0..1000 {
+                        if me.has_slot() {
+                            let _ = threads.slot(me).counts.hit(|| 0);
+                        } else {
+                            let _ = threads.crowd.hit(0);
+                        }
+                    }
+                    threads.crowd.count(false);
+                });
+            }
+        });
+        assert_eq!(threads.totals(), (40_000, 40));
+        threads.reset();
+        assert_eq!(threads.totals(), (0, 0));
+    }
+
+    /// The only live user of a store may claim it; a second thread joining ends the claim,
+    /// and once that thread has ended the first may claim it again.
+    #[test]
+    fn a_store_is_solo_while_one_live_thread_uses_it() {
+        let threads = Threads::new();
+        let mine = me();
+        let _ = threads.slot(mine);
+        let mut memo = u64::MAX;
+        assert!(threads.claim(&mut memo, false));
+        assert!(threads.is_solo(mine));
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _ = threads.slot(me());
+            });
+        });
+        assert!(!threads.is_solo(mine), "a join ends the claim");
+        // The other thread gives its index back when its thread-locals are torn down, a
+        // little after `scope` has seen its closure return.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !threads.claim(&mut memo, true) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the other thread has ended"
+            );
+            std::thread::yield_now();
+        }
+    }
+}
