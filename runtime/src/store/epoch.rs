@@ -277,16 +277,17 @@ impl<T: Retired> Bin<T> {
     /// user code and always ends; a thread descheduled in it ends it once it runs again).
     /// Never for the writer's own probe, nor for a probe that runs user code (a reader past its
     /// hazards), which might be waiting for this very writer.
-    pub(crate) fn must_wait(&self, readers: &dyn Readers, me: Option<usize>) -> bool {
+    pub(crate) fn must_wait(&self, readers: &dyn Readers) -> bool {
         let Some(oldest) = self.sealed.front() else {
             return false;
         };
-        self.sealed.len() > MAX_SEALED
-            && !oldest.is_free(readers)
-            && oldest.readers.iter().all(|&(index, state)| {
-                Some(index) != me
-                    && (readers.moved_on(index, state) || !readers.runs_user_code(index))
-            })
+        if self.sealed.len() <= MAX_SEALED || oldest.is_free(readers) {
+            return false;
+        }
+        let me = readers.caller();
+        oldest.readers.iter().all(|&(index, state)| {
+            Some(index) != me && (readers.moved_on(index, state) || !readers.runs_user_code(index))
+        })
     }
 
     fn nothing_waits(&self) -> bool {

@@ -2,9 +2,11 @@
 //! eviction.
 //!
 //! A hit takes no lock, performs no atomic read-modify-write, and writes no memory that
-//! another thread's hit on another key writes: it marks its own thread as reading (see
-//! [`epoch`]), reads the map (see [`table`]), stores the entry's new stamp (see [`clock`]) and
-//! bumps the calling thread's own counter (see [`counters`]). Insertions and evictions are
+//! another thread's hit on another key writes: in the calling thread's own slot of the store
+//! (see [`threads`]) it marks itself as probing while it finds the entry, then protects the
+//! entry with a hazard while it compares the key and clones the result (see [`epoch`] and
+//! [`table`]); it stores the entry's new stamp (see [`clock`]) and bumps its own counter (see
+//! [`counters`]). Insertions and evictions are
 //! serialised by one writer lock, taken only after the function body has run, never while it
 //! runs. The writer alone keeps the recency queue (see [`recency`]).
 //!

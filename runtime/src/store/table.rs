@@ -271,7 +271,7 @@ impl<T, X> Drop for Locked<'_, T, X> {
             return;
         };
         let freed = side.free(readers, flush);
-        let wait = side.bin.must_wait(readers, readers.caller());
+        let wait = side.bin.must_wait(readers);
         drop(side); // unlock
         drop(freed);
         if wait {
@@ -289,7 +289,7 @@ impl<T, X> Map<T, X> {
             std::thread::yield_now();
             let mut side = self.side.lock().unwrap_or_else(PoisonError::into_inner);
             let freed = side.free(readers, false);
-            let wait = side.bin.must_wait(readers, readers.caller());
+            let wait = side.bin.must_wait(readers);
             drop(side);
             drop(freed);
             if !wait {
