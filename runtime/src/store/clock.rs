@@ -6,6 +6,9 @@
 //! insertion (so a call is ordered after every miss stored before it, whichever thread made
 //! it). For calls made one after another from one thread this is exactly the order of the
 //! calls, which makes eviction exactly CPython's.
+//!
+//! A thread with a slot in the store keeps its last stamp there (`Counts::tick`); this
+//! thread-local serves the threads without one.
 
 use core::cell::Cell;
 

@@ -69,6 +69,8 @@ pub(crate) struct Counts {
     /// The counts when the store was last cleared (written by `reset`, never by the owner).
     hits_base: AtomicU64,
     misses_base: AtomicU64,
+    /// The owner's latest recency stamp in this store (see [`Counts::tick`]).
+    clock: AtomicU64,
 }
 
 impl Default for Counts {
@@ -85,6 +87,7 @@ impl Default for Counts {
             probe_since: AtomicU64::new(0),
             hits_base: AtomicU64::new(0),
             misses_base: AtomicU64::new(0),
+            clock: AtomicU64::new(0),
         }
     }
 }
@@ -137,6 +140,15 @@ impl Counts {
             self.look_around(hits, others());
         }
         !self.shared.load(Ordering::Relaxed)
+    }
+
+    /// The owner's next recency stamp: one more than the larger of its last one in this store
+    /// and `floor` (see `clock`; kept here, a thread-local would cost a lookup more a hit).
+    #[inline(always)]
+    pub(crate) fn tick(&self, floor: u64) -> u64 {
+        let stamp = self.clock.load(Ordering::Relaxed).max(floor) + 1;
+        self.clock.store(stamp, Ordering::Relaxed);
+        stamp
     }
 
     /// Counts a hit, for a store that keeps no recency (so need not know who else calls).

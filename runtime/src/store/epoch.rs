@@ -31,7 +31,7 @@
 
 use std::collections::VecDeque;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How many unlinked items a bin gathers before it seals them (one barrier per batch);
@@ -50,24 +50,23 @@ const FLUSH_WAIT: Duration = Duration::from_micros(200);
 pub(crate) struct Reader {
     /// Odd while probing.
     state: AtomicU64,
-    /// The nodes the thread's user code is reading, by address; null where unused.
+    /// The nodes the thread's user code is reading, by address; null where unused. Taken and
+    /// given back in nested order: the first null one is the next free one.
     hazards: [AtomicPtr<()>; HAZARDS],
-    /// How many hazards are in use (the next free one).
-    depth: AtomicUsize,
     /// Whether it runs user code while probing (every hazard in use): a writer must not wait
     /// for such a probe to end (see [`Bin::must_wait`]).
     in_user_code: AtomicBool,
 }
 
 impl Reader {
-    /// Marks the thread as probing, unless an outer read already does (then `false`, and the
-    /// outer read clears the mark).
+    /// Marks the thread as probing, unless an outer read already does (then `None`, and the
+    /// outer read clears the mark); the marked state, for [`leave`](Self::leave).
     #[inline(always)]
-    pub(crate) fn enter(&self) -> bool {
+    pub(crate) fn enter(&self) -> Option<u64> {
         // Only this thread writes its reader: a load and a store, no read-modify-write.
         let state = self.state.load(Ordering::Relaxed);
         if state % 2 == 1 {
-            return false;
+            return None;
         }
         // Release, though nothing before it needs publishing for this read: a writer that
         // sees this state (not the leaving state before it) must also see the previous read
@@ -75,15 +74,17 @@ impl Reader {
         // not.
         self.state.store(state + 1, Ordering::Release);
         light_barrier();
-        true
+        Some(state + 1)
     }
 
-    /// Ends a probe this reader [`enter`](Self::enter)ed. Release: every read of the map, and
-    /// every hazard stored during the probe, happens before a writer sees the mark cleared.
+    /// Ends a probe, if this read [`enter`](Self::enter)ed it (`entered`: what `enter` gave).
+    /// Release: every read of the map, and every hazard stored during the probe, happens
+    /// before a writer sees the mark cleared.
     #[inline(always)]
-    pub(crate) fn leave(&self) {
-        let state = self.state.load(Ordering::Relaxed);
-        self.state.store(state + 1, Ordering::Release);
+    pub(crate) fn leave(&self, entered: Option<u64>) {
+        if let Some(state) = entered {
+            self.state.store(state + 1, Ordering::Release);
+        }
     }
 
     /// Protects `node` for user code to read after the probe: the hazard's index, or `None` if
@@ -91,12 +92,11 @@ impl Reader {
     /// probing.
     #[inline(always)]
     pub(crate) fn protect(&self, node: *const ()) -> Option<usize> {
-        let depth = self.depth.load(Ordering::Relaxed);
-        let hazard = self.hazards.get(depth)?;
+        let at =
+            (self.hazards.iter()).position(|hazard| hazard.load(Ordering::Relaxed).is_null())?;
         // Release: a writer that reads it after seeing the probe end sees it (see `leave`).
-        hazard.store(node.cast_mut(), Ordering::Release);
-        self.depth.store(depth + 1, Ordering::Relaxed);
-        Some(depth)
+        self.hazards[at].store(node.cast_mut(), Ordering::Release);
+        Some(at)
     }
 
     /// Clears hazard `at`, the latest one taken. Release: user code's reads of the node
@@ -104,7 +104,6 @@ impl Reader {
     #[inline(always)]
     pub(crate) fn release(&self, at: usize) {
         self.hazards[at].store(core::ptr::null_mut(), Ordering::Release);
-        self.depth.store(at, Ordering::Relaxed);
     }
 
     pub(crate) fn runs_user_code(&self) -> bool {
@@ -119,7 +118,7 @@ impl Reader {
     /// Whether the thread is neither probing nor reading a node (asked by the thread itself).
     fn is_idle(&self) -> bool {
         self.state.load(Ordering::Relaxed).is_multiple_of(2)
-            && self.depth.load(Ordering::Relaxed) == 0
+            && (self.hazards.iter()).all(|hazard| hazard.load(Ordering::Relaxed).is_null())
     }
 
     /// Whether the probe it was making in `state` is over. Acquire: pairs with `leave`.
@@ -372,11 +371,32 @@ impl<T: Retired> Bin<T> {
     }
 }
 
-/// Whether the process uses `membarrier` (readers' half of the barrier is then free).
-#[inline]
+/// Whether the process uses `membarrier` (readers' half of the barrier is then free): one
+/// relaxed load once decided (a `OnceLock` check costs a few instructions more per read).
+#[inline(always)]
 fn asymmetric() -> bool {
+    match MODE.load(Ordering::Relaxed) {
+        ASYMMETRIC => true,
+        FENCES => false,
+        _ => decide(),
+    }
+}
+
+/// [`asymmetric`]'s answer: not yet known, `membarrier`, or fences on both sides.
+static MODE: AtomicU8 = AtomicU8::new(0);
+const ASYMMETRIC: u8 = 1;
+const FENCES: u8 = 2;
+
+#[cold]
+#[inline(never)]
+fn decide() -> bool {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    *REGISTERED.get_or_init(register)
+    let asymmetric = *REGISTERED.get_or_init(register);
+    MODE.store(
+        if asymmetric { ASYMMETRIC } else { FENCES },
+        Ordering::Relaxed,
+    );
+    asymmetric
 }
 
 /// Registers for `membarrier`'s private expedited command, and tries it once: a sandbox

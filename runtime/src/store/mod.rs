@@ -40,7 +40,7 @@ pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
-use table::{Found, Locked, Map, NodeId, Removal};
+use table::{Locked, Map, NodeId, Removal};
 use threads::{Slot, Threads};
 
 /// How many results a store keeps.
@@ -205,6 +205,18 @@ where
     /// The calling thread, as this store knows it.
     #[inline(always)]
     fn caller(&self) -> Caller<'_> {
+        let me = threads::known();
+        if me.has_slot() {
+            Caller::Slot(self.threads.slot(me), me.index)
+        } else {
+            self.new_caller()
+        }
+    }
+
+    /// [`Store::caller`] for a thread the stores do not know yet, or that has no slot.
+    #[cold]
+    #[inline(never)]
+    fn new_caller(&self) -> Caller<'_> {
         let me = threads::me();
         if me.has_slot() {
             Caller::Slot(self.threads.slot(me), me.index)
@@ -235,21 +247,31 @@ where
         if self.limit == Limit::Nothing {
             return None;
         }
-        let found = self.find(caller, hash, |cached| key.matches(&cached.key))?;
-        self.use_entry(caller, &found.item().entry)
+        let is = |cached: &Cached<K, V>| key.matches(&cached.key);
+        // `inline(always)`: the use of a found entry is most of a hit.
+        let used = self.read(
+            caller,
+            hash,
+            is,
+            #[inline(always)]
+            |cached, _| self.use_entry(caller, &cached.entry),
+        );
+        used.flatten()
     }
 
-    /// The entry for `hash` that `is` accepts, kept alive while the result lives.
+    /// Hands the entry for `hash` that `is` accepts to `then`, kept alive meanwhile (see
+    /// [`table`]'s `Map::read`).
     #[inline(always)]
-    fn find<'s>(
-        &'s self,
-        caller: Caller<'s>,
+    fn read<R>(
+        &self,
+        caller: Caller<'_>,
         hash: u64,
         is: impl FnMut(&Cached<K, V>) -> bool,
-    ) -> Option<Found<'s, Cached<K, V>, Writer>> {
+        then: impl FnOnce(&Cached<K, V>, NodeId) -> R,
+    ) -> Option<R> {
         match caller {
-            Caller::Slot(slot, _) => self.map.lookup(&slot.reader, hash, is),
-            Caller::Crowd => self.map.lookup_outside(&self.threads, hash, is),
+            Caller::Slot(slot, _) => self.map.read(&slot.reader, hash, is, then),
+            Caller::Crowd => self.map.read_outside(&self.threads, hash, is, then),
         }
     }
 
@@ -269,11 +291,13 @@ where
                 // Alone, the epoch's cache line is ours: raising it orders this use before
                 // any later call, from whichever thread (calls one after another across
                 // threads, say a thread joined, then another, evict as CPython does).
-                let stamp = clock::tick(epoch);
+                let stamp = self.tick(caller, epoch);
                 entry.stamp.store(stamp, Ordering::Relaxed);
                 self.epoch.store(stamp, Ordering::Relaxed);
             } else if entry.stamp.load(Ordering::Relaxed) <= epoch {
-                entry.stamp.store(clock::tick(epoch), Ordering::Relaxed);
+                entry
+                    .stamp
+                    .store(self.tick(caller, epoch), Ordering::Relaxed);
             }
         } else {
             // No recency to keep: whether the thread is alone does not matter.
@@ -291,6 +315,15 @@ where
         match caller {
             Caller::Slot(slot, index) => slot.counts.hit(|| self.threads.others(Some(index))),
             Caller::Crowd => self.threads.crowd.hit(self.threads.others(None)),
+        }
+    }
+
+    /// The calling thread's next recency stamp after `floor` (see [`clock`]).
+    #[inline(always)]
+    fn tick(&self, caller: Caller<'_>, floor: u64) -> u64 {
+        match caller {
+            Caller::Slot(slot, _) => slot.counts.tick(floor),
+            Caller::Crowd => clock::tick(floor),
         }
     }
 
@@ -381,8 +414,7 @@ where
     fn find_node(&self, hash: u64, key: &K) -> (u64, Option<NodeId>) {
         let seen = self.map.published();
         let is = |cached: &Cached<K, V>| cached.key == *key;
-        let found = self.find(self.caller(), hash, is);
-        (seen, found.map(|found| found.id()))
+        (seen, self.read(self.caller(), hash, is, |_, id| id))
     }
 
     /// [`Store::insert`], with the writer lock held and the key already looked up (`found`).
@@ -412,7 +444,7 @@ where
             map.insert_new(hash, item);
             return None;
         };
-        let stamp = clock::tick(self.epoch.load(Ordering::Relaxed));
+        let stamp = self.tick(self.caller(), self.epoch.load(Ordering::Relaxed));
         item.entry.stamp.store(stamp, Ordering::Relaxed);
         item.entry.queued.store(stamp, Ordering::Relaxed);
         map.insert_new(hash, item);

@@ -22,7 +22,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use super::epoch::{Bin, Freed, Readers, Retired};
 
 mod read;
-pub(crate) use read::Found;
 
 struct Node<T> {
     hash: u64,

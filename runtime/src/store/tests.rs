@@ -367,11 +367,16 @@ fn a_reader_stalled_in_user_code_holds_back_only_what_it_reads() {
     std::thread::scope(|s| {
         s.spawn(|| {
             let hash = hash_of(&(owned(&0u32),));
-            let found = a.find(a.caller(), hash, |cached| cached.key == (0,));
-            assert!(found.is_some());
-            in_user_code.wait();
-            resume.wait(); // as long as the other thread churns
-            drop(found);
+            let read = a.read(
+                a.caller(),
+                hash,
+                |cached| cached.key == (0,),
+                |_, _| {
+                    in_user_code.wait();
+                    resume.wait(); // as long as the other thread churns
+                },
+            );
+            assert!(read.is_some());
         });
         in_user_code.wait();
         for key in 1..5000 {

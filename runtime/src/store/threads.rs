@@ -13,15 +13,21 @@
 //! A thread beyond the owned indices, or one whose thread-locals are being torn down, has no
 //! index: it counts in a shared slot, and reads under the writer lock.
 //!
+//! Segments are published by pointer (made once, freed with the store): the file's `unsafe`
+//! code, run under Miri (see `.ci/run`).
+//!
 //! The slots also tell a writer whether it is the store's only live user ([`Threads::solo`]):
 //! then nothing it unlinks can be in another thread's hands, and it frees at once instead of
 //! in batches (see [`Bin::collect`](super::epoch::Bin::collect)).
 
+#![allow(unsafe_code)]
+
 use core::cell::{Cell, OnceCell};
 use core::cmp::Reverse;
+use core::ptr;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::counters::{Counts, Crowd};
 use super::epoch::{self, Reader, Readers};
@@ -89,6 +95,13 @@ impl Drop for Release {
         }
         free_list().push(Reverse(self.0.index));
     }
+}
+
+/// The calling thread as far as it is known: no index ([`Me::has_slot`] false) if it has none
+/// yet, or has none (see [`me`]).
+#[inline(always)]
+pub(crate) fn known() -> Me {
+    ME.get()
 }
 
 /// The calling thread: its index and lease, handed out on first use.
@@ -169,8 +182,9 @@ type Segment = [Slot; SEGMENT];
 
 /// The slots of one store.
 pub(crate) struct Threads {
-    /// Index `i` is slot `i % SEGMENT` of segment `i / SEGMENT`.
-    segments: [OnceLock<Box<Segment>>; SEGMENTS],
+    /// Index `i` is slot `i % SEGMENT` of segment `i / SEGMENT`; null until a thread of its
+    /// indices comes. Each made once (from a `Box`), and freed with the store.
+    segments: [AtomicPtr<Segment>; SEGMENTS],
     /// The counts of threads without slots.
     pub(crate) crowd: Crowd,
     /// Who may free at once (see [`Threads::solo`]): the index (plus one) of the store's only
@@ -185,7 +199,7 @@ const OWNER: u64 = JOIN - 1;
 impl Threads {
     pub(crate) fn new() -> Self {
         Threads {
-            segments: core::array::from_fn(|_| OnceLock::new()),
+            segments: [const { AtomicPtr::new(ptr::null_mut()) }; SEGMENTS],
             crowd: Crowd::default(),
             solo: AtomicU64::new(0),
         }
@@ -202,21 +216,34 @@ impl Threads {
         slot
     }
 
-    /// Slot `index`, its segment made if need be.
+    /// Slot `index` (below [`MAX_OWNED`]), its segment made if need be.
     #[inline(always)]
     fn owned(&self, index: usize) -> &Slot {
         let segment = &self.segments[index / SEGMENT];
-        let slots = match segment.get() {
-            Some(slots) => slots,
-            None => Self::make(segment),
+        // Acquire: pairs with the release that published the segment, made whole.
+        let slots = segment.load(Ordering::Acquire);
+        let slots = if slots.is_null() {
+            Self::make(segment)
+        } else {
+            slots
         };
+        // SAFETY: a published segment is a whole `Segment`, freed only with `self`.
+        let slots = unsafe { &*slots };
         &slots[index % SEGMENT]
     }
 
     #[cold]
     #[inline(never)]
-    fn make(segment: &OnceLock<Box<Segment>>) -> &Segment {
-        segment.get_or_init(|| Box::new(core::array::from_fn(|_| Slot::default())))
+    fn make(segment: &AtomicPtr<Segment>) -> *mut Segment {
+        let made = Box::into_raw(Box::new(core::array::from_fn(|_| Slot::default())));
+        match segment.compare_exchange(ptr::null_mut(), made, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => made,
+            Err(theirs) => {
+                // SAFETY: `made` came from `Box::into_raw` just above and was never shared.
+                drop(unsafe { Box::from_raw(made) });
+                theirs
+            }
+        }
     }
 
     /// Takes `slot` over for the calling thread, before its first read of the store. A writer
@@ -286,7 +313,11 @@ impl Threads {
     /// Every slot made so far, with its index.
     fn slots(&self) -> impl Iterator<Item = (usize, &Slot)> {
         (self.segments.iter().enumerate())
-            .filter_map(|(n, segment)| Some((n, segment.get()?)))
+            .filter_map(|(n, segment)| {
+                let slots = segment.load(Ordering::Acquire);
+                // SAFETY: as in `owned`.
+                Some((n, unsafe { slots.as_ref() }?))
+            })
             .flat_map(|(n, slots)| {
                 (slots.iter().enumerate()).map(move |(i, slot)| (n * SEGMENT + i, slot))
             })
@@ -316,6 +347,19 @@ impl Threads {
     pub(crate) fn reset(&self) {
         let all = self.slots().map(|(_, s)| &s.counts);
         all.chain([self.crowd.counts()]).for_each(Counts::reset);
+    }
+}
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        for segment in &mut self.segments {
+            let slots = *segment.get_mut();
+            if !slots.is_null() {
+                // SAFETY: made by `Box::into_raw` in `make`, published once, freed once here
+                // (`&mut self`: no thread reads it any more).
+                drop(unsafe { Box::from_raw(slots) });
+            }
+        }
     }
 }
 

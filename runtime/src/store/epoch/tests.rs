@@ -94,10 +94,11 @@ fn items_are_freed_once_sealed_when_nobody_reads() {
 fn a_probing_reader_holds_the_batch_back_until_it_leaves() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let set = Set::of(2);
-    assert!(set.readers[1].enter());
+    let entered = set.readers[1].enter();
+    assert!(entered.is_some());
     let mut bin = full_bin(&dropped);
     assert_eq!(dropped_after_collect(&mut bin, &set, &dropped), 0);
-    set.readers[1].leave();
+    set.readers[1].leave(entered);
     assert_eq!(dropped_after_collect(&mut bin, &set, &dropped), SEAL_AT);
 }
 
@@ -107,9 +108,9 @@ fn a_reader_that_probes_after_the_seal_holds_nothing_back() {
     let set = Set::of(1);
     let mut bin = full_bin(&dropped);
     bin.seal(&set);
-    assert!(set.readers[0].enter()); // cannot reach what was unlinked before the seal
+    let entered = set.readers[0].enter(); // cannot reach what was unlinked before the seal
     assert_eq!(dropped_after_collect(&mut bin, &set, &dropped), SEAL_AT);
-    set.readers[0].leave();
+    set.readers[0].leave(entered);
 }
 
 #[test]
@@ -117,11 +118,11 @@ fn a_hazard_holds_back_its_node_alone_until_released() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let set = Set::of(2);
     let reader = &set.readers[1];
-    assert!(reader.enter());
+    let entered = reader.enter();
     let hazard = reader
         .protect(core::ptr::without_provenance(1))
         .expect("a free hazard");
-    reader.leave(); // user code runs from here, the node protected
+    reader.leave(entered); // user code runs from here, the node protected
     let mut bin = full_bin(&dropped);
     assert_eq!(dropped_after_collect(&mut bin, &set, &dropped), SEAL_AT - 1);
     assert_eq!(bin.waiting(), 1);
@@ -155,10 +156,15 @@ fn hazards_nest_up_to_their_number_then_refuse() {
 #[test]
 fn nested_probes_keep_the_outer_mark() {
     let reader = Reader::default();
-    assert!(reader.enter());
-    assert!(!reader.enter(), "already marked: the outer probe clears it");
+    let outer = reader.enter();
+    assert!(outer.is_some());
+    assert_eq!(
+        reader.enter(),
+        None,
+        "already marked: the outer probe clears it"
+    );
     assert!(reader.probing().is_some());
-    reader.leave();
+    reader.leave(outer);
     assert!(reader.is_idle());
 }
 
@@ -204,7 +210,7 @@ fn a_writer_waits_for_probes_past_a_few_batches_but_never_for_user_code() {
     let mut set = Set::of(2);
     set.caller = Some(0);
     let mut bin = Bin::new();
-    assert!(set.readers[1].enter());
+    let entered = set.readers[1].enter();
     for address in 0..(MAX_SEALED + 1) * SEAL_AT {
         bin.retire(Item(address, Counted(dropped.clone())));
         drop(bin.collect(&set, &[]));
@@ -222,6 +228,6 @@ fn a_writer_waits_for_probes_past_a_few_batches_but_never_for_user_code() {
         "never for a probe that runs user code"
     );
     set.readers[1].mark_user_code(false);
-    set.readers[1].leave();
+    set.readers[1].leave(entered);
     assert!(!bin.must_wait(&set));
 }

@@ -7,49 +7,29 @@ use std::sync::atomic::Ordering;
 use super::{Map, Node, NodeId, Table};
 use crate::store::epoch::{Reader, Readers};
 
-/// An item found in the map, kept from being freed until this is dropped.
-pub(crate) struct Found<'m, T, X> {
-    node: &'m Node<T>,
-    _hold: Hold<'m, T, X>,
-}
-
-impl<T, X> Found<'_, T, X> {
-    pub(crate) fn item(&self) -> &T {
-        &self.node.item
-    }
-
-    pub(crate) fn id(&self) -> NodeId {
-        NodeId(ptr::from_ref(self.node).cast())
-    }
-}
-
-/// What keeps a found node alive; lets go when dropped (also on unwinding from user code).
+/// What keeps a found node alive while user code reads it; lets go when dropped (also on
+/// unwinding from user code).
 enum Hold<'m, T, X> {
     /// A hazard of the reader's, at this index.
     Hazard(&'m Reader, usize),
-    /// The reader's mark, every hazard being in use (`true`: this read set it, and clears it).
-    Marked(&'m Reader, bool),
+    /// The reader's mark, every hazard being in use (`Some`: this read set it, and clears it).
+    Marked(&'m Reader, Option<u64>),
     /// An entry in the map's list of nodes read outside the lock.
     Outside(&'m Map<T, X>, &'m dyn Readers, usize),
 }
 
 impl<T, X> Drop for Hold<'_, T, X> {
+    #[inline(always)]
     fn drop(&mut self) {
         match *self {
             Hold::Hazard(reader, at) => reader.release(at),
             Hold::Marked(reader, entered) => {
-                if entered {
+                if entered.is_some() {
                     reader.mark_user_code(false);
-                    reader.leave();
                 }
+                reader.leave(entered);
             }
-            Hold::Outside(map, readers, node) => {
-                let mut locked = map.lock(readers);
-                let outside = &mut locked.side_mut().outside;
-                if let Some(at) = outside.iter().position(|&n| n == node) {
-                    outside.swap_remove(at);
-                }
-            }
+            Hold::Outside(map, readers, node) => map.let_go_outside(readers, node),
         }
     }
 }
@@ -60,11 +40,14 @@ impl<T> Table<T> {
     ///
     /// # Safety
     /// As [`Table::search`].
+    #[inline(always)]
     unsafe fn next_of(&self, hash: u64, from: usize) -> Option<(usize, &Node<T>)> {
-        let probe = self.probe(hash).skip(from).enumerate();
-        for (offset, (_, slot)) in probe {
+        let mask = self.slots.len() - 1;
+        // Truncation intended: the low bits pick the first slot.
+        let start = hash as usize;
+        for offset in from..self.slots.len() {
             // Acquire: pairs with the writer's release when it published the node.
-            let node = slot.load(Ordering::Acquire);
+            let node = self.slots[start.wrapping_add(offset) & mask].load(Ordering::Acquire);
             if node.is_null() {
                 return None;
             }
@@ -72,7 +55,7 @@ impl<T> Table<T> {
                 // SAFETY: alive, by the caller's promise.
                 let node = unsafe { &*node };
                 if node.hash == hash {
-                    return Some((from + offset, node));
+                    return Some((offset, node));
                 }
             }
         }
@@ -80,71 +63,121 @@ impl<T> Table<T> {
     }
 }
 
-impl<T, X> Map<T, X> {
-    /// The item for `hash` that `is` accepts, if any: no lock, no atomic read-modify-write.
-    /// The probe runs marked; `is` (user code) and what the caller does with the item run
-    /// with the node under a hazard. A probe that goes on after `is` said no resumes where it
-    /// was if the table is the same (else from the start: a node may then be missed, which
-    /// makes a miss of a hit, never the reverse).
+/// A hazard held: [`Hold::Hazard`] alone, for the inlined path.
+struct Hazard<'r>(&'r Reader, usize);
+
+impl Drop for Hazard<'_> {
     #[inline(always)]
-    pub(crate) fn lookup<'m>(
-        &'m self,
-        reader: &'m Reader,
+    fn drop(&mut self) {
+        self.0.release(self.1);
+    }
+}
+
+fn id_of<T>(node: &Node<T>) -> NodeId {
+    NodeId(ptr::from_ref(node).cast())
+}
+
+impl<T, X> Map<T, X> {
+    /// Finds the item for `hash` that `is` accepts, and hands it to `then`: no lock, no atomic
+    /// read-modify-write. The probe runs marked; `is` (user code) and `then` run with the node
+    /// under a hazard. Inlined: a hit is a few dozen instructions, and the first node of the
+    /// hash is nearly always the one (past it, see [`Map::read_on`]).
+    #[inline(always)]
+    pub(crate) fn read<R>(
+        &self,
+        reader: &Reader,
         hash: u64,
         mut is: impl FnMut(&T) -> bool,
-    ) -> Option<Found<'m, T, X>> {
-        let mut from = 0;
-        let mut seen_table = ptr::null_mut();
+        then: impl FnOnce(&T, NodeId) -> R,
+    ) -> Option<R> {
+        let entered = reader.enter();
+        // Acquire: pairs with the writer's release when it published the table.
+        let table = self.table.load(Ordering::Acquire);
+        // SAFETY: the table and nodes reached from it are freed only once every reader that
+        // was probing when they were unlinked has finished, and this one is probing.
+        let Some((at, node)) = (unsafe { (*table).next_of(hash, 0) }) else {
+            reader.leave(entered);
+            return None;
+        };
+        let Some(hazard) = reader.protect(ptr::from_ref(node).cast()) else {
+            reader.leave(entered);
+            return self.read_on(reader, hash, is, then, 0);
+        };
+        reader.leave(entered);
+        // From here the node is alive for its hazard: a writer frees no node that a hazard,
+        // stored during a probe, names.
+        let hold = Hazard(reader, hazard);
+        if is(&node.item) {
+            let result = then(&node.item, id_of(node));
+            drop(hold);
+            return Some(result);
+        }
+        drop(hold);
+        self.read_on(reader, hash, is, then, at + 1)
+    }
+
+    /// [`Map::read`] from the `from`th slot of the probe on (the nodes before were not the
+    /// one), and with the mark held through user code if every hazard is in use (nested reads
+    /// of one store). A probe that resumes in another table starts it from the beginning; one
+    /// that resumes where a node was removed meanwhile may miss the item, which makes a miss of
+    /// a hit, never the reverse.
+    #[cold]
+    #[inline(never)]
+    fn read_on<R>(
+        &self,
+        reader: &Reader,
+        hash: u64,
+        mut is: impl FnMut(&T) -> bool,
+        then: impl FnOnce(&T, NodeId) -> R,
+        mut from: usize,
+    ) -> Option<R> {
+        let mut seen = self.table.load(Ordering::Acquire);
         loop {
             let entered = reader.enter();
-            // Acquire: pairs with the writer's release when it published the table.
             let table = self.table.load(Ordering::Acquire);
-            if table != seen_table {
-                (from, seen_table) = (0, table);
+            if table != seen {
+                (from, seen) = (0, table);
             }
-            // SAFETY: the table and nodes reached from it are freed only once every reader
-            // that was probing when they were unlinked has finished, and this one is probing.
-            let next = unsafe { (*table).next_of(hash, from) };
-            let Some((at, node)) = next else {
-                if entered {
-                    reader.leave();
-                }
+            // SAFETY: as in `read`.
+            let Some((at, node)) = (unsafe { (*table).next_of(hash, from) }) else {
+                reader.leave(entered);
                 return None;
             };
             let hold = match reader.protect(ptr::from_ref(node).cast()) {
                 Some(hazard) => {
-                    if entered {
-                        reader.leave();
-                    }
-                    Hold::Hazard(reader, hazard)
+                    reader.leave(entered);
+                    Hold::<T, X>::Hazard(reader, hazard)
                 }
                 None => {
-                    if entered {
+                    if entered.is_some() {
                         reader.mark_user_code(true);
                     }
                     Hold::Marked(reader, entered)
                 }
             };
-            // The node outlives `hold`: a hazard names it (a writer frees no node a hazard
-            // stored during a probe names), or the probe's mark is still held.
+            // The node outlives `hold`: its hazard names it, or the probe's mark is held.
             if is(&node.item) {
-                return Some(Found { node, _hold: hold });
+                let result = then(&node.item, id_of(node));
+                drop(hold);
+                return Some(result);
             }
             drop(hold);
             from = at + 1;
         }
     }
 
-    /// [`Map::lookup`] for a thread without a reader of its own (past the threads with slots,
-    /// or being torn down): each probe under the writer lock, where it notes the node it
-    /// leaves with, so that writers keep it alive until `is` and the caller are done.
+    /// [`Map::read`] for a thread without a reader of its own (past the threads with slots, or
+    /// being torn down): each probe under the writer lock, where it notes the node it leaves
+    /// with, so that writers keep it alive until `is` and `then` are done.
     #[cold]
-    pub(crate) fn lookup_outside<'m>(
-        &'m self,
-        readers: &'m dyn Readers,
+    #[inline(never)]
+    pub(crate) fn read_outside<R>(
+        &self,
+        readers: &dyn Readers,
         hash: u64,
         mut is: impl FnMut(&T) -> bool,
-    ) -> Option<Found<'m, T, X>> {
+        then: impl FnOnce(&T, NodeId) -> R,
+    ) -> Option<R> {
         let mut from = 0;
         loop {
             let (at, node) = {
@@ -159,10 +192,23 @@ impl<T, X> Map<T, X> {
             let node = unsafe { &*node };
             let hold = Hold::Outside(self, readers, ptr::from_ref(node).addr());
             if is(&node.item) {
-                return Some(Found { node, _hold: hold });
+                let result = then(&node.item, id_of(node));
+                drop(hold);
+                return Some(result);
             }
             drop(hold);
             from = at + 1;
+        }
+    }
+
+    /// Ends a read outside the readers (see [`Map::read_outside`]).
+    #[cold]
+    #[inline(never)]
+    fn let_go_outside(&self, readers: &dyn Readers, node: usize) {
+        let mut locked = self.lock(readers);
+        let outside = &mut locked.side_mut().outside;
+        if let Some(at) = outside.iter().position(|&n| n == node) {
+            outside.swap_remove(at);
         }
     }
 }

@@ -20,8 +20,7 @@ where
     V: Clone,
 {
     let reader = &threads.slot(threads::me()).reader;
-    let found = map.lookup(reader, by, |item| item.0 == key)?;
-    Some(found.item().1.clone())
+    map.read(reader, by, |item| item.0 == key, |item, _| item.1.clone())
 }
 
 fn find(map: &Map<Item, ()>, threads: &Threads, key: u64) -> Option<String> {
