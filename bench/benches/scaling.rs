@@ -5,6 +5,11 @@
 //! from another start); the figure is hits per second over the wall time of the whole run,
 //! the median of several trials. A ratio of 2.0 is perfect scaling; below 1.0, two threads
 //! get less done together than one alone.
+//!
+//! A second table runs many threads at once (8, 32 and 128, after a burst of 40 short-lived
+//! threads has come and gone), the same hits in all, against the 2-thread figure: on a machine
+//! with fewer cores than threads the ideal ratio is 1.0 (the cores are as busy as with two);
+//! a thread without a counting slot of its own would show as a collapse.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -55,6 +60,58 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// Hits per second of `threads` threads sharing `total` hits.
+fn many(f: fn(u64) -> u64, threads: u64, total: u64) -> f64 {
+    let per_thread = total / threads;
+    let barrier = Barrier::new(threads as usize + 1);
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                let mut key = t * 29;
+                f(key % KEYS); // its slot, before the clock starts
+                barrier.wait();
+                for _ in 0..per_thread {
+                    key = (key + 7) % KEYS;
+                    black_box(f(black_box(key)));
+                }
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+    })
+}
+
+/// Many threads at once, after a burst of short-lived ones (see the module's docs).
+fn many_threads() {
+    const TOTAL: u64 = 16_000_000;
+    println!();
+    println!(
+        "{:<48} {:>10} {:>10} {:>10} {:>10}",
+        "many threads (same hits in all)", "2", "8", "32", "128"
+    );
+    let burst: Vec<_> = (0..40u64)
+        .map(|k| std::thread::spawn(move || py38_lru(k % KEYS)))
+        .collect();
+    burst.into_iter().for_each(|t| drop(t.join()));
+    let contenders: [Contender; 2] = [
+        ("py38 #[memoize] (maxsize 128)", py38_lru),
+        ("py38 #[memoize(maxsize = None)]", py38_unbounded),
+    ];
+    for (name, f) in contenders {
+        let rate = |threads| median((0..3).map(|_| many(f, threads, TOTAL)).collect());
+        let two = rate(2);
+        let ratios: Vec<String> = [8, 32, 128]
+            .into_iter()
+            .map(|threads| format!("{:>9.2}x", rate(threads) / two))
+            .collect();
+        println!("{name:<48} {:>6.1} M/s {}", two / 1e6, ratios.join(" "));
+    }
+}
+
 fn main() {
     let contenders: [Contender; 7] = [
         ("no cache: the machine's ceiling", ceiling),
@@ -85,4 +142,5 @@ fn main() {
             two / one
         );
     }
+    many_threads();
 }

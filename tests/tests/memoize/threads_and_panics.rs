@@ -306,3 +306,37 @@ fn cache_clear_drops_every_result_before_it_returns() {
     counted::cache_clear();
     assert_eq!(ALIVE.load(Ordering::SeqCst), 0);
 }
+
+/// Counts stay exact with many more threads than cores, whether they have slots of their own
+/// or not: 8, 32 and 128 threads at once.
+#[test]
+fn counts_are_exact_with_8_32_and_128_threads_at_once() {
+    #[py38::memoize(maxsize = 64)]
+    fn square(k: u64) -> u64 {
+        k * k
+    }
+    for threads in [8u64, 32, 128] {
+        square::cache_clear();
+        let all_in = std::sync::Barrier::new(threads as usize);
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let all_in = &all_in;
+                s.spawn(move || {
+                    all_in.wait();
+                    for i in 0..500 {
+                        let k = (t + i) % 16;
+                        assert_eq!(square(k), k * k);
+                    }
+                });
+            }
+        });
+        let info = square::cache_info();
+        assert_eq!(
+            info.hits + info.misses,
+            threads * 500,
+            "{threads} threads: {info}"
+        );
+        assert_eq!(info.currsize, 16);
+        assert!(info.misses >= 16);
+    }
+}
