@@ -29,47 +29,16 @@ fn ceiling(n: u64) -> u64 {
     })
 }
 
-/// Hits per second of `threads` threads together.
-fn throughput(f: fn(u64) -> u64, threads: u64) -> f64 {
+/// Hits per second of `threads` threads together, each making `per_thread` hits (after one
+/// call, before the clock starts, that gives it its slot).
+fn throughput(f: fn(u64) -> u64, threads: u64, per_thread: u64) -> f64 {
     let barrier = Barrier::new(threads as usize + 1);
     std::thread::scope(|s| {
         for t in 0..threads {
             let barrier = &barrier;
             s.spawn(move || {
                 let mut key = t * 29;
-                barrier.wait();
-                for _ in 0..HITS_PER_THREAD {
-                    key = (key + 7) % KEYS;
-                    black_box(f(black_box(key)));
-                }
-                barrier.wait();
-            });
-        }
-        barrier.wait();
-        let start = Instant::now();
-        barrier.wait();
-        (threads * HITS_PER_THREAD) as f64 / start.elapsed().as_secs_f64()
-    })
-}
-
-/// A name and the memoized function to call.
-type Contender = (&'static str, fn(u64) -> u64);
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
-/// Hits per second of `threads` threads sharing `total` hits.
-fn many(f: fn(u64) -> u64, threads: u64, total: u64) -> f64 {
-    let per_thread = total / threads;
-    let barrier = Barrier::new(threads as usize + 1);
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            let barrier = &barrier;
-            s.spawn(move || {
-                let mut key = t * 29;
-                f(key % KEYS); // its slot, before the clock starts
+                f(key % KEYS);
                 barrier.wait();
                 for _ in 0..per_thread {
                     key = (key + 7) % KEYS;
@@ -83,6 +52,14 @@ fn many(f: fn(u64) -> u64, threads: u64, total: u64) -> f64 {
         barrier.wait();
         (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
     })
+}
+
+/// A name and the memoized function to call.
+type Contender = (&'static str, fn(u64) -> u64);
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 /// Many threads at once, after a burst of short-lived ones (see the module's docs).
@@ -102,7 +79,10 @@ fn many_threads() {
         ("py38 #[memoize(maxsize = None)]", py38_unbounded),
     ];
     for (name, f) in contenders {
-        let rate = |threads| median((0..3).map(|_| many(f, threads, TOTAL)).collect());
+        let rate = |threads| {
+            let trials = (0..3).map(|_| throughput(f, threads, TOTAL / threads));
+            median(trials.collect())
+        };
         let two = rate(2);
         let ratios: Vec<String> = [8, 32, 128]
             .into_iter()
@@ -133,8 +113,11 @@ fn main() {
         for k in 0..KEYS {
             f(k);
         }
-        let one = median((0..TRIALS).map(|_| throughput(f, 1)).collect());
-        let two = median((0..TRIALS).map(|_| throughput(f, 2)).collect());
+        let rate = |threads| {
+            let trials = (0..TRIALS).map(|_| throughput(f, threads, HITS_PER_THREAD));
+            median(trials.collect())
+        };
+        let (one, two) = (rate(1), rate(2));
         println!(
             "{name:<48} {:>9.1} M/s {:>9.1} M/s {:>7.2}x",
             one / 1e6,

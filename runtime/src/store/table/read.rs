@@ -127,12 +127,12 @@ impl<T, X> Map<T, X> {
         &self,
         reader: &Reader,
         hash: u64,
-        mut is: impl FnMut(&T) -> bool,
+        is: impl FnMut(&T) -> bool,
         then: impl FnOnce(&T, NodeId) -> R,
-        mut from: usize,
+        from: usize,
     ) -> Option<R> {
         let mut seen = self.table.load(Ordering::Acquire);
-        loop {
+        let next = |mut from| {
             let entered = reader.enter();
             let table = self.table.load(Ordering::Acquire);
             if table != seen {
@@ -146,7 +146,7 @@ impl<T, X> Map<T, X> {
             let hold = match reader.protect(ptr::from_ref(node).cast()) {
                 Some(hazard) => {
                     reader.leave(entered);
-                    Hold::<T, X>::Hazard(reader, hazard)
+                    Hold::Hazard(reader, hazard)
                 }
                 None => {
                     if entered.is_some() {
@@ -156,14 +156,9 @@ impl<T, X> Map<T, X> {
                 }
             };
             // The node outlives `hold`: its hazard names it, or the probe's mark is held.
-            if is(&node.item) {
-                let result = then(&node.item, id_of(node));
-                drop(hold);
-                return Some(result);
-            }
-            drop(hold);
-            from = at + 1;
-        }
+            Some((at, node, hold))
+        };
+        Self::offer_each(next, is, then, from)
     }
 
     /// [`Map::read`] for a thread without a reader of its own (past the threads with slots, or
@@ -175,11 +170,10 @@ impl<T, X> Map<T, X> {
         &self,
         readers: &dyn Readers,
         hash: u64,
-        mut is: impl FnMut(&T) -> bool,
+        is: impl FnMut(&T) -> bool,
         then: impl FnOnce(&T, NodeId) -> R,
     ) -> Option<R> {
-        let mut from = 0;
-        loop {
+        let next = |from| {
             let (at, node) = {
                 let mut locked = self.lock(readers);
                 // SAFETY: the writer lock is held: no node of the current table is freed.
@@ -188,9 +182,31 @@ impl<T, X> Map<T, X> {
                 locked.side_mut().outside.push(node.addr());
                 (at, node)
             };
-            // SAFETY: listed in `outside`, it is freed by no writer until `hold` is dropped.
+            // SAFETY: listed in `outside`, it is freed by no writer until its hold is dropped.
             let node = unsafe { &*node };
-            let hold = Hold::Outside(self, readers, ptr::from_ref(node).addr());
+            Some((
+                at,
+                node,
+                Hold::Outside(self, readers, ptr::from_ref(node).addr()),
+            ))
+        };
+        Self::offer_each(next, is, then, 0)
+    }
+
+    /// Offers the nodes `next` finds, from the `from`th slot of the probe on, each kept alive by
+    /// its hold, to `is`, and the first it accepts to `then`.
+    fn offer_each<'m, R>(
+        mut next: impl FnMut(usize) -> Option<(usize, &'m Node<T>, Hold<'m, T, X>)>,
+        mut is: impl FnMut(&T) -> bool,
+        then: impl FnOnce(&T, NodeId) -> R,
+        mut from: usize,
+    ) -> Option<R>
+    where
+        T: 'm,
+        X: 'm,
+    {
+        loop {
+            let (at, node, hold) = next(from)?;
             if is(&node.item) {
                 let result = then(&node.item, id_of(node));
                 drop(hold);
