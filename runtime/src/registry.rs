@@ -153,6 +153,7 @@ impl Registry {
             self.parameters.maxsize,
             self.parameters.ttl,
         )));
+        store.keep_across_forks();
         let member = Member {
             exact: TypeId::of::<(I, Store<K, V>)>(),
             instance,

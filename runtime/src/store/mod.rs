@@ -23,6 +23,7 @@ mod counters;
 mod drop_count;
 mod epoch;
 mod flight;
+mod fork;
 mod hashed;
 mod recency;
 mod table;
@@ -510,6 +511,33 @@ where
         map.clear();
         map.extra().recency.clear();
         self.threads.reset();
+    }
+}
+
+impl<K, V> Store<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Makes a `fork()` wait until this store's writer lock is free, and the child find it
+    /// free (for stores that live as long as the program: see [`fork`]).
+    pub(crate) fn keep_across_forks(&'static self) {
+        fork::register(self);
+    }
+
+    /// The writer lock, taken and held without doing anything.
+    fn hold_writer_lock(&'static self) -> Box<dyn core::any::Any> {
+        self.map.hold()
+    }
+}
+
+impl<K, V> fork::Exclusive for Store<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn hold(&'static self) -> Box<dyn core::any::Any> {
+        self.hold_writer_lock()
     }
 }
 

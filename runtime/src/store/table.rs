@@ -221,6 +221,15 @@ impl<T, X> Map<T, X> {
 
     /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
     /// leaves the map consistent whenever it calls user code).
+    /// The writer lock, taken and held without doing anything (see the store's `fork`).
+    pub(crate) fn hold(&'static self) -> Box<dyn core::any::Any>
+    where
+        T: 'static,
+        X: 'static,
+    {
+        Box::new(self.side.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// `readers`: the store's threads, whom the bin asks what may be freed (see
     /// [`Bin::collect`]).
     pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, X> {

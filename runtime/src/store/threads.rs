@@ -84,6 +84,11 @@ fn free_list() -> MutexGuard<'static, BinaryHeap<Reverse<usize>>> {
     FREE.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The lock of the free indices, taken and held (see the store's `fork`).
+pub(crate) fn hold_free_list() -> Box<dyn core::any::Any> {
+    Box::new(free_list())
+}
+
 /// Gives the thread's index back when the thread ends.
 struct Release(Me);
 
