@@ -196,10 +196,26 @@ where
     #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         let hash = hash_of(&key);
-        let caller = self.caller();
+        let me = threads::known();
+        if !me.has_slot() {
+            return self.lookup_new(hash, &key);
+        }
+        // A caller known to have a slot: the compiler drops the other case from the hit.
+        let caller = Caller::Slot(self.threads.slot(me), me.index);
         match self.hit(caller, hash, &key) {
             Some(value) => Lookup::Hit(value),
             None => self.missed(caller, hash, &key),
+        }
+    }
+
+    /// [`Store::lookup`] for a thread the stores do not know yet, or that has no slot.
+    #[cold]
+    #[inline(never)]
+    fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
+        let caller = self.new_caller();
+        match self.hit(caller, hash, key) {
+            Some(value) => Lookup::Hit(value),
+            None => self.missed(caller, hash, key),
         }
     }
 
