@@ -209,3 +209,31 @@ fn self_paths_and_other_modules() {
     assert_eq!(call!(square.grown()).0, 3);
     assert_eq!(call!(square.grown(by = 5)).0, 6);
 }
+
+/// `def method(self, /)`: the receiver precedes the `/` (CPython's `test_super` has one).
+#[derive(Debug, PartialEq)]
+struct Gauge(i32);
+
+#[signature]
+impl Gauge {
+    /// `def read(self, /)`.
+    #[signature(/)]
+    fn read(&self) -> i32 {
+        self.0
+    }
+
+    /// `def scaled(self, /, k=2)`: `k` may still be passed by keyword.
+    #[signature(/, k = 2)]
+    fn scaled(&self, k: i32) -> i32 {
+        self.0 * k
+    }
+}
+
+#[test]
+fn a_slash_right_after_the_receiver() {
+    let gauge = Gauge(5);
+    assert_eq!(call!(gauge.read()), 5);
+    assert_eq!(call!(gauge.scaled()), 10);
+    assert_eq!(call!(gauge.scaled(3)), 15);
+    assert_eq!(call!(gauge.scaled(k = 4)), 20);
+}

@@ -83,7 +83,13 @@ pub(crate) fn impl_block(
         let mut own = Errors::default();
         let listed = parse::parse(list.clone(), &mut own);
         let model = Model::new(sig, listed, true, &mut own);
-        if own.is_empty() {
+        // After a mistake, a stand-in: the method's calls then raise no errors of their own.
+        let model = if own.is_empty() {
+            Some(model)
+        } else {
+            model.stand_in()
+        };
+        if let Some(model) = model {
             let added = member::expand(&model, &owner, vis);
             inside.push(added.inside);
             outside.push(added.outside);

@@ -51,20 +51,35 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let listed = parse::parse(args, &mut errors);
     let model = model::Model::new(&item.sig, listed, false, &mut errors);
-    if !errors.is_empty() {
-        // The function stays as written, so that its other uses check normally.
+    let model = if errors.is_empty() {
+        model
+    } else {
+        // The function stays as written, so that its other uses check normally; a stand-in
+        // signature lets its `call!`s bind, so that they raise no errors of their own.
         let errors = errors.to_compile_errors();
-        return quote!(#errors #item);
-    }
+        let stand_in = (item.sig.receiver().is_none())
+            .then(|| model.stand_in())
+            .flatten();
+        let Some(model) = stand_in else {
+            return quote!(#errors #item);
+        };
+        let added = expand_for(&model, &item);
+        return quote!(#errors #item #added);
+    };
+    let added = expand_for(&model, &item);
+    quote!(#item #added)
+}
+
+/// The items `call!` finds the function's signature by.
+fn expand_for(model: &model::Model<'_>, item: &syn::ItemFn) -> TokenStream {
     // `#[memoize]` declares the same `enum f {}` for its controls; when it is still to expand,
     // it leaves that to this attribute, and the other way round.
     let declare_namespace = !has_attribute(&item.attrs, "memoize");
-    let added = if call_macro::has_call_macro(&item.sig.ident) {
-        call_macro::expand(&model, &item, declare_namespace)
+    if call_macro::has_call_macro(&item.sig.ident) {
+        call_macro::expand(model, item, declare_namespace)
     } else {
-        expand::expand(&model, &item.vis, declare_namespace)
-    };
-    quote!(#item #added)
+        expand::expand(model, &item.vis, declare_namespace)
+    }
 }
 
 /// Whether an attribute whose path ends in `name` (`memoize`, `py38::memoize`) is present.

@@ -32,6 +32,12 @@ impl<'a> Model<'a> {
         in_impl: bool,
         errors: &mut Errors,
     ) -> Self {
+        if let Some(slash) = &listed.leading_slash
+            && !(in_impl && sig.receiver().is_some())
+        {
+            // Python's message; after a receiver the `/` is valid: `def method(self, /)`.
+            errors.at(slash, "at least one argument must precede /");
+        }
         let params = match_params(sig, listed.names, listed.complete, in_impl, errors);
         Model {
             sig,
@@ -40,6 +46,29 @@ impl<'a> Model<'a> {
             positional_only: listed.positional_only,
             positional: listed.positional,
         }
+    }
+}
+
+impl Model<'_> {
+    /// What a function whose `#[signature(...)]` has a mistake is expanded with, so that its
+    /// call sites still bind, and raise no errors of their own (one mistake, one message):
+    /// every parameter positional or keyword, with the default the list gave it, if any.
+    /// `None` where not every parameter could be named (that was reported already).
+    pub(crate) fn stand_in(mut self) -> Option<Self> {
+        let typed = (self.sig.inputs.iter())
+            .filter(|input| matches!(input, FnArg::Typed(_)))
+            .count();
+        if self.params.len() != typed {
+            return None;
+        }
+        for param in &mut self.params {
+            if let Type::ImplTrait(_) = param.ty {
+                param.default = None; // reported: it could not compile
+            }
+        }
+        self.positional_only = 0;
+        self.positional = self.params.len();
+        Some(self)
     }
 }
 

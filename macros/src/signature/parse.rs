@@ -38,6 +38,9 @@ pub(crate) struct Signature {
     pub(crate) complete: bool,
     /// How many names come before `/` (0 without one).
     pub(crate) positional_only: usize,
+    /// A `/` before every name: valid only after a method's receiver, which counts among the
+    /// positional parameters, as in Python's `def method(self, /)` (see `Model::new`).
+    pub(crate) leading_slash: Option<Token![/]>,
     /// How many names come before `*` (all of them without one).
     pub(crate) positional: usize,
 }
@@ -91,6 +94,7 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
 
     let mut names: Vec<Name> = Vec::new();
     let mut slash: Option<Token![/]> = None;
+    let mut leading_slash = None;
     let mut star: Option<(Token![*], usize)> = None;
     let mut positional_only = 0;
     for entry in entries {
@@ -101,7 +105,7 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
                 } else if star.is_some() {
                     errors.at(token, "/ must be ahead of *");
                 } else if names.is_empty() {
-                    errors.at(token, "at least one argument must precede /");
+                    leading_slash = Some(token);
                 } else {
                     positional_only = names.len();
                 }
@@ -168,6 +172,7 @@ pub(crate) fn parse(args: proc_macro2::TokenStream, errors: &mut Errors) -> Sign
         names,
         complete,
         positional_only,
+        leading_slash,
         positional,
     }
 }
@@ -205,10 +210,10 @@ mod tests {
     #[test]
     fn pythons_syntax_errors() {
         assert_eq!(messages(quote!(a, /, /)), ["/ may appear only once"]);
-        assert_eq!(
-            messages(quote!(/, a)),
-            ["at least one argument must precede /"]
-        );
+        // Valid after a receiver only: the function decides (see `model`).
+        let mut errors = Errors::default();
+        assert!(parse(quote!(/, a), &mut errors).leading_slash.is_some());
+        assert!(errors.is_empty());
         assert_eq!(messages(quote!(*)), ["named arguments must follow bare *"]);
         assert_eq!(messages(quote!(*, a, /)), ["/ must be ahead of *"]);
         assert_eq!(
@@ -229,11 +234,11 @@ mod tests {
 
     #[test]
     fn every_mistake_at_once() {
-        let found = messages(quote!(/, a = 1, b, b, *));
+        let found = messages(quote!(x, /, /, a = 1, b, b, *));
         assert_eq!(
             found,
             [
-                "at least one argument must precede /",
+                "/ may appear only once",
                 "duplicate argument 'b' in function definition",
                 "named arguments must follow bare *",
                 // Once: the duplicate `b` is reported as such only.

@@ -82,3 +82,38 @@ fn generic_impl_block_borrowing_method() {
         }
     ));
 }
+
+/// `def read(self, /)` and `def scaled(self, /, k=2)`: a `/` right after the receiver.
+#[test]
+fn impl_block_slash_after_the_receiver() {
+    insta::assert_snapshot!(expand(
+        TokenStream::new(),
+        quote! {
+            impl Gauge {
+                #[signature(/)]
+                fn read(&self) -> i32 {
+                    self.0
+                }
+
+                #[signature(/, k = 2)]
+                fn scaled(&self, k: i32) -> i32 {
+                    self.0 * k
+                }
+            }
+        }
+    ));
+}
+
+/// A mistake in the list: the function stays as written, with a stand-in signature (each
+/// parameter positional or keyword) so that its calls raise no errors of their own.
+#[test]
+fn stand_in_after_a_mistake() {
+    insta::assert_snapshot!(expand(
+        quote!(/, a = 1),
+        quote! {
+            fn free(a: i32) -> i32 {
+                a
+            }
+        }
+    ));
+}
