@@ -212,28 +212,16 @@ where
     #[cold]
     #[inline(never)]
     fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
-        let caller = self.new_caller();
+        let caller = self.caller();
         match self.hit(caller, hash, key) {
             Some(value) => Lookup::Hit(value),
             None => self.missed(caller, hash, key),
         }
     }
 
-    /// The calling thread, as this store knows it.
+    /// The calling thread, as this store knows it (its index handed out on first use).
     #[inline(always)]
     fn caller(&self) -> Caller<'_> {
-        let me = threads::known();
-        if me.has_slot() {
-            Caller::Slot(self.threads.slot(me), me.index)
-        } else {
-            self.new_caller()
-        }
-    }
-
-    /// [`Store::caller`] for a thread the stores do not know yet, or that has no slot.
-    #[cold]
-    #[inline(never)]
-    fn new_caller(&self) -> Caller<'_> {
         let me = threads::me();
         if me.has_slot() {
             Caller::Slot(self.threads.slot(me), me.index)
