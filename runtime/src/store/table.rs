@@ -159,7 +159,7 @@ struct Side<T, X> {
     floor: usize,
     bin: Bin<Unlinked<T>>,
     /// Nodes that threads without slots of their own read outside the lock, by address (a
-    /// hazard each; see [`Map::lookup_outside`]).
+    /// hazard each; see `Map::read_outside`).
     outside: Vec<usize>,
     /// Allocations of nodes the bin has freed, for new nodes to reuse: only for items that
     /// need no dropping (freeing them runs no user code, so it may happen under the lock).

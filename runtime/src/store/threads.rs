@@ -5,7 +5,7 @@
 //! gets. A store keeps one [`Slot`] per index, in segments of [`SEGMENT`] made when a thread
 //! of that index first uses the store, so a store used by few threads stays small while up to
 //! [`MAX_OWNED`] threads at once have slots of their own. A slot holds its thread's reading
-//! state (see [`epoch`](super::epoch)) and its counts (see [`counters`](super::counters)):
+//! state (see [`epoch`]) and its counts (see [`counters`](super::counters)):
 //! what a hit touches sits on the thread's own cache lines, reached with one thread-local
 //! read. A thread that finds another lease in its slot (its index's previous thread has ended)
 //! joins the store: it takes the slot over and starts it afresh (see [`Threads::slot`]).
