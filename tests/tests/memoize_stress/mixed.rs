@@ -21,15 +21,15 @@ static MIXED_UNCACHED: Tally = Tally::new();
 /// `mixed_small`'s bound, and the length of its (4 KiB) results' payload.
 const SMALL_MAXSIZE: usize = 4;
 const SMALL_PAYLOAD: usize = 512;
-/// Most copies of `mixed_small`'s results alive at once (16384 of 4 KiB: 64 MiB). Besides the
-/// four stored and a few per thread in flight, evicted results wait until no thread is in the
-/// middle of a lookup that began before they were unlinked, a lookup of any memoized function:
-/// a thread descheduled there (eight workers, and the tests beside, on two cores) holds back
-/// every result evicted meanwhile. So the peak follows eviction rate times scheduling delay,
-/// not the number of threads: `maxsize + 64 * threads + in flight` (532) is exceeded, with
-/// 1466 and 2271 seen in release runs of 2 s and 10 s. A leak on the eviction path would pass
-/// this bound within milliseconds (some 200 evictions a millisecond).
-const SMALL_PEAK_BOUND: isize = 16384;
+/// Most copies of `mixed_small`'s results alive at once, bounded by construction, whatever the
+/// eviction rate and the scheduling: the four stored; a batch of 64 evicted ones gathering; the
+/// sealed batches waiting for probes, at most 5 before a writer waits for them to end, plus one
+/// more for each of the other writers that may seal meanwhile; one held by each hazard (4 a
+/// thread); a few in each thread's hands. 4 + 64 * (1 + 5 + 8) + 8 * (4 + 4) = 964, rounded
+/// up. Seen: 416-464 (debug, 12 s), 437 (release, 40 s). Before reclamation was per store and
+/// bounded, a thread descheduled mid-lookup of any cache held back every result evicted
+/// meanwhile: 1466-3225 were seen in release runs.
+const SMALL_PEAK_BOUND: isize = 1024;
 
 #[memoize(maxsize = 32)]
 fn mixed_hot(k: u64) -> Value {
