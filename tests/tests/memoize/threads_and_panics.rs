@@ -340,3 +340,82 @@ fn counts_are_exact_with_8_32_and_128_threads_at_once() {
         assert!(info.misses >= 16);
     }
 }
+
+/// A thread stalled in user code while it reads one cache (a result's `Clone` that waits)
+/// holds back nothing of another cache: what that one evicts meanwhile is freed.
+#[test]
+fn a_thread_stalled_in_a_clone_holds_back_no_other_cache() {
+    use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+    use std::sync::{Barrier, mpsc};
+    static STALL: AtomicBool = AtomicBool::new(false);
+    static ALIVE: AtomicIsize = AtomicIsize::new(0);
+    static IN_CLONE: Barrier = Barrier::new(2);
+
+    struct Slow(mpsc::Receiver<()>);
+    struct Shared(std::sync::Arc<std::sync::Mutex<Option<Slow>>>);
+    impl Clone for Shared {
+        fn clone(&self) -> Self {
+            if STALL.swap(false, Ordering::SeqCst) {
+                IN_CLONE.wait();
+                let slow = self.0.lock().unwrap().take().expect("one stall");
+                let _ = slow.0.recv(); // until the other thread is done
+            }
+            Shared(self.0.clone())
+        }
+    }
+    struct Counted;
+    impl Clone for Counted {
+        fn clone(&self) -> Self {
+            ALIVE.fetch_add(1, Ordering::SeqCst);
+            Counted
+        }
+    }
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            ALIVE.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let (go_on, stalled) = mpsc::channel();
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(Some(Slow(stalled))));
+    #[py38::memoize]
+    fn read(_k: u32, shared: Shared) -> Shared {
+        shared
+    }
+    #[py38::memoize(maxsize = 4)]
+    fn churned(_k: u32) -> Counted {
+        ALIVE.fetch_add(1, Ordering::SeqCst);
+        Counted
+    }
+    // Keyed by `k` only: the `Shared` argument is part of the key, so hash it by address.
+    impl std::hash::Hash for Shared {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            std::sync::Arc::as_ptr(&self.0).hash(state);
+        }
+    }
+    impl PartialEq for Shared {
+        fn eq(&self, other: &Self) -> bool {
+            std::sync::Arc::ptr_eq(&self.0, &other.0)
+        }
+    }
+    impl Eq for Shared {}
+    let shared = Shared(slot);
+    drop(read(0, shared.clone()));
+    std::thread::scope(|s| {
+        let argument = shared.clone();
+        s.spawn(move || {
+            STALL.store(true, Ordering::SeqCst);
+            drop(read(0, argument)); // a hit: its clone of the result stalls
+        });
+        IN_CLONE.wait();
+        let mut most = 0;
+        for k in 0..5000 {
+            drop(churned(k));
+            most = most.max(ALIVE.load(Ordering::SeqCst));
+        }
+        go_on.send(()).unwrap();
+        assert!(
+            most <= 4 + 1,
+            "{most} results of the other cache alive at once"
+        );
+    });
+}
