@@ -3,11 +3,15 @@
 
 #![forbid(unsafe_code)]
 
+mod attrs;
 mod call;
 mod dbg_fmt;
 mod errors;
 mod memoize;
+mod namespace;
+mod paths;
 mod signature;
+mod syntax;
 
 use proc_macro::TokenStream;
 

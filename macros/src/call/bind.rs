@@ -13,9 +13,11 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprPath, Ident, PathArguments};
 
-use super::expand::{Argument, arguments, checks};
+use super::args::{Argument, arguments};
+use super::checks::checks;
 use super::parse::{self, Call, Callee};
 use crate::errors::Errors;
+use crate::paths;
 use crate::signature::Listed;
 
 /// How the function takes the arguments a call leaves out.
@@ -68,7 +70,8 @@ fn expand(listed: &Listed, call: &Call, function: &ExprPath, mode: Mode) -> Toke
     let arguments = arguments(call);
     let Some(slots) = slots(listed, &arguments) else {
         let described = quote!(#path::__py38_described);
-        let refused = quote!(::py38::__private::signature::refused());
+        let private = paths::signature();
+        let refused = quote!(#private::refused());
         let (checks, gated) = checks(call, &described, function.span(), &refused);
         return quote! {
             {
@@ -212,7 +215,7 @@ mod tests {
     use quote::quote;
 
     use super::slots;
-    use crate::call::expand::arguments;
+    use crate::call::args::arguments;
     use crate::call::parse;
     use crate::errors::Errors;
 

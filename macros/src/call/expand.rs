@@ -7,12 +7,14 @@
 //! computation panics with Python's message, and the compiler reports it on the argument (the
 //! functions are `#[track_caller]`, so the report names no py38 internals).
 
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprPath, Ident, PathArguments};
+use syn::{ExprPath, Ident, PathArguments};
 
+use super::args::{arguments, setter};
+use super::checks::checks;
 use super::parse::{Call, Callee};
 
 pub(crate) fn expand(call: &Call, input: TokenStream) -> TokenStream {
@@ -43,50 +45,6 @@ pub(crate) fn expand(call: &Call, input: TokenStream) -> TokenStream {
     }
 }
 
-/// One argument as written: how it is passed, its place among those passed the same way, and
-/// the span its errors go on.
-pub(super) struct Argument<'c> {
-    pub(super) keyword: Option<&'c Ident>,
-    pub(super) index: usize,
-    pub(super) value: &'c Expr,
-    pub(super) span: Span,
-}
-
-/// The positional arguments, then the keywords (Python binds them in that order, and `call!`
-/// has already refused a positional argument after a keyword).
-pub(super) fn arguments(call: &Call) -> Vec<Argument<'_>> {
-    let positional = call
-        .positional
-        .iter()
-        .enumerate()
-        .map(|(index, value)| Argument {
-            keyword: None,
-            index,
-            value,
-            span: value.span(),
-        });
-    let keywords = call.keywords.iter().enumerate().map(|(index, k)| Argument {
-        keyword: Some(&k.name),
-        index,
-        value: &k.value,
-        span: k.name.span(),
-    });
-    positional.chain(keywords).collect()
-}
-
-/// `Call { positional: 2, keywords: &["e"] }`: the call's shape, for the checks.
-pub(super) fn shape(call: &Call) -> TokenStream {
-    let private = quote!(::py38::__private::signature);
-    let positional = proc_macro2::Literal::usize_unsuffixed(call.positional.len());
-    let keywords = call.keywords.iter().map(|k| k.name.unraw().to_string());
-    quote! {
-        #private::Call {
-            positional: #positional,
-            keywords: &[#(#keywords),*],
-        }
-    }
-}
-
 /// A call of a function named after a prelude macro (`write`, `format`): through its call
 /// handle, as a method's (see `signature::has_call_macro`).
 fn free(call: &Call, function: &ExprPath) -> TokenStream {
@@ -102,81 +60,6 @@ fn free(call: &Call, function: &ExprPath) -> TokenStream {
             #chain
                 .#finish::<#(#generics),*>(::core::marker::PhantomData)
         }
-    }
-}
-
-/// The constants that check a call of a free function against its signature (`described`),
-/// each argument by a constant of its own, so that every mistake is reported, each on its
-/// argument; the constants' names show in the compiler's label ("evaluation of
-/// `main::__py38_keyword_g` failed here"), so they say which argument they are about. The last
-/// one, `__py38_required_arguments`, checks that nothing is missing, and is reported on
-/// `function_span`. Also `value` passed through py38's `Checked` over every constant: when one
-/// fails, its type is an error, and the compiler adds nothing of its own about the call.
-pub(super) fn checks(
-    call: &Call,
-    described: &TokenStream,
-    function_span: Span,
-    value: &TokenStream,
-) -> (TokenStream, TokenStream) {
-    let private = quote!(::py38::__private::signature);
-    let mut checks = Vec::new();
-    let mut names = Vec::new();
-    for argument in &arguments(call) {
-        let span = argument.span;
-        let name = setter_name(argument);
-        let find = format_ident!(
-            "{}",
-            if argument.keyword.is_some() {
-                "keyword"
-            } else {
-                "positional"
-            },
-            span = span
-        );
-        let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
-        index.set_span(span);
-        // Every token on the argument, so that an error covers it and nothing else.
-        let computed = quote_spanned! {span=>
-            ::py38::__private::signature::#find(#described, &__PY38_CALL, #index)
-        };
-        checks.push(quote_spanned!(span=>
-            #[allow(non_upper_case_globals)]
-            const #name: usize = #computed;
-        ));
-        names.push(name);
-    }
-    let span = function_span;
-    let complete = quote_spanned! {span=>
-        ::py38::__private::signature::required(#described, &__PY38_CALL)
-    };
-    let required = format_ident!("__py38_required_arguments", span = span);
-    let shape = shape(call);
-    let checks = quote! {
-        const __PY38_CALL: #private::Call = #shape;
-        #(#checks)*
-        #[allow(non_upper_case_globals)]
-        const #required: usize = #complete;
-    };
-    names.push(required);
-    let gated = quote!(#private::Checked::<{ [#(#names),*].len() }>::checked(#value));
-    (checks, gated)
-}
-
-/// `handle.__py38_keyword_e(value)`: the setter for the way the argument is passed, named
-/// after its position or keyword, spanned on the argument.
-pub(super) fn setter(handle: TokenStream, argument: &Argument<'_>) -> TokenStream {
-    let span = argument.span;
-    let setter = setter_name(argument);
-    let value = argument.value;
-    quote_spanned!(span=> #handle.#setter(#value))
-}
-
-/// `__py38_positional_<n>` (`n` counted from 1) or `__py38_keyword_<name>`.
-pub(super) fn setter_name(argument: &Argument<'_>) -> Ident {
-    let span = argument.span;
-    match argument.keyword {
-        Some(name) => format_ident!("__py38_keyword_{}", name.unraw(), span = span),
-        None => format_ident!("__py38_positional_{}", argument.index + 1, span = span),
     }
 }
 

@@ -12,8 +12,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::expand::{arguments, setter, setter_name, shape};
+use super::args::{arguments, setter, setter_name, shape};
 use super::parse::Call;
+use crate::paths;
 
 /// How the handle is reached: through a path (`Point::__py38_signature_new()`) or a
 /// receiver (`point.__py38_signature_moved()`).
@@ -30,7 +31,7 @@ pub(crate) fn expand(
     constructor: &Ident,
     reach: Reach,
 ) -> TokenStream {
-    let private = quote!(::py38::__private::signature);
+    let private = paths::signature();
     let mut chain = handle.clone();
     let mut stand_ins = Vec::new();
     for argument in arguments(call) {
@@ -41,9 +42,10 @@ pub(crate) fn expand(
         };
         let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         index.set_span(span);
+        let at = paths::signature_at(span);
         let checked = quote_spanned! {span=>
             #chain.__py38_check(const {
-                ::py38::__private::signature::Approved::#check(&__PY38_CALL, #index)
+                #at::Approved::#check(&__PY38_CALL, #index)
             })
         };
         chain = setter(checked, &argument);
@@ -55,8 +57,9 @@ pub(crate) fn expand(
             }
         });
     }
+    let at = paths::signature_at(function_span);
     let required = quote_spanned! {function_span=>
-        const { ::py38::__private::signature::Approved::required(&__PY38_CALL) }
+        const { #at::Approved::required(&__PY38_CALL) }
     };
     let finish = format_ident!("__py38_finish", span = function_span);
     let shape = shape(call);

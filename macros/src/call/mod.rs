@@ -1,6 +1,8 @@
 //! `call!`: parse the call, then bind its arguments through the function's call handle.
 
+mod args;
 mod bind;
+mod checks;
 mod expand;
 mod member;
 mod parse;

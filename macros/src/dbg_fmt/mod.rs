@@ -16,6 +16,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::{Expr, LitStr};
 
 use crate::errors::Errors;
+use crate::paths;
 use input::{Input, Shape};
 use spec::{Count, Spec};
 
@@ -183,6 +184,7 @@ impl Format {
             if let Some(debug) = &field.debug {
                 self.push_text(debug);
             }
+            let private = paths::private_at(self.span);
             let value = match (field.conversion, &spec) {
                 (Some(conversion), Some(spec)) if !spec.is_textual() => {
                     return Err(format!(
@@ -203,13 +205,13 @@ impl Format {
                     };
                     let (grouping, fill) = (option(grouping), option(sign_aware_fill));
                     let span = self.span;
-                    quote_spanned!(span=> ::py38::__private::number(&(#expr), #grouping, #percent, #space_sign, #fill))
+                    quote_spanned!(span=> #private::number(&(#expr), #grouping, #percent, #space_sign, #fill))
                 }
-                (Some('a'), _) => quote_spanned!(self.span=> ::py38::__private::ascii(&(#expr))),
+                (Some('a'), _) => quote_spanned!(self.span=> #private::ascii(&(#expr))),
                 (Some('r'), Some(_)) => {
-                    quote_spanned!(self.span=> ::py38::__private::repr(&(#expr)))
+                    quote_spanned!(self.span=> #private::repr(&(#expr)))
                 }
-                (Some(_), Some(_)) => quote_spanned!(self.span=> ::py38::__private::text(&(#expr))),
+                (Some(_), Some(_)) => quote_spanned!(self.span=> #private::text(&(#expr))),
                 _ => quote!(#expr),
             };
             self.add(first, value).to_string()

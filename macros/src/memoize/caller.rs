@@ -20,7 +20,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{FnArg, Ident, Pat, Signature};
+use syn::Ident;
 
 use super::model::Function;
 
@@ -102,25 +102,4 @@ pub(crate) fn body(function: &Function<'_>) -> Option<Body> {
         item: item_tokens,
         call: quote!(#path #turbofish (#(#args),*)),
     })
-}
-
-/// The memoized function only passes its arguments on, so a `mut` binding belongs to the
-/// body's function alone (on both it would be an unused `mut`).
-pub(crate) fn drop_mut(sig: &mut Signature) {
-    sig.inputs.iter_mut().for_each(drop_mut_binding);
-}
-
-/// Takes `mut` off a parameter's binding (`mut x: T`, `mut self`), for code that only reads it.
-pub(crate) fn drop_mut_binding(input: &mut FnArg) {
-    match input {
-        FnArg::Receiver(receiver) if receiver.reference.is_none() => {
-            receiver.mutability = None;
-        }
-        FnArg::Typed(typed) => {
-            if let Pat::Ident(ident) = &mut *typed.pat {
-                ident.mutability = None;
-            }
-        }
-        FnArg::Receiver(_) => {}
-    }
 }

@@ -25,6 +25,7 @@ use syn::{Ident, ItemFn, Type, Visibility};
 use super::args::Args;
 use super::invalidate::invalidate;
 use super::model::{Function, Output};
+use crate::namespace::Declarer;
 
 /// The memoized function and its controls.
 pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
@@ -48,7 +49,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         .iter()
         .map(|part| {
             let ty = part.ty;
-            let name = respan(&part.name, ty.span());
+            let name = crate::syntax::respan(&part.name, ty.span());
             if part.borrowed {
                 quote_spanned!(ty.span()=> ::py38::__private::arg(#name).borrowed())
             } else {
@@ -138,7 +139,7 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
     let doc = doc_lines(function.in_impl, name, &args, has_docs);
     let (nested, beside) = match &body_fn {
         Some(body_fn) => {
-            super::caller::drop_mut(&mut sig);
+            crate::syntax::drop_mut(&mut sig);
             let item = &body_fn.item;
             if function.in_impl {
                 (None, Some(item))
@@ -171,8 +172,8 @@ pub(crate) fn expand(function: &Function<'_>, args: Args) -> TokenStream {
         &control_registry,
         &key_parts,
     );
-    let declare = !crate::signature::has_attribute(&function.item.attrs, "signature");
-    let controls = controls(function.in_impl, declare, vis, name, &args, invalidate);
+    let namespace = namespace(&function.item.attrs, vis, name);
+    let controls = controls(function.in_impl, namespace, vis, name, &args, invalidate);
     quote!(#memoized #controls)
 }
 
@@ -241,25 +242,12 @@ fn add_thread_bounds(generics: &mut syn::Generics) {
     }
 }
 
-/// The same tokens, reported at `at` (their meaning, which follows the original span's
-/// hygiene, is unchanged): errors about one argument then share one span and are not repeated.
-pub(crate) fn respan(tokens: &TokenStream, at: Span) -> TokenStream {
-    tokens
-        .clone()
-        .into_iter()
-        .map(|mut tree| {
-            tree.set_span(tree.span().located_at(at));
-            tree
-        })
-        .collect()
-}
-
 /// The function as written, with its controls: what stands in when the input has errors, so
 /// that callers of the function and of its controls see no follow-up errors.
 pub(crate) fn fallback(item: &ItemFn, in_impl: bool, args: Args) -> TokenStream {
     let controls = controls(
         in_impl,
-        !crate::signature::has_attribute(&item.attrs, "signature"),
+        namespace(&item.attrs, &item.vis, &item.sig.ident),
         &item.vis,
         &item.sig.ident,
         &args,
@@ -314,12 +302,24 @@ fn new_registry(args: &Args) -> TokenStream {
     quote!(::py38::__private::Registry::new(#maxsize, #typed, #ttl))
 }
 
+/// The `enum` the controls of a free function hang on, unless `#[signature]` declares it.
+pub(crate) fn namespace(
+    attrs: &[syn::Attribute],
+    vis: &Visibility,
+    name: &Ident,
+) -> Option<TokenStream> {
+    let doc = format!(
+        " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
+    );
+    crate::namespace::declare(Declarer::Memoize, attrs, vis, name, Some(&doc))
+}
+
 /// The controls; `invalidate` (empty in a stand-in for a function with errors) is made by
-/// [`invalidate`] and given the function's visibility here. `declare_namespace` is false when
-/// `#[signature]` declares the `enum` the controls of a free function hang on.
+/// [`invalidate`] and given the function's visibility here. `namespace` is the `enum` the
+/// controls of a free function hang on, if this attribute declares it.
 fn controls(
     in_impl: bool,
-    declare_namespace: bool,
+    namespace: Option<TokenStream>,
     vis: &Visibility,
     name: &Ident,
     args: &Args,
@@ -360,19 +360,7 @@ fn controls(
         // An empty enum as the namespace, not a module: its `impl` stands in the function's
         // scope, so the parameter types of `cache_invalidate` resolve as the function's do,
         // even for a function inside a block.
-        let namespace_doc = format!(
-            " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
-        );
         let [info_doc, clear_doc, parameters_doc] = &control_docs("the function");
-        // `#[signature]`, when still to expand, declares the same enum (and leaves it to this
-        // attribute when it expands first).
-        let namespace = declare_namespace.then(|| {
-            quote! {
-                #[doc = #namespace_doc]
-                #[allow(non_camel_case_types, clippy::empty_enum)]
-                #vis enum #name {}
-            }
-        });
         quote! {
             #namespace
             #[allow(dead_code)]

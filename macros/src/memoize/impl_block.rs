@@ -11,6 +11,7 @@ use quote::{ToTokens, quote};
 use syn::{ImplItem, ItemFn, ItemImpl};
 
 use super::{args, expand, model};
+use crate::attrs;
 use crate::errors::Errors;
 
 pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStream {
@@ -28,24 +29,16 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
              function in an inherent `impl` and call it from the trait method",
         );
         // Stand-in: the block as written, less the markers, so nothing else fails.
-        for item in &mut block.items {
-            if let ImplItem::Fn(method) = item {
-                method.attrs.retain(|attr| !is_memoize(attr));
-            }
-        }
+        attrs::strip_markers(&mut block, "memoize");
         let errors = errors.to_compile_errors();
         return quote!(#errors #block);
     }
     for item in &mut block.items {
         let ImplItem::Fn(method) = item else { continue };
-        let Some(at) = method.attrs.iter().position(is_memoize) else {
-            continue;
-        };
-        let attr = method.attrs.remove(at);
-        let options = match &attr.meta {
-            syn::Meta::Path(_) => TokenStream::new(),
-            syn::Meta::List(list) => list.tokens.clone(),
-            syn::Meta::NameValue(nv) => {
+        let options = match attrs::take_marker(&mut method.attrs, "memoize") {
+            None => continue,
+            Some(Ok(options)) => options,
+            Some(Err(nv)) => {
                 let (eq, value) = (&nv.eq_token, &nv.value);
                 errors.at(
                     quote!(#eq #value),
@@ -78,9 +71,4 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
     let errors = errors.to_compile_errors();
     let block = block.into_token_stream();
     quote!(#errors #block)
-}
-
-/// `#[memoize]`, `#[memoize(...)]` or `#[py38::memoize(...)]`.
-fn is_memoize(attr: &syn::Attribute) -> bool {
-    crate::signature::is_attribute(attr, "memoize")
 }

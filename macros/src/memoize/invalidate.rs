@@ -31,7 +31,7 @@ pub(crate) fn invalidate(
     };
     let inputs = sig.inputs.iter().cloned().map(|mut input| {
         // Bindings are only read here: `mut` would draw an `unused_mut` warning.
-        super::caller::drop_mut_binding(&mut input);
+        crate::syntax::drop_mut_binding(&mut input);
         input
     });
     let (generics, _, where_clause) = sig.generics.split_for_impl();

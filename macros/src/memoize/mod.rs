@@ -8,7 +8,6 @@ mod invalidate;
 mod model;
 mod persist;
 
-pub(crate) use model::mentions_self;
 #[cfg(test)]
 mod snapshots;
 

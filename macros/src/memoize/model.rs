@@ -1,12 +1,13 @@
 //! The memoized function as the expansion sees it: its key parts, its result, its context.
 //! Building the model also checks it; every unsupported form is recorded as an error.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use crate::errors::Errors;
+use crate::syntax::mentions_self;
 
 /// A memoized function.
 pub(crate) struct Function<'a> {
@@ -54,6 +55,7 @@ impl<'a> Function<'a> {
             item,
             key,
             output: output(&item.sig.output, errors),
+            // `Self` anywhere: the function is in an `impl`, where no `enum` can be declared.
             in_impl: has_receiver(item) || mentions_self(item.to_token_stream()),
             generic_owner: false,
         }
@@ -85,16 +87,6 @@ fn check_signature(item: &ItemFn, errors: &mut Errors) {
 
 fn has_receiver(item: &ItemFn) -> bool {
     matches!(item.sig.inputs.first(), Some(FnArg::Receiver(_)))
-}
-
-/// Whether `Self` appears anywhere: then the function is in an `impl`, where a module
-/// cannot be declared.
-pub(crate) fn mentions_self(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => ident == "Self",
-        TokenTree::Group(group) => mentions_self(group.stream()),
-        _ => false,
-    })
 }
 
 fn key_part<'a>(input: &'a FnArg, errors: &mut Errors) -> Option<KeyPart<'a>> {

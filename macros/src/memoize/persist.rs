@@ -36,7 +36,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
     // reported; `call` at the return type, where a type that cannot be stored is.
     let parts = function.key.iter().map(|part| {
         let ty = part.ty;
-        let name = super::expand::respan(&part.name, ty.span());
+        let name = crate::syntax::respan(&part.name, ty.span());
         let arg = quote_spanned!(ty.span()=> ::py38::__private::persist::arg(&#name));
         quote!(.part(#arg))
     });
@@ -129,7 +129,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         None => (None, None),
     };
     if body_fn.is_some() {
-        super::caller::drop_mut(&mut sig);
+        crate::syntax::drop_mut(&mut sig);
     }
     let memoized = quote! {
         #(#attrs)*
@@ -218,17 +218,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
     if function.in_impl {
         return quote!(#memoized #controls);
     }
-    let declare = !crate::signature::has_attribute(&item.attrs, "signature");
-    let namespace = declare.then(|| {
-        let doc = format!(
-            " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
-        );
-        quote! {
-            #[doc = #doc]
-            #[allow(non_camel_case_types, clippy::empty_enum)]
-            #vis enum #name {}
-        }
-    });
+    let namespace = super::expand::namespace(&item.attrs, vis, name);
     quote! {
         #memoized
         #namespace

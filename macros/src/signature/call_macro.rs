@@ -21,8 +21,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
 
-use super::expand::{describe, generic_name, mentioned_generics, private, turbofish};
+use super::expand::{describe, turbofish};
 use super::model::Model;
+use crate::paths;
+use crate::syntax::{generic_name, names_in};
 
 /// The std and core macros every module sees through the prelude. A function named after one
 /// gets no macro of its name (rustc would find the two ambiguous wherever the function is in
@@ -71,19 +73,16 @@ pub(crate) fn has_call_macro(name: &Ident) -> bool {
     !PRELUDE_MACROS.contains(&name.unraw().to_string().as_str())
 }
 
-/// The items to add after the function; `declare_namespace` is false when `#[memoize]` declares
-/// the empty `enum f` already.
-pub(crate) fn expand(model: &Model<'_>, item: &ItemFn, declare_namespace: bool) -> TokenStream {
-    let private = private();
+/// The items to add after the function, with the empty `enum f` if this attribute declares it
+/// (see `namespace`).
+pub(crate) fn expand(
+    model: &Model<'_>,
+    item: &ItemFn,
+    namespace: Option<TokenStream>,
+) -> TokenStream {
+    let private = paths::signature();
     let vis = &item.vis;
     let name = &model.sig.ident;
-    let namespace = declare_namespace.then(|| {
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, clippy::empty_enum)]
-            #vis enum #name {}
-        }
-    });
     let described = describe(model, None);
     let direct = defaults_stand_alone(model);
     let binding = if direct {
@@ -121,9 +120,7 @@ fn defaults_stand_alone(model: &Model<'_>) -> bool {
         };
         let mut tokens = param.ty.to_token_stream();
         tokens.extend(default.to_token_stream());
-        !mentioned_generics(tokens)
-            .iter()
-            .any(|name| generics.contains(name))
+        !names_in(tokens).iter().any(|name| generics.contains(name))
     })
 }
 
@@ -133,7 +130,7 @@ fn defaults_stand_alone(model: &Model<'_>) -> bool {
 fn defaults(model: &Model<'_>, vis: &Visibility) -> TokenStream {
     let defaults = model.params.iter().filter_map(|param| {
         let default = param.default.as_ref()?;
-        let mentioned = mentioned_generics(param.ty.to_token_stream());
+        let mentioned = names_in(param.ty.to_token_stream());
         let lifetimes = model
             .sig
             .generics
@@ -235,6 +232,7 @@ fn call_macro(model: &Model<'_>, vis: &Visibility, direct: bool) -> TokenStream 
         format_ident!("__py38_signature_{}", name.unraw())
     };
     let export = exported.then(|| quote!(#[macro_export]));
+    let private = paths::signature();
     let listed = listed(model);
     let mode = if direct {
         quote!(direct)
@@ -247,7 +245,7 @@ fn call_macro(model: &Model<'_>, vis: &Visibility, direct: bool) -> TokenStream 
         #export
         macro_rules! #own_name {
             ($($call:tt)*) => {
-                ::py38::__private::signature::bind! { #mode #name (#listed) $($call)* }
+                #private::bind! { #mode #name (#listed) $($call)* }
             };
         }
         #[doc(hidden)]

@@ -21,15 +21,17 @@ use syn::{
 
 use super::lifetimes::{lifetimes, name_elided};
 use super::model::Model;
+use crate::paths;
+use crate::syntax::{generic_name, names_in};
 
-pub(super) fn private() -> TokenStream {
-    quote!(::py38::__private::signature)
-}
-
-/// The items to add after the function; `declare_namespace` is false when `#[memoize]` declares
-/// the empty `enum f` already.
-pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: bool) -> TokenStream {
-    let private = private();
+/// The items to add after the function, with the empty `enum f` if this attribute declares it
+/// (see `namespace`).
+pub(crate) fn expand(
+    model: &Model<'_>,
+    vis: &Visibility,
+    namespace: Option<TokenStream>,
+) -> TokenStream {
+    let private = paths::signature();
     let name = &model.sig.ident;
     let handle = format_ident!("__py38_call_{}", name.unraw());
     let handle_const = format_ident!("__py38_signature_{}", name.unraw());
@@ -42,13 +44,6 @@ pub(crate) fn expand(model: &Model<'_>, vis: &Visibility, declare_namespace: boo
     let unset_again = unset.clone();
     let types = Types::new(model, None);
 
-    let namespace = declare_namespace.then(|| {
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types, clippy::empty_enum)]
-            #vis enum #name {}
-        }
-    });
     let setters = setters(model, &types, None, &handle, None, &slots, vis);
     let describe = describe(model, None);
     let finish = finish(model, &types, vis, None);
@@ -193,7 +188,7 @@ pub(super) fn setters(
     slots: &[Ident],
     vis: &Visibility,
 ) -> TokenStream {
-    let private = private();
+    let private = paths::signature();
     let first_slot = usize::from(receiver.is_some());
     let receiver_field = receiver.map(|_| quote!(self.0,));
     let mut out = TokenStream::new();
@@ -255,7 +250,7 @@ fn slot_generics<'m>(
         .filter(|name| !types.receiver_lifetimes.iter().any(|l| l.ident == name))
         .collect();
     let uses = |tokens: TokenStream| -> Vec<String> {
-        mentioned_generics(tokens)
+        names_in(tokens)
             .into_iter()
             .filter(|m| all.contains(m))
             .collect()
@@ -323,7 +318,7 @@ fn ty_is(ty: &Type, ident: &Ident) -> bool {
 
 /// `&Signature { .. }`: the names, defaults and kinds `call!` checks calls against.
 pub(super) fn describe(model: &Model<'_>, owner: Option<&Owner<'_>>) -> TokenStream {
-    let private = private();
+    let private = paths::signature();
     let function = model.sig.ident.unraw();
     let name = match owner {
         Some(owner) => format!("{}.{function}", owner.type_name),
@@ -358,7 +353,7 @@ pub(super) fn finish(
     vis: &Visibility,
     owner: Option<&Owner<'_>>,
 ) -> TokenStream {
-    let private = private();
+    let private = paths::signature();
     let sig = model.sig;
     let name = &sig.ident;
     let generics = &sig.generics;
@@ -506,15 +501,6 @@ fn spell(owner: Option<&Owner<'_>>, tokens: TokenStream) -> TokenStream {
     }
 }
 
-/// A generic parameter's name: `T`, `N`, or `a` for `'a`.
-pub(super) fn generic_name(param: &GenericParam) -> String {
-    match param {
-        GenericParam::Lifetime(l) => l.lifetime.ident.to_string(),
-        GenericParam::Type(t) => t.ident.to_string(),
-        GenericParam::Const(c) => c.ident.to_string(),
-    }
-}
-
 /// The parameter with its bounds if they mention only `known` generics, bare otherwise.
 fn only_within(
     param: &GenericParam,
@@ -535,23 +521,5 @@ fn only_within(
             quote!(#ident #colon #bounds)
         }
         other => other.to_token_stream(),
-    }
-}
-
-/// Every identifier and lifetime name in `tokens` (a superset of the generics it mentions,
-/// which is what the callers compare against).
-pub(super) fn mentioned_generics(tokens: TokenStream) -> Vec<String> {
-    let mut found = Vec::new();
-    collect_names(tokens, &mut found);
-    found
-}
-
-fn collect_names(tokens: TokenStream, found: &mut Vec<String>) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Ident(ident) => found.push(ident.to_string()),
-            TokenTree::Group(group) => collect_names(group.stream(), found),
-            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
-        }
     }
 }

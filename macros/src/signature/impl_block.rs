@@ -4,11 +4,12 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{ImplItem, ItemImpl, Meta, Type};
+use syn::{ImplItem, ItemImpl, Type};
 
 use super::expand::Owner;
 use super::model::Model;
 use super::{member, parse};
+use crate::attrs;
 use crate::errors::Errors;
 
 pub(crate) fn impl_block(
@@ -30,11 +31,7 @@ pub(crate) fn impl_block(
              trait's signature",
         );
         // One error for the block, not one more for each method.
-        for impl_item in &mut item.items {
-            if let ImplItem::Fn(method) = impl_item {
-                method.attrs.retain(|attr| !is_signature(attr));
-            }
-        }
+        attrs::strip_markers(&mut item, "signature");
         return quote!(#item);
     }
     let type_name = match &*item.self_ty {
@@ -57,14 +54,10 @@ pub(crate) fn impl_block(
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
-        let Some(at) = method.attrs.iter().position(is_signature) else {
-            continue;
-        };
-        let attr = method.attrs.remove(at);
-        let list = match attr.meta {
-            Meta::List(list) => list.tokens,
-            Meta::Path(_) => TokenStream::new(),
-            Meta::NameValue(meta) => {
+        let list = match attrs::take_marker(&mut method.attrs, "signature") {
+            None => continue,
+            Some(Ok(list)) => list,
+            Some(Err(meta)) => {
                 errors.at(&meta, "write the signature as `#[signature(a, b = 1)]`");
                 continue;
             }
@@ -103,9 +96,4 @@ pub(crate) fn impl_block(
         }
     }
     quote!(#item #(#outside)*)
-}
-
-/// `#[signature(...)]` or `#[py38::signature(...)]`.
-fn is_signature(attr: &syn::Attribute) -> bool {
-    super::is_attribute(attr, "signature")
 }

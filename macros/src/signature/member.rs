@@ -15,8 +15,9 @@ use quote::{ToTokens, format_ident, quote};
 use syn::Visibility;
 use syn::ext::IdentExt;
 
-use super::expand::{Owner, Types, describe, finish, private, setters};
+use super::expand::{Owner, Types, describe, finish, setters};
 use super::model::Model;
+use crate::paths;
 
 /// What a member adds: `inside` its impl block, and `outside`, next to it.
 pub(crate) struct Member {
@@ -25,7 +26,7 @@ pub(crate) struct Member {
 }
 
 pub(crate) fn expand(model: &Model<'_>, owner: &Owner<'_>, vis: &Visibility) -> Member {
-    let private = private();
+    let private = paths::signature();
     let name = model.sig.ident.unraw();
     let handle = format_ident!("__py38_call_{}_{}", owner.type_name, name);
     let constructor = format_ident!("__py38_signature_{}", name);

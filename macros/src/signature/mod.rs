@@ -12,10 +12,12 @@ mod parse;
 mod snapshots;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
-use syn::{Attribute, Item};
+use quote::quote;
+use syn::Item;
 
 use crate::errors::Errors;
+use crate::namespace::{self, Declarer};
+use crate::syntax::signature_mentions_self;
 
 pub(crate) use call_macro::has_call_macro;
 pub(crate) use parse::{Signature as Listed, parse as parse_listed};
@@ -39,7 +41,7 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
-    if mentions_self(&item.sig) {
+    if signature_mentions_self(&item.sig) {
         // Only an associated function can name `Self`; items for it cannot go inside its impl.
         errors.at(
             &item.sig.ident,
@@ -72,31 +74,11 @@ pub(crate) fn signature(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The items `call!` finds the function's signature by.
 fn expand_for(model: &model::Model<'_>, item: &syn::ItemFn) -> TokenStream {
-    // `#[memoize]` declares the same `enum f {}` for its controls; when it is still to expand,
-    // it leaves that to this attribute, and the other way round.
-    let declare_namespace = !has_attribute(&item.attrs, "memoize");
-    if call_macro::has_call_macro(&item.sig.ident) {
-        call_macro::expand(model, item, declare_namespace)
+    let name = &item.sig.ident;
+    let namespace = namespace::declare(Declarer::Signature, &item.attrs, &item.vis, name, None);
+    if call_macro::has_call_macro(name) {
+        call_macro::expand(model, item, namespace)
     } else {
-        expand::expand(model, &item.vis, declare_namespace)
+        expand::expand(model, &item.vis, namespace)
     }
-}
-
-/// Whether an attribute whose path ends in `name` (`memoize`, `py38::memoize`) is present.
-pub(crate) fn has_attribute(attrs: &[Attribute], name: &str) -> bool {
-    attrs.iter().any(|attr| is_attribute(attr, name))
-}
-
-/// Whether `attr`'s path ends in `name`: `#[signature(..)]`, `#[py38::signature(..)]`.
-pub(crate) fn is_attribute(attr: &Attribute, name: &str) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == name)
-}
-
-/// Whether the signature names `Self`, which only a function in an `impl` block or trait can.
-fn mentions_self(sig: &syn::Signature) -> bool {
-    let mut tokens = TokenStream::new();
-    sig.inputs.to_tokens(&mut tokens);
-    sig.output.to_tokens(&mut tokens);
-    sig.generics.to_tokens(&mut tokens);
-    crate::memoize::mentions_self(tokens)
 }

@@ -1,0 +1,52 @@
+//! The empty `enum f {}` that both `#[memoize]` and `#[signature]` hang items of a free
+//! function `f` on (`f::cache_info()`, `f::__py38_described`). Importing `f` imports it too.
+//!
+//! Only one of the two attributes may declare it. The rule: the one that expands last, which
+//! is the one that finds the other no longer on the function. Each attribute expands with the
+//! attributes after it still in place, so the first to expand sees the other and leaves the
+//! declaration to it.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Attribute, Ident, Visibility};
+
+use crate::attrs::has_attribute;
+
+/// The attribute expanding now.
+#[derive(Clone, Copy)]
+pub(crate) enum Declarer {
+    Memoize,
+    Signature,
+}
+
+impl Declarer {
+    fn other(self) -> &'static str {
+        match self {
+            Declarer::Memoize => "signature",
+            Declarer::Signature => "memoize",
+        }
+    }
+}
+
+/// `enum f {}` if `declarer` is the one to declare it for a function with `attrs` (the
+/// function's remaining attributes), with `doc` for its docs (`None`: hidden).
+pub(crate) fn declare(
+    declarer: Declarer,
+    attrs: &[Attribute],
+    vis: &Visibility,
+    name: &Ident,
+    doc: Option<&str>,
+) -> Option<TokenStream> {
+    if has_attribute(attrs, declarer.other()) {
+        return None;
+    }
+    let doc = match doc {
+        Some(doc) => quote!(#[doc = #doc]),
+        None => quote!(#[doc(hidden)]),
+    };
+    Some(quote! {
+        #doc
+        #[allow(non_camel_case_types, clippy::empty_enum)]
+        #vis enum #name {}
+    })
+}

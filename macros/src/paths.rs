@@ -1,0 +1,45 @@
+//! The paths generated code names the runtime by. Every path is absolute, from `::py38`, so
+//! that no name of the user's can shadow it; `__private` holds what generated code calls and
+//! users do not.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+/// `::py38::__private`.
+#[allow(dead_code, reason = "memoize's code generation moves to these next")]
+pub(crate) fn private() -> TokenStream {
+    quote!(::py38::__private)
+}
+
+/// `::py38::__private`, spanned at `span`: in code whose errors are reported there.
+pub(crate) fn private_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::py38::__private)
+}
+
+/// `::py38::__private::signature`: what `#[signature]` and `call!` generate code against.
+pub(crate) fn signature() -> TokenStream {
+    quote!(::py38::__private::signature)
+}
+
+/// `::py38::__private::signature`, spanned at `span`.
+pub(crate) fn signature_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::py38::__private::signature)
+}
+
+/// `::py38::__private::persist`: the stores that outlive the process.
+#[allow(dead_code, reason = "memoize's code generation moves to these next")]
+pub(crate) fn persist() -> TokenStream {
+    quote!(::py38::__private::persist)
+}
+
+/// `::py38::__private::persist`, spanned at `span`.
+#[allow(dead_code, reason = "memoize's code generation moves to these next")]
+pub(crate) fn persist_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::py38::__private::persist)
+}
+
+/// `::py38`: the public items the controls return (`::py38::CacheInfo`).
+#[allow(dead_code, reason = "memoize's code generation moves to these next")]
+pub(crate) fn public() -> TokenStream {
+    quote!(::py38)
+}
