@@ -237,3 +237,38 @@ fn a_slash_right_after_the_receiver() {
     assert_eq!(call!(gauge.scaled(3)), 15);
     assert_eq!(call!(gauge.scaled(k = 4)), 20);
 }
+
+/// A default that names `Self` in a generic `impl`: as an expression, `Self(..)` is the tuple
+/// struct's constructor, which outside the block is `Tagged::<T>(..)`, not `Tagged<T>(..)`.
+mod self_in_a_generic_default {
+    use core::marker::PhantomData;
+
+    use py38::{call, signature};
+
+    #[derive(Debug, PartialEq)]
+    pub(crate) struct Tagged<T>(pub(crate) u32, PhantomData<T>);
+
+    #[signature]
+    impl<T> Tagged<T> {
+        #[signature(start = Self(7, PhantomData))]
+        pub(crate) fn restarted(start: Self) -> u32 {
+            start.0
+        }
+
+        #[signature(by = Self::STEP, floor = Self(0, PhantomData))]
+        pub(crate) fn stepped(&self, by: u32, floor: Self) -> Self {
+            Tagged((self.0 + by).max(floor.0), PhantomData)
+        }
+
+        const STEP: u32 = 2;
+    }
+
+    #[test]
+    fn a_default_self_constructor_works_in_a_generic_impl() {
+        assert_eq!(call!(Tagged::<u8>::restarted()), 7);
+        assert_eq!(call!(Tagged::<u8>::restarted(start = Tagged(1, PhantomData))), 1);
+        let tagged = Tagged::<i64>(3, PhantomData);
+        assert_eq!(call!(tagged.stepped()).0, 5);
+        assert_eq!(call!(tagged.stepped(by = 1, floor = Tagged(9, PhantomData))).0, 9);
+    }
+}

@@ -4,7 +4,7 @@
 //! `f::__py38_call(10, 20, 30, None, 50, None)`: a direct call, with `None` for each default.
 //!
 //! A call Python would refuse becomes the constants that check it against the function's
-//! signature (see `expand::checks`): they fail with Python's message, each on its argument, so
+//! signature (see `checks`): they fail with Python's message, each on its argument, so
 //! the words come from the one place that also words the errors of method calls.
 
 use proc_macro2::{Span, TokenStream, TokenTree};

@@ -21,14 +21,14 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
 
-use super::expand::{describe, turbofish};
+use super::handle::{describe, turbofish};
 use super::model::Model;
 use crate::paths;
 use crate::syntax::{generic_name, names_in};
 
 /// The std and core macros every module sees through the prelude. A function named after one
 /// gets no macro of its name (rustc would find the two ambiguous wherever the function is in
-/// scope); it gets the call handle `expand` builds instead, which `call!` uses for it.
+/// scope); it gets the call handle `handle::expand` builds instead, which `call!` uses for it.
 pub(crate) const PRELUDE_MACROS: &[&str] = &[
     "assert",
     "assert_eq",

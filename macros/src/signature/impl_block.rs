@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{ImplItem, ItemImpl, Type};
 
-use super::expand::Owner;
+use super::handle::Owner;
 use super::model::Model;
 use super::{member, parse};
 use crate::attrs;
@@ -89,11 +89,9 @@ pub(crate) fn impl_block(
         }
         errors.extend(own);
     }
-    for tokens in inside {
-        match syn::parse2::<ImplItem>(tokens) {
-            Ok(added) => item.items.push(added),
-            Err(error) => errors.push(error),
-        }
-    }
+    // Added as tokens: they are the macro's own, not the user's, so nothing parses them back
+    // here, where a failure would read as a mistake of the user's.
+    item.items
+        .extend(inside.into_iter().map(ImplItem::Verbatim));
     quote!(#item #(#outside)*)
 }

@@ -1,5 +1,5 @@
 //! The call handle of a method or associated function `m` of a `#[signature]` impl block for
-//! `Type`. It works like a free function's (see `expand`), with two differences:
+//! `Type`. It works like a free function's (see `handle`), with two differences:
 //!
 //! - The handle `__py38_call_Type_m<R, S0, .., Sn>` holds the receiver in field 0 (`&Type` for
 //!   `&self`; `PhantomData<fn() -> Type>` for an associated function). It is built by
@@ -15,7 +15,7 @@ use quote::{ToTokens, format_ident, quote};
 use syn::Visibility;
 use syn::ext::IdentExt;
 
-use super::expand::{Owner, Types, describe, finish, setters};
+use super::handle::{Owner, Types, describe, finish, setters};
 use super::model::Model;
 use crate::paths;
 

@@ -2,12 +2,13 @@
 //! On an `impl` block, the same for each method marked `#[signature(...)]`.
 
 mod call_macro;
-mod expand;
+mod handle;
 mod impl_block;
 mod lifetimes;
 mod member;
 mod model;
 mod parse;
+mod self_type;
 #[cfg(test)]
 mod snapshots;
 
@@ -79,6 +80,6 @@ fn expand_for(model: &model::Model<'_>, item: &syn::ItemFn) -> TokenStream {
     if call_macro::has_call_macro(name) {
         call_macro::expand(model, item, namespace)
     } else {
-        expand::expand(model, &item.vis, namespace)
+        handle::expand(model, &item.vis, namespace)
     }
 }

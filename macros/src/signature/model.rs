@@ -82,39 +82,7 @@ fn match_params<'a>(
     errors: &mut Errors,
 ) -> Vec<Param<'a>> {
     let function = &sig.ident;
-    let mut params = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(_) if in_impl => {}
-            FnArg::Receiver(receiver) => errors.at(
-                receiver,
-                "`#[signature]` on a method needs `#[signature]` on its `impl` block as well, \
-                 so that `call!` can find the method's signature",
-            ),
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(binding) if binding.subpat.is_none() => {
-                    params.push(Some((&binding.ident, &*typed.ty)));
-                }
-                pattern => {
-                    // Still a parameter: the signature names it, under some name.
-                    params.push(None);
-                    errors.at(
-                        pattern,
-                        "`#[signature]` needs a name for each parameter, not a pattern: callers \
-                     pass arguments by name\n\
-                     help: take the value under a name and destructure it in the body",
-                    );
-                }
-            },
-        }
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.at(
-            variadic,
-            "`#[signature]` does not support C variadic functions",
-        );
-    }
-
+    let params = named_inputs(sig, in_impl, errors);
     if !complete {
         return Vec::new();
     }
@@ -175,4 +143,47 @@ fn match_params<'a>(
         );
     }
     matched
+}
+
+/// Each parameter's name and type, receiver aside; `None` for one bound by a pattern, which is
+/// recorded as an error, as is a receiver outside an `impl` block.
+fn named_inputs<'a>(
+    sig: &'a syn::Signature,
+    in_impl: bool,
+    errors: &mut Errors,
+) -> Vec<Option<(&'a Ident, &'a Type)>> {
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(_) if in_impl => {}
+            FnArg::Receiver(receiver) => errors.at(
+                receiver,
+                "`#[signature]` on a method needs `#[signature]` on its `impl` block as well, \
+                 so that `call!` can find the method's signature",
+            ),
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(binding) if binding.subpat.is_none() => {
+                    params.push(Some((&binding.ident, &*typed.ty)));
+                }
+                pattern => {
+                    // Still a parameter: the signature names it, under some name.
+                    params.push(None);
+                    errors.at(
+                        pattern,
+                        "`#[signature]` needs a name for each parameter, not a pattern: callers \
+                     pass arguments by name\n\
+                     help: take the value under a name and destructure it in the body",
+                    );
+                }
+            },
+        }
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.at(
+            variadic,
+            "`#[signature]` does not support C variadic functions",
+        );
+    }
+
+    params
 }

@@ -1,4 +1,8 @@
-//! The items `#[signature]` adds next to a function `f`, all hidden from docs:
+//! The call handle: a type with one slot per parameter, which `call!` fills argument by
+//! argument and then calls the function through. Members of an `impl` block always get one
+//! (`member.rs` builds theirs from the parts here: `Types`, `setters`, `finish`, `describe`); a
+//! free function gets one only when it is named after a prelude macro and so cannot have a call
+//! macro (`call_macro.rs`). For such a function `f`, `expand` adds, all hidden from docs:
 //!
 //! - `__py38_call_f<S0, .., Sn>`: the call handle, one type parameter per slot;
 //! - `__py38_signature_f`, and `f::__py38_signature` (on an empty `enum f`, so that importing
@@ -12,8 +16,9 @@
 //!
 //! The function itself is left exactly as written.
 
-use proc_macro2::{Group, Ident, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
+use syn::visit_mut::VisitMut;
 use syn::{
     GenericParam, Generics, Lifetime, ReturnType, Type, TypeImplTrait, Visibility, WherePredicate,
     ext::IdentExt,
@@ -21,6 +26,7 @@ use syn::{
 
 use super::lifetimes::{lifetimes, name_elided};
 use super::model::Model;
+use super::self_type::ReplaceSelf;
 use crate::paths;
 use crate::syntax::{generic_name, names_in};
 
@@ -98,9 +104,7 @@ impl Types {
     pub(super) fn new(model: &Model<'_>, owner: Option<&Owner<'_>>) -> Self {
         let spell = |ty: &Type| -> Type {
             match owner {
-                Some(owner) => {
-                    syn::parse2(owner.spell(ty.to_token_stream())).unwrap_or_else(|_| ty.clone())
-                }
+                Some(owner) => owner.spell_type(ty),
                 None => ty.clone(),
             }
         };
@@ -145,34 +149,11 @@ pub(super) struct Owner<'a> {
 }
 
 impl Owner<'_> {
-    /// `tokens` as items outside the impl block must spell them: `Self` is the type itself
-    /// (`<Point>::` before a path).
-    pub(super) fn spell(&self, tokens: TokenStream) -> TokenStream {
-        let self_ty = self.self_ty;
-        let trees: Vec<TokenTree> = tokens.into_iter().collect();
-        let mut out = TokenStream::new();
-        for (i, tree) in trees.iter().enumerate() {
-            match tree {
-                TokenTree::Ident(ident) if ident == "Self" => {
-                    let path_follows = matches!(
-                        trees.get(i + 1),
-                        Some(TokenTree::Punct(p)) if p.as_char() == ':'
-                    );
-                    if path_follows {
-                        out.extend(quote!(<#self_ty>));
-                    } else {
-                        out.extend(quote!(#self_ty));
-                    }
-                }
-                TokenTree::Group(group) => {
-                    let mut spelled = Group::new(group.delimiter(), self.spell(group.stream()));
-                    spelled.set_span(group.span());
-                    out.extend([TokenTree::Group(spelled)]);
-                }
-                other => out.extend([other.clone()]),
-            }
-        }
-        out
+    /// `ty` as items outside the impl block must spell it (see `self_type`).
+    pub(super) fn spell_type(&self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        ReplaceSelf::new(self.self_ty).visit_type_mut(&mut ty);
+        ty
     }
 }
 
@@ -195,7 +176,7 @@ pub(super) fn setters(
     for (i, param) in model.params.iter().enumerate() {
         let ty = &types.params[i];
         let (params, predicates) = slot_generics(model, types, i);
-        let predicates = predicates.iter().map(|p| spell(owner, p.to_token_stream()));
+        let predicates = predicates.iter().map(|p| spell(owner, *p));
         let after = slot_types(slots, i, quote!(#private::Given<#ty>));
         let moved = (0..slots.len()).map(|j| {
             if j == i {
@@ -375,7 +356,7 @@ pub(super) fn finish(
             quote!(#ident: #bounds)
         }));
     let own_predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
-    let own_predicates = own_predicates.map(|p| spell(owner, p.to_token_stream()));
+    let own_predicates = own_predicates.map(|p| spell(owner, p));
 
     // A method's handle keeps the receiver in field 0, before the slots.
     let first_slot = usize::from(owner.is_some());
@@ -386,7 +367,7 @@ pub(super) fn finish(
         let field = syn::Index::from(i + first_slot);
         match &param.default {
             Some(default) => {
-                let default = spell(owner, default.to_token_stream());
+                let default = spell(owner, default);
                 slot_bounds.push(quote!(#slot: #private::Slot<#ty>));
                 arguments.push(quote!(#private::Slot::or_default(self.#field, || #default)));
             }
@@ -415,48 +396,7 @@ pub(super) fn finish(
     };
 
     let output = if sig.asyncness.is_some() {
-        let ret = match &types.output {
-            ReturnType::Default => quote!(()),
-            ReturnType::Type(_, ty) => ty.to_token_stream(),
-        };
-        // `use<..>` lists lifetimes first, then every type and const parameter in scope: the
-        // impl block's, the function's, and the slots.
-        let outer = owner.map(|o| o.generics);
-        let lifetimes = outer
-            .into_iter()
-            .flat_map(Generics::lifetimes)
-            .map(|l| l.lifetime.to_token_stream())
-            .chain(types.receiver_lifetimes.iter().filter_map(|l| {
-                let declared = outer.is_some_and(|g| g.lifetimes().any(|o| o.lifetime == *l));
-                (!declared && l.ident != "_").then(|| l.to_token_stream())
-            }))
-            .chain(
-                generics
-                    .lifetimes()
-                    .filter(|l| !on_receiver(&l.lifetime))
-                    .map(|l| l.lifetime.to_token_stream()),
-            )
-            .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
-        let others = outer
-            .into_iter()
-            .chain([generics])
-            .flat_map(|g| {
-                g.type_params()
-                    .map(|t| t.ident.to_token_stream())
-                    .chain(g.const_params().map(|c| c.ident.to_token_stream()))
-            })
-            .chain(
-                (0..model.params.len())
-                    .map(|i| format_ident!("__Py38Slot{}", i).into_token_stream()),
-            )
-            .chain(
-                types
-                    .impl_params
-                    .iter()
-                    .map(|(ident, _)| ident.to_token_stream()),
-            );
-        let captured: Vec<TokenStream> = lifetimes.chain(others).collect();
-        quote!(-> impl ::core::future::Future<Output = #ret> + use<#(#captured),*>)
+        async_output(model, types, owner)
     } else {
         types.output.to_token_stream()
     };
@@ -477,6 +417,53 @@ pub(super) fn finish(
     }
 }
 
+/// `-> impl Future<Output = R> + use<..>`: what `__py38_finish` of an `async fn` returns. The
+/// `use<..>` list names lifetimes first, then every type and const parameter in scope: the
+/// impl block's, the function's, and the slots.
+fn async_output(model: &Model<'_>, types: &Types, owner: Option<&Owner<'_>>) -> TokenStream {
+    let generics = &model.sig.generics;
+    let on_receiver = |l: &Lifetime| types.receiver_lifetimes.contains(l);
+    let ret = match &types.output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let outer = owner.map(|o| o.generics);
+    let lifetimes = outer
+        .into_iter()
+        .flat_map(Generics::lifetimes)
+        .map(|l| l.lifetime.to_token_stream())
+        .chain(types.receiver_lifetimes.iter().filter_map(|l| {
+            let declared = outer.is_some_and(|g| g.lifetimes().any(|o| o.lifetime == *l));
+            (!declared && l.ident != "_").then(|| l.to_token_stream())
+        }))
+        .chain(
+            generics
+                .lifetimes()
+                .filter(|l| !on_receiver(&l.lifetime))
+                .map(|l| l.lifetime.to_token_stream()),
+        )
+        .chain(types.added_lifetimes.iter().map(ToTokens::to_token_stream));
+    let others = outer
+        .into_iter()
+        .chain([generics])
+        .flat_map(|g| {
+            g.type_params()
+                .map(|t| t.ident.to_token_stream())
+                .chain(g.const_params().map(|c| c.ident.to_token_stream()))
+        })
+        .chain(
+            (0..model.params.len()).map(|i| format_ident!("__Py38Slot{}", i).into_token_stream()),
+        )
+        .chain(
+            types
+                .impl_params
+                .iter()
+                .map(|(ident, _)| ident.to_token_stream()),
+        );
+    let captured: Vec<TokenStream> = lifetimes.chain(others).collect();
+    quote!(-> impl ::core::future::Future<Output = #ret> + use<#(#captured),*>)
+}
+
 /// `::<T, N>` to call the function with the generic arguments its caller gave, or `None`:
 /// with an `impl Trait` parameter Rust allows none, and inference does the same job (as it
 /// does for a function without type or const parameters).
@@ -493,11 +480,30 @@ pub(super) fn turbofish(generics: &Generics, has_impl_trait: bool) -> Option<Tok
     (!explicit.is_empty() && !has_impl_trait).then(|| quote!(::<#(#explicit),*>))
 }
 
-/// `tokens` as written, or as the handle's impl must spell them for a member of `owner`.
-fn spell(owner: Option<&Owner<'_>>, tokens: TokenStream) -> TokenStream {
-    match owner {
-        Some(owner) => owner.spell(tokens),
-        None => tokens,
+/// A default or `where` predicate as written, or as the handle's impl must spell it for a
+/// member of `owner`: with `Self` spelled out (see `self_type`).
+fn spell<T: Clone + Spelled>(owner: Option<&Owner<'_>>, node: &T) -> T {
+    let mut node = node.clone();
+    if let Some(owner) = owner {
+        node.replace_self(&mut ReplaceSelf::new(owner.self_ty));
+    }
+    node
+}
+
+/// The syntax nodes `spell` rewrites.
+trait Spelled {
+    fn replace_self(&mut self, replace: &mut ReplaceSelf<'_>);
+}
+
+impl Spelled for syn::Expr {
+    fn replace_self(&mut self, replace: &mut ReplaceSelf<'_>) {
+        replace.visit_expr_mut(self);
+    }
+}
+
+impl Spelled for WherePredicate {
+    fn replace_self(&mut self, replace: &mut ReplaceSelf<'_>) {
+        replace.visit_where_predicate_mut(self);
     }
 }
 
