@@ -391,3 +391,27 @@ mod evaluation {
         assert_eq!((before, after, read()), (start, start, start + 1));
     }
 }
+
+/// Two public functions of one name and signature in one file: each exports a call macro at
+/// the crate's root, under a name told apart by where the function is.
+pub mod same_name_and_signature {
+    pub mod first {
+        #[py38::signature(x, step = 1)]
+        pub fn advance(x: u32, step: u32) -> u32 {
+            x + step
+        }
+    }
+
+    pub mod second {
+        #[py38::signature(x, step = 1)]
+        pub fn advance(x: u32, step: u32) -> u32 {
+            x * 10 + step
+        }
+    }
+
+    #[test]
+    fn both_bind_through_their_own_path() {
+        assert_eq!(py38::call!(first::advance(4)), 5);
+        assert_eq!(py38::call!(second::advance(4, step = 2)), 42);
+    }
+}

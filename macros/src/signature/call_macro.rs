@@ -15,8 +15,6 @@
 //!
 //! The function itself is left exactly as written.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::{GenericParam, Ident, ItemFn, Visibility, ext::IdentExt};
@@ -276,13 +274,87 @@ fn listed(model: &Model<'_>) -> TokenStream {
     quote!(#(#out),*)
 }
 
-/// A number that tells this function's exported macro from any other in the crate: a hash of
-/// the function's name, its signature and where its name is (the compiler's spans tell apart
-/// two functions of the same name in different modules).
+/// A number that tells this function's exported macro from any other in the crate, the same
+/// in every build of the same source: a hash (FNV-1a, whose value no compiler release changes)
+/// of the source file's path, the line of the function's name, the name and the signature.
+/// Two functions of one name and signature in different modules are then told apart by where
+/// they are, without the compiler's `Debug` text of a span, which is unspecified and shifts
+/// with the byte offsets of every file compiled before this one.
 fn unique(model: &Model<'_>) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    model.sig.ident.to_string().hash(&mut hasher);
-    format!("{:?}", model.sig.ident.span()).hash(&mut hasher);
-    model.sig.to_token_stream().to_string().hash(&mut hasher);
-    hasher.finish()
+    let (file, line) = location(model.sig.ident.span());
+    let signature = model.sig.to_token_stream().to_string();
+    let name = model.sig.ident.to_string();
+    [
+        file.as_bytes(),
+        &line.to_le_bytes(),
+        name.as_bytes(),
+        signature.as_bytes(),
+    ]
+    .iter()
+    .fold(FNV_OFFSET, |hash, part| fnv1a(hash, part))
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from `hash`, then over a separator, so that parts do not run together.
+fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().chain([&0xff]).fold(hash, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The file and line of `span`; empty and 0 outside a macro expansion (in unit tests).
+fn location(span: Span) -> (String, usize) {
+    if proc_macro::is_available() {
+        let span = span.unwrap();
+        (span.file(), span.line())
+    } else {
+        (String::new(), 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::{FNV_OFFSET, fnv1a, unique};
+    use crate::errors::Errors;
+    use crate::signature::{model::Model, parse};
+
+    fn unique_of(sig: syn::Signature, list: proc_macro2::TokenStream) -> u64 {
+        let mut errors = Errors::default();
+        let listed = parse::parse(list, &mut errors);
+        let model = Model::new(&sig, listed, false, &mut errors);
+        assert!(errors.is_empty());
+        unique(&model)
+    }
+
+    #[test]
+    fn fnv1a_is_the_published_function() {
+        // FNV-1a of "a" is 0xaf63dc4c8601ec8c; the separator byte follows it.
+        let a = (FNV_OFFSET ^ u64::from(b'a')).wrapping_mul(0x0100_0000_01b3);
+        assert_eq!(a, 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(
+            fnv1a(FNV_OFFSET, b"a"),
+            (a ^ 0xff).wrapping_mul(0x0100_0000_01b3)
+        );
+    }
+
+    #[test]
+    fn the_exported_name_is_the_same_in_every_build_and_tells_signatures_apart() {
+        let f = || {
+            unique_of(
+                syn::parse_quote!(fn f(a: u32, b: u32) -> u32),
+                quote!(a, b = 2),
+            )
+        };
+        assert_eq!(f(), f());
+        // Pinned: a change here renames every exported macro, which must be deliberate.
+        assert_eq!(format!("{:016x}", f()), "34f29494d9dc3b10");
+        let other = unique_of(
+            syn::parse_quote!(fn f(a: u32, b: u64) -> u32),
+            quote!(a, b = 2),
+        );
+        assert_ne!(f(), other);
+    }
 }
