@@ -395,14 +395,18 @@ mod evaluation {
 /// Two public functions of one name and signature in one file: each exports a call macro at
 /// the crate's root, under a name told apart by where the function is.
 pub mod same_name_and_signature {
+    /// The first.
     pub mod first {
+        /// `x` advanced by `step`.
         #[py38::signature(x, step = 1)]
         pub fn advance(x: u32, step: u32) -> u32 {
             x + step
         }
     }
 
+    /// The second.
     pub mod second {
+        /// `x` scaled, then advanced by `step`.
         #[py38::signature(x, step = 1)]
         pub fn advance(x: u32, step: u32) -> u32 {
             x * 10 + step
