@@ -199,6 +199,13 @@ mod shapes {
         pub(crate) fn grown(&self, by: u32) -> Self {
             call!(Self::new(self.0 + by))
         }
+
+        /// `Self::grown(self, ..)`: the method through `Self`, the receiver first.
+        #[signature()]
+        pub(crate) fn twice_grown(&self) -> Self {
+            let once = call!(Self::grown(self));
+            call!(Self::grown(&once, by = 2))
+        }
     }
 }
 
@@ -266,9 +273,76 @@ mod self_in_a_generic_default {
     #[test]
     fn a_default_self_constructor_works_in_a_generic_impl() {
         assert_eq!(call!(Tagged::<u8>::restarted()), 7);
-        assert_eq!(call!(Tagged::<u8>::restarted(start = Tagged(1, PhantomData))), 1);
+        assert_eq!(
+            call!(Tagged::<u8>::restarted(start = Tagged(1, PhantomData))),
+            1
+        );
         let tagged = Tagged::<i64>(3, PhantomData);
         assert_eq!(call!(tagged.stepped()).0, 5);
-        assert_eq!(call!(tagged.stepped(by = 1, floor = Tagged(9, PhantomData))).0, 9);
+        assert_eq!(
+            call!(tagged.stepped(by = 1, floor = Tagged(9, PhantomData))).0,
+            9
+        );
     }
+}
+
+/// Python's `Point.moved(p, 1, dy=5)`: a method called through its type, the receiver first.
+#[test]
+fn methods_called_through_their_type_bind_as_through_a_receiver() {
+    let p = Point::new(1, 2);
+    assert_eq!(
+        call!(Point::moved(&p, 1, dy = 5)),
+        call!(p.moved(1, dy = 5))
+    );
+    assert_eq!(
+        call!(Point::moved(&p, 1, 2, scale = 3)),
+        Point { x: 6, y: 12 }
+    );
+    let mut q = p;
+    assert_eq!(*call!(Point::shift(&mut q)), Point { x: 2, y: 3 });
+    assert_eq!(*call!(Point::shift(&mut q, dy = 10)), Point { x: 3, y: 13 });
+    assert_eq!(call!(Point::scaled(p, 3)), Point { x: 3, y: 6 });
+    assert_eq!(call!(Point::scaled(p, factor = 2)), Point { x: 2, y: 4 });
+    let gauge = Gauge(5);
+    assert_eq!(call!(Gauge::read(&gauge)), 5);
+    assert_eq!(call!(Gauge::scaled(&gauge, k = 4)), 20);
+}
+
+/// The receiver is evaluated first, as the first positional argument.
+#[test]
+fn through_the_type_the_receiver_is_evaluated_first() {
+    let order = RefCell::new(Vec::new());
+    let note = |name: &'static str, value: i64| {
+        order.borrow_mut().push(name);
+        value
+    };
+    let point = || {
+        order.borrow_mut().push("receiver");
+        Point::new(0, 0)
+    };
+    let got = call!(Point::moved(
+        &point(),
+        note("dx", 1),
+        scale = note("scale", 3)
+    ));
+    assert_eq!(got, Point { x: 3, y: 0 });
+    assert_eq!(*order.borrow(), ["receiver", "dx", "scale"]);
+}
+
+/// Generic types with their arguments written (`Labels::<u8>::label(&l, 0)`), generic methods,
+/// and `Self::m(self, ..)` inside the impl block.
+#[test]
+fn generic_types_and_self_through_the_type() {
+    let mut labels: Labels<'_, u8> = call!(Labels::new("#"));
+    assert_eq!(call!(Labels::<u8>::push(&mut labels, 7u8, times = 2)), 2);
+    assert_eq!(call!(Labels::push::<u8>(&mut labels, 8)), 3);
+    assert_eq!(
+        call!(Labels::<'_, u8>::label(&labels, 2, upper = true)),
+        "#8"
+    );
+    assert_eq!(call!(Labels::label(&labels, 0)), "#7");
+    let future = call!(Labels::shout(&labels, 0));
+    assert_eq!(futures_executor::block_on(future), "#7!");
+    let square = call!(shapes::Square::new(2));
+    assert_eq!(call!(shapes::Square::twice_grown(&square)).0, 6);
 }

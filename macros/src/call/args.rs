@@ -15,6 +15,9 @@ use crate::paths;
 pub(crate) struct Argument<'c> {
     pub(crate) keyword: Option<&'c Ident>,
     pub(crate) index: usize,
+    /// A positional argument's position as Python counts it, from 1 (a receiver given before
+    /// the call's parentheses is the first).
+    pub(crate) position: usize,
     pub(crate) value: &'c Expr,
     pub(crate) span: Span,
 }
@@ -22,6 +25,15 @@ pub(crate) struct Argument<'c> {
 /// The positional arguments, then the keywords (Python binds them in that order, and `call!`
 /// has already refused a positional argument after a keyword).
 pub(crate) fn arguments(call: &Call) -> Vec<Argument<'_>> {
+    arguments_after(call, 0)
+}
+
+/// [`arguments`] of a method call, `receiver.m(..)`: the receiver is the first position.
+pub(crate) fn arguments_after_receiver(call: &Call) -> Vec<Argument<'_>> {
+    arguments_after(call, 1)
+}
+
+fn arguments_after(call: &Call, given: usize) -> Vec<Argument<'_>> {
     let positional = call
         .positional
         .iter()
@@ -29,12 +41,14 @@ pub(crate) fn arguments(call: &Call) -> Vec<Argument<'_>> {
         .map(|(index, value)| Argument {
             keyword: None,
             index,
+            position: given + index + 1,
             value,
             span: value.span(),
         });
     let keywords = call.keywords.iter().enumerate().map(|(index, k)| Argument {
         keyword: Some(&k.name),
         index,
+        position: 0,
         value: &k.value,
         span: k.name.span(),
     });
@@ -63,11 +77,11 @@ pub(crate) fn setter(handle: TokenStream, argument: &Argument<'_>) -> TokenStrea
     quote_spanned!(span=> #handle.#setter(#value))
 }
 
-/// `__py38_positional_<n>` (`n` counted from 1) or `__py38_keyword_<name>`.
+/// `__py38_positional_<n>` (`n` the argument's position) or `__py38_keyword_<name>`.
 pub(crate) fn setter_name(argument: &Argument<'_>) -> Ident {
     let span = argument.span;
     match argument.keyword {
         Some(name) => format_ident!("__py38_keyword_{}", name.unraw(), span = span),
-        None => format_ident!("__py38_positional_{}", argument.index + 1, span = span),
+        None => format_ident!("__py38_positional_{}", argument.position, span = span),
     }
 }

@@ -36,8 +36,7 @@ pub(crate) fn checks(
             },
             span = span
         );
-        let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
-        index.set_span(span);
+        let index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         // Every token on the argument, so that an error covers it and nothing else.
         let at = paths::signature_at(span);
         let computed = quote_spanned! {span=>

@@ -32,7 +32,7 @@ pub(crate) fn expand(call: &Call, input: TokenStream) -> TokenStream {
             turbofish,
         } => {
             let constructor =
-                format_ident!("__py38_signature_{}", method.unraw(), span = method.span());
+                format_ident!("__py38_method_{}", method.unraw(), span = method.span());
             let handle = quote!(#receiver.#constructor());
             let generics = turbofish
                 .iter()

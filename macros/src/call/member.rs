@@ -1,6 +1,8 @@
-//! `call!(point.moved(1, dy = 5))` and `call!(Point::new(1, y = 2))`: a member of a
-//! `#[signature]` impl block, reached through its call handle (`point.__py38_signature_moved()`
-//! finds it by method resolution, whatever `point`'s type).
+//! `call!(point.moved(1, dy = 5))`, `call!(Point::new(1, y = 2))` and
+//! `call!(Point::moved(&point, 1, dy = 5))`: a member of a `#[signature]` impl block, reached
+//! through its call handle (`point.__py38_method_moved()` finds it by method resolution,
+//! whatever `point`'s type; `Point::__py38_signature_moved()` through the type, with the
+//! receiver as the first positional argument, as Python's `Point.moved(point, 1, dy=5)`).
 //!
 //! The receiver's type is not something a constant item can name, so the checks are inline
 //! constants whose type the compiler infers from the handle: each `__py38_check` takes one, and
@@ -12,15 +14,26 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
-use super::args::{arguments, setter, setter_name, shape};
+use super::args::{arguments, arguments_after_receiver, setter, setter_name, shape};
 use super::parse::Call;
 use crate::paths;
 
-/// How the handle is reached: through a path (`Point::__py38_signature_new()`) or a
-/// receiver (`point.__py38_signature_moved()`).
+/// How the handle is reached: through a path (`Point::__py38_signature_new()`), where a
+/// method's receiver is the first positional argument, or a receiver
+/// (`point.__py38_method_moved()`).
 pub(crate) enum Reach {
     Path,
     Receiver,
+}
+
+impl Reach {
+    /// `Approved::positional` or, through a path, `Approved::positional_through_type`.
+    fn check(&self, name: &str, span: Span) -> Ident {
+        match self {
+            Reach::Receiver => Ident::new(name, span),
+            Reach::Path => format_ident!("{}_through_type", name, span = span),
+        }
+    }
 }
 
 pub(crate) fn expand(
@@ -34,14 +47,17 @@ pub(crate) fn expand(
     let private = paths::signature();
     let mut chain = handle.clone();
     let mut stand_ins = Vec::new();
-    for argument in arguments(call) {
+    let arguments = match reach {
+        Reach::Path => arguments(call),
+        Reach::Receiver => arguments_after_receiver(call),
+    };
+    for argument in arguments {
         let span = argument.span;
         let check = match argument.keyword {
-            Some(_) => format_ident!("keyword", span = span),
-            None => format_ident!("positional", span = span),
+            Some(_) => reach.check("keyword", span),
+            None => reach.check("positional", span),
         };
-        let mut index = proc_macro2::Literal::usize_unsuffixed(argument.index);
-        index.set_span(span);
+        let index = proc_macro2::Literal::usize_unsuffixed(argument.index);
         let at = paths::signature_at(span);
         let checked = quote_spanned! {span=>
             #chain.__py38_check(const {
@@ -58,8 +74,9 @@ pub(crate) fn expand(
         });
     }
     let at = paths::signature_at(function_span);
+    let required = reach.check("required", function_span);
     let required = quote_spanned! {function_span=>
-        const { #at::Approved::required(&__PY38_CALL) }
+        const { #at::Approved::#required(&__PY38_CALL) }
     };
     let finish = format_ident!("__py38_finish", span = function_span);
     let shape = shape(call);

@@ -29,6 +29,11 @@ fn method_call() {
 }
 
 #[test]
+fn method_called_through_its_type() {
+    insta::assert_snapshot!(expand(quote!(Point::<f64>::moved(&p, 1.0, dy = 5.0))));
+}
+
+#[test]
 fn associated_function_call() {
     insta::assert_snapshot!(expand(quote!(geo::Point::new(1, y = 2))));
 }

@@ -196,8 +196,11 @@ pub(super) fn setters(
         };
         let mut names = Vec::new();
         if i < model.positional {
-            // Counted from 1, as the argument's position is said: the first, the second.
-            names.push(format_ident!("__py38_positional_{}", i + 1));
+            // Counted from 1, as the argument's position is said: the first, the second; a
+            // method's receiver is the first, as it is when the method is called through its
+            // type (`Point::moved(&p, 1)`).
+            let position = i + 1 + usize::from(model.receiver.is_some());
+            names.push(format_ident!("__py38_positional_{}", position));
         }
         if i >= model.positional_only {
             names.push(format_ident!("__py38_keyword_{}", param.ident.unraw()));
@@ -299,24 +302,37 @@ fn ty_is(ty: &Type, ident: &Ident) -> bool {
 
 /// `&Signature { .. }`: the names, defaults and kinds `call!` checks calls against.
 pub(super) fn describe(model: &Model<'_>, owner: Option<&Owner<'_>>) -> TokenStream {
+    described(model, owner, false)
+}
+
+/// `describe` for a method called through its type (`Point::moved(&p, 1)`): the receiver is
+/// the first parameter, `self`, positional-only, as Python sees `Point.moved`.
+pub(super) fn describe_through_type(model: &Model<'_>, owner: &Owner<'_>) -> TokenStream {
+    described(model, Some(owner), true)
+}
+
+fn described(model: &Model<'_>, owner: Option<&Owner<'_>>, through_type: bool) -> TokenStream {
     let private = paths::signature();
     let function = model.sig.ident.unraw();
     let name = match owner {
         Some(owner) => format!("{}.{function}", owner.type_name),
         None => function.to_string(),
     };
+    let receiver_param =
+        through_type.then(|| quote!(#private::Param { name: "self", default: false },));
     let params = model.params.iter().map(|p| {
         let name = p.ident.unraw().to_string();
         let default = p.default.is_some();
         quote!(#private::Param { name: #name, default: #default })
     });
-    let positional_only = proc_macro2::Literal::usize_unsuffixed(model.positional_only);
-    let positional = proc_macro2::Literal::usize_unsuffixed(model.positional);
-    let receiver = model.receiver.is_some();
+    let shift = usize::from(through_type);
+    let positional_only = proc_macro2::Literal::usize_unsuffixed(model.positional_only + shift);
+    let positional = proc_macro2::Literal::usize_unsuffixed(model.positional + shift);
+    let receiver = model.receiver.is_some() && !through_type;
     quote! {
         &#private::Signature {
             name: #name,
-            params: &[#(#params),*],
+            params: &[#receiver_param #(#params),*],
             positional_only: #positional_only,
             positional: #positional,
             receiver: #receiver,
@@ -411,6 +427,68 @@ pub(super) fn finish(
         where
             #(#own_predicates,)*
             #(#slot_bounds,)*
+        {
+            #body
+        }
+    }
+}
+
+/// `__py38_finish` of a method called through its type without its receiver (`Point::moved()`):
+/// never called, since the constants that check the call fail (Python's "missing 1 required
+/// positional argument: 'self'"), but present so that the call type-checks until then.
+pub(super) fn finish_without_receiver(
+    model: &Model<'_>,
+    types: &Types,
+    vis: &Visibility,
+    owner: &Owner<'_>,
+) -> TokenStream {
+    let generics = &model.sig.generics;
+    let declared = |l: &Lifetime| owner.generics.lifetimes().any(|o| o.lifetime == *l);
+    let lifetimes = generics
+        .lifetimes()
+        .map(|l| l.lifetime.clone())
+        .chain(types.receiver_lifetimes.iter().cloned())
+        .filter(|l| !declared(l) && l.ident != "_")
+        .chain(types.added_lifetimes.iter().cloned());
+    let mut seen = Vec::new();
+    let lifetimes: Vec<Lifetime> = lifetimes
+        .filter(|l| {
+            let new = !seen.contains(l);
+            seen.push(l.clone());
+            new
+        })
+        .collect();
+    let rest = generics
+        .params
+        .iter()
+        .filter(|p| !matches!(p, GenericParam::Lifetime(_)))
+        .map(ToTokens::to_token_stream)
+        .chain(types.impl_params.iter().map(|(ident, bounds)| {
+            let bounds = &bounds.bounds;
+            quote!(#ident: #bounds)
+        }));
+    let own_predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
+    let own_predicates = own_predicates.map(|p| spell(Some(owner), p));
+    let param_types = &types.params;
+    let unsafety = &model.sig.unsafety;
+    let (output, body) = if model.sig.asyncness.is_some() {
+        let output = async_output(model, types, Some(owner));
+        (output, quote!(async move { ::core::unreachable!() }))
+    } else {
+        (
+            types.output.to_token_stream(),
+            quote!(::core::unreachable!()),
+        )
+    };
+    quote! {
+        #[doc(hidden)]
+        #[inline(always)]
+        #vis #unsafety fn __py38_finish<#(#lifetimes,)* #(#rest),*>(
+            self,
+            _: ::core::marker::PhantomData<(#(#param_types,)*)>,
+        ) #output
+        where
+            #(#own_predicates,)*
         {
             #body
         }

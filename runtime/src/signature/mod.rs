@@ -111,6 +111,10 @@ impl<T> Required<T> for Unset {
 pub trait Described {
     /// The method's parameters.
     const SIGNATURE: &'static Signature;
+    /// The parameters when the method is called through its type (`Point::moved(&p, 1)`): a
+    /// method's receiver is then the first, `self`, positional-only. An associated function's
+    /// are the same either way.
+    const THROUGH_TYPE: &'static Signature = Self::SIGNATURE;
 }
 
 /// The checks of a call of a method or associated function. `call!` cannot name the type of a
@@ -139,6 +143,27 @@ impl<H: Described> Approved<H> {
     #[track_caller]
     pub const fn required(call: &Call) -> Self {
         check::required(H::SIGNATURE, call);
+        Approved(PhantomData)
+    }
+
+    /// [`Approved::positional`] for a call through the type (`Point::moved(&p, 1)`).
+    #[track_caller]
+    pub const fn positional_through_type(call: &Call, index: usize) -> Self {
+        check::positional(H::THROUGH_TYPE, call, index);
+        Approved(PhantomData)
+    }
+
+    /// [`Approved::keyword`] for a call through the type.
+    #[track_caller]
+    pub const fn keyword_through_type(call: &Call, index: usize) -> Self {
+        check::keyword(H::THROUGH_TYPE, call, index);
+        Approved(PhantomData)
+    }
+
+    /// [`Approved::required`] for a call through the type.
+    #[track_caller]
+    pub const fn required_through_type(call: &Call) -> Self {
+        check::required(H::THROUGH_TYPE, call);
         Approved(PhantomData)
     }
 }
