@@ -1,4 +1,4 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
 // `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache) and in one
 // cast in `registry`, both checked under Miri in CI.
 #![deny(unsafe_code)]
