@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
-// `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache) and in one
-// cast in `registry`, both checked under Miri in CI.
+// `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache), in
+// `store::threads` (the threads' slots, published by pointer) and in one cast in `registry`, all
+// three checked under Miri in CI, and in `store::fork` (the `pthread_atfork` call).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

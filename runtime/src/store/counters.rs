@@ -22,7 +22,7 @@
 //! do, threads taking turns of at least [`PROBE`] hits never do. (The time is there because a
 //! core sees another's writes only every so often: on the machine CI runs on, eight hits in a
 //! row could all see the same count while another thread hit as fast as it could.) While
-//! shared, recency is recorded more sparingly (see `Store::lookup`), so that threads hitting
+//! shared, recency is recorded more sparingly (see `Store::use_entry`), so that threads hitting
 //! the same entries do not pass their cache lines back and forth. Only bounded stores ask: the
 //! others keep no recency.
 
@@ -37,7 +37,7 @@ const SAMPLE: u64 = 256;
 /// The longest interval between two looks, reached while sharing lasts: each look that finds
 /// the store still shared doubles it, since watching the other slots makes the threads pass
 /// their cache lines back and forth (probing every 256 hits cost a fifth of two threads'
-/// throughput). The price: a thread may take that long to find it is alone again.
+/// throughput in the scaling bench). The price: a thread may take that long to find it is alone again.
 const SAMPLE_SHARED: u64 = 8192;
 /// How many of its hits a thread watches, after a look that found the other slots moved, for
 /// the other threads' calls coming between two of its own.

@@ -10,8 +10,10 @@
 //! nodes to reuse, at the same point). A table always keeps at least half of its slots
 //! empty, so a probe always ends, in the current table or in an old one a reader still holds.
 //!
-//! The crate's `unsafe` code is here (and one cast in `registry`): this module dereferences the
-//! nodes' and tables' raw pointers, and frees them. Its tests run under Miri (see `.ci/run`).
+//! Most of the crate's `unsafe` code is here (the rest: the slots' segments in
+//! [`threads`](super::threads), one cast in `registry`, `pthread_atfork` in
+//! [`fork`](super::fork)): this module dereferences the nodes' and tables' raw pointers, and
+//! frees them. Its tests run under Miri (see `.ci/run`).
 #![allow(unsafe_code)]
 
 use core::marker::PhantomData;
@@ -101,7 +103,7 @@ fn is_node<T>(slot: *mut Node<T>) -> bool {
 
 /// Puts `new` in a slot (or the table pointer) and hands back what was there. Only the writer
 /// stores to either, under the lock: a load and a store, where a `swap` would be an atomic
-/// read-modify-write (about 5 ns here). Release: readers that see `new` see it fully made.
+/// read-modify-write. Release: readers that see `new` see it fully made.
 fn replace_in<P>(slot: &AtomicPtr<P>, new: *mut P) -> *mut P {
     let old = slot.load(Ordering::Relaxed);
     slot.store(new, Ordering::Release);
