@@ -132,11 +132,15 @@ impl<T> Retired for Unlinked<T> {
 
 impl<T> Drop for Unlinked<T> {
     fn drop(&mut self) {
-        // SAFETY: each pointer came from `Box::into_raw`, was unlinked from the map before it
-        // was retired, and the bin drops it only once no reader that could reach it is reading.
+        // Each pointer came from `Box::into_raw`, was unlinked from the map before it was
+        // retired, and the bin drops it only once no reader that could reach it is reading.
         // It is retired once, so freed once.
         match *self {
+            // SAFETY: a node made by `new_node` (a `Box`, or a spare that was one), unlinked
+            // and unreachable, as above.
             Unlinked::Node(node) => drop(unsafe { Box::from_raw(node) }),
+            // SAFETY: a table made by `Table::with_capacity` (a `Box`), unlinked and
+            // unreachable, as above; its nodes are not freed with it (`Table` owns pointers).
             Unlinked::Table(table) => drop(unsafe { Box::from_raw(table) }),
         }
     }
@@ -258,6 +262,8 @@ impl<T, X> Drop for Map<T, X> {
         for slot in table.slots.iter() {
             let node = slot.load(Ordering::Relaxed);
             if is_node(node) {
+                // SAFETY: a node of the current table, made by `new_node` (a `Box`), owned by
+                // the map alone and freed once, here.
                 drop(unsafe { Box::from_raw(node) });
             }
         }
@@ -564,7 +570,8 @@ impl<T, X> Locked<'_, T, X> {
 
     fn locate_at(&self, index: usize) -> Option<&T> {
         let node = self.current().slots[index].load(Ordering::Relaxed);
-        // SAFETY: as in `locate`.
+        // SAFETY: as in `locate_node`: a node of the current table, freed only after the
+        // writer unlinks it, which needs `&mut self`.
         is_node(node).then(|| unsafe { &(*node).item })
     }
 
