@@ -155,8 +155,8 @@ unsafe impl<T: Send> Send for Spare<T> {}
 /// How many node allocations a map keeps for reuse (see [`Side::spare`]).
 const SPARE: usize = 2 * super::epoch::SEAL_AT;
 
-/// What only the writer touches: counts, the bin, and the store's own writer state `X`.
-struct Side<T, X> {
+/// What only the writer touches: counts, the bin, and the store's own writer state `W`.
+struct Side<T, W> {
     /// Nodes in the current table.
     live: usize,
     /// Slots of the current table that are not null (nodes and tombstones).
@@ -176,16 +176,18 @@ struct Side<T, X> {
     /// How many nodes were made in a spare.
     #[cfg(test)]
     reused: usize,
-    extra: X,
+    /// The state of the map's user that only the writer touches (the store's recency queue),
+    /// guarded by the writer lock with the rest.
+    writer_state: W,
 }
 
-/// A map from hashes to items `T` found by a predicate, with writer-only state `X` kept under
+/// A map from hashes to items `T` found by a predicate, with writer-only state `W` kept under
 /// the same lock.
-pub(crate) struct Map<T, X> {
+pub(crate) struct Map<T, W> {
     table: AtomicPtr<Table<T>>,
     /// How many nodes were ever published (each node's `seq` is its place in that count).
     published: AtomicU64,
-    side: Mutex<Side<T, X>>,
+    side: Mutex<Side<T, W>>,
     /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
     _owns: PhantomData<Box<Node<T>>>,
 }
@@ -196,9 +198,9 @@ fn capacity_for(n: usize) -> usize {
     n.saturating_mul(4).max(8).next_power_of_two()
 }
 
-impl<T, X> Map<T, X> {
+impl<T, W> Map<T, W> {
     /// An empty map sized for `expected` items (a move to a larger table happens as needed).
-    pub(crate) fn new(expected: usize, extra: X) -> Self {
+    pub(crate) fn new(expected: usize, writer_state: W) -> Self {
         let floor = capacity_for(expected);
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
@@ -212,7 +214,7 @@ impl<T, X> Map<T, X> {
                 spare: Vec::new(),
                 #[cfg(test)]
                 reused: 0,
-                extra,
+                writer_state,
             }),
             _owns: PhantomData,
         }
@@ -231,14 +233,14 @@ impl<T, X> Map<T, X> {
     pub(crate) fn hold(&'static self) -> Box<dyn core::any::Any>
     where
         T: 'static,
-        X: 'static,
+        W: 'static,
     {
         Box::new(self.side.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// `readers`: the store's threads, whom the bin asks what may be freed (see
     /// [`Bin::collect`]).
-    pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, X> {
+    pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, W> {
         Locked {
             map: self,
             side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
@@ -248,7 +250,7 @@ impl<T, X> Map<T, X> {
     }
 }
 
-impl<T, X> Drop for Map<T, X> {
+impl<T, W> Drop for Map<T, W> {
     fn drop(&mut self) {
         let side = self.side.get_mut().unwrap_or_else(PoisonError::into_inner);
         for Spare(shell) in side.spare.drain(..) {
@@ -272,15 +274,15 @@ impl<T, X> Drop for Map<T, X> {
 
 /// The map, locked for writing. When it is let go, unlinked items no reader can see any more
 /// are freed, after the lock is released (their `Drop` is user code, which may call back).
-pub(crate) struct Locked<'m, T, X> {
-    map: &'m Map<T, X>,
-    side: Option<MutexGuard<'m, Side<T, X>>>,
+pub(crate) struct Locked<'m, T, W> {
+    map: &'m Map<T, W>,
+    side: Option<MutexGuard<'m, Side<T, W>>>,
     readers: &'m dyn Readers,
     /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
     flush: bool,
 }
 
-impl<T, X> Drop for Locked<'_, T, X> {
+impl<T, W> Drop for Locked<'_, T, W> {
     fn drop(&mut self) {
         let (flush, readers) = (self.flush, self.readers);
         let Some(mut side) = self.side.take() else {
@@ -296,7 +298,7 @@ impl<T, X> Drop for Locked<'_, T, X> {
     }
 }
 
-impl<T, X> Map<T, X> {
+impl<T, W> Map<T, W> {
     /// Waits, lock let go, until the probes that hold back too many batches have ended (see
     /// [`Bin::must_wait`]), freeing as they do.
     #[cold]
@@ -315,7 +317,7 @@ impl<T, X> Map<T, X> {
     }
 }
 
-impl<T, X> Side<T, X> {
+impl<T, W> Side<T, W> {
     /// What the bin lets go of, but the allocations kept for reuse; `flush`: everything it
     /// can now (see [`Bin::flush`]).
     fn free(&mut self, readers: &dyn Readers, flush: bool) -> Freed<Unlinked<T>> {
@@ -367,12 +369,12 @@ pub(crate) enum Removal<'a, T> {
     Absent,
 }
 
-impl<T, X> Locked<'_, T, X> {
-    fn side(&self) -> &Side<T, X> {
+impl<T, W> Locked<'_, T, W> {
+    fn side(&self) -> &Side<T, W> {
         self.side.as_ref().expect("held until dropped")
     }
 
-    fn side_mut(&mut self) -> &mut Side<T, X> {
+    fn side_mut(&mut self) -> &mut Side<T, W> {
         self.side.as_mut().expect("held until dropped")
     }
 
@@ -403,9 +405,9 @@ impl<T, X> Locked<'_, T, X> {
         published.store(published.load(Ordering::Relaxed) + 1, Ordering::Release);
     }
 
-    /// The writer's own state.
-    pub(crate) fn extra(&mut self) -> &mut X {
-        &mut self.side_mut().extra
+    /// The state the map's user keeps under the writer lock (see [`Side::writer_state`]).
+    pub(crate) fn writer_state(&mut self) -> &mut W {
+        &mut self.side_mut().writer_state
     }
 
     /// How many items the map holds.
