@@ -1,7 +1,10 @@
-#![doc = include_str!("../../README.md")]
-// `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache) and in one
-// cast in `registry`, both checked under Miri in CI.
+#![doc = include_str!("../README.md")]
+// `unsafe` is allowed in `store::table` (the lock-free map of `#[memoize]`'s cache), in
+// `store::threads` (the threads' slots, published by pointer) and in one cast in `registry`, all
+// three checked under Miri in CI, and in `store::fork` (the `pthread_atfork` call).
 #![deny(unsafe_code)]
+// Unit tests: a module's are in `tests.rs` in its directory (`foo/tests.rs` for `foo.rs` and
+// for `foo/mod.rs`), declared last in the module as `#[cfg(test)] mod tests;`.
 #![warn(missing_docs)]
 
 mod cache_info;

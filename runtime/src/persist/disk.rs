@@ -305,5 +305,4 @@ impl PersistentStore for DiskStore {
 }
 
 #[cfg(test)]
-#[path = "disk_tests.rs"]
 mod tests;

@@ -322,5 +322,4 @@ const fn given(sig: &Signature, call: &Call, slot: usize) -> bool {
 }
 
 #[cfg(test)]
-#[path = "check_tests.rs"]
 mod tests;

@@ -2,9 +2,9 @@
 //!
 //! A global counter bumped on every hit would move one cache line between cores on every call.
 //! Instead each stamp is one more than the larger of the calling thread's last stamp (so one
-//! thread's calls are ordered exactly as made) and the store's epoch, the stamp of its latest
-//! insertion (so a call is ordered after every miss stored before it, whichever thread made
-//! it). For calls made one after another from one thread this is exactly the order of the
+//! thread's calls are ordered exactly as made) and the store's floor (`Store::stamp_floor`),
+//! the stamp of its latest insertion (so a call is ordered after every miss stored before it,
+//! whichever thread made it), or of a later hit by a thread alone in the store. For calls made one after another from one thread this is exactly the order of the
 //! calls, which makes eviction exactly CPython's.
 //!
 //! A thread with a slot in the store keeps its last stamp there (`Counts::tick`); this

@@ -22,7 +22,7 @@
 //! do, threads taking turns of at least [`PROBE`] hits never do. (The time is there because a
 //! core sees another's writes only every so often: on the machine CI runs on, eight hits in a
 //! row could all see the same count while another thread hit as fast as it could.) While
-//! shared, recency is recorded more sparingly (see `Store::lookup`), so that threads hitting
+//! shared, recency is recorded more sparingly (see `Store::use_entry`), so that threads hitting
 //! the same entries do not pass their cache lines back and forth. Only bounded stores ask: the
 //! others keep no recency.
 
@@ -37,7 +37,7 @@ const SAMPLE: u64 = 256;
 /// The longest interval between two looks, reached while sharing lasts: each look that finds
 /// the store still shared doubles it, since watching the other slots makes the threads pass
 /// their cache lines back and forth (probing every 256 hits cost a fifth of two threads'
-/// throughput). The price: a thread may take that long to find it is alone again.
+/// throughput in the scaling bench). The price: a thread may take that long to find it is alone again.
 const SAMPLE_SHARED: u64 = 8192;
 /// How many of its hits a thread watches, after a look that found the other slots moved, for
 /// the other threads' calls coming between two of its own.
@@ -282,43 +282,4 @@ fn token() -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A reset racing an owner's load-then-store must not let the old count come back: after
-    /// it, the counts are only the hits made since, plus the one in flight.
-    #[test]
-    fn a_reset_under_concurrent_hits_keeps_only_later_counts() {
-        let counts = Counts::default();
-        let made = AtomicU64::new(0);
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    let _ = counts.hit(|| 0);
-                    made.fetch_add(1, Ordering::SeqCst);
-                }
-            });
-            while made.load(Ordering::SeqCst) == 0 {
-                std::hint::spin_loop();
-            }
-            let rounds = if cfg!(miri) { 20 } else { 20_000 };
-            let mut failure = None;
-            for round in 0..rounds {
-                let before = made.load(Ordering::SeqCst);
-                counts.reset();
-                let (hits, _) = counts.since_reset();
-                let after = made.load(Ordering::SeqCst);
-                if hits > after - before + 1 {
-                    failure = Some((round, hits, after - before));
-                    break;
-                }
-            }
-            stop.store(true, Ordering::Relaxed);
-            assert_eq!(
-                failure, None,
-                "(round, hits counted, hits made since the reset)"
-            );
-        });
-    }
-}
+mod tests;

@@ -5,9 +5,8 @@
 //! read goes in two steps:
 //! - **The probe**: the reader marks itself active (an odd state) and walks the table to a
 //!   node of the key's hash, then marks itself inactive (the next even state): two plain
-//!   stores to a cache line of its own, where a lock costs an atomic exchange (about 5 ns
-//!   here). No user code runs while it is marked, so the mark is held for a few dozen
-//!   instructions.
+//!   stores to a cache line of its own, where a lock costs an atomic read-modify-write. No
+//!   user code runs while it is marked, so the mark is held for a few dozen instructions.
 //! - **User code** (the key's `Eq`, the result's `Clone`) runs after, with the node protected
 //!   by a *hazard*: the reader stores the node's address in one of its [`HAZARDS`] slots
 //!   before it leaves the probe, and clears it when done. A reader stalled in user code holds
@@ -25,7 +24,8 @@
 //! [`Readers::solo`]): one thread running a `maxsize = 1` cache keeps one result alive.
 //!
 //! The barrier is asymmetric where the system allows: Linux's `membarrier` makes the writer
-//! pay (about 0.3 us per sealed batch here) so that readers need only a compiler fence.
+//! pay (one system call per sealed batch, which interrupts the CPUs running the process's
+//! other threads) so that readers need only a compiler fence.
 //! Elsewhere, where a sandbox refuses `membarrier` (checked once, at start-up, by running the
 //! command), and under Miri, both sides use `SeqCst` fences, which is correct everywhere.
 

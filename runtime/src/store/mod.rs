@@ -100,8 +100,9 @@ pub struct Store<K, V> {
     flights: papaya::HashMap<Hashed<K>, Arc<Flight<V>>, PassThrough>,
     /// Each thread's part: its counts and its reading state (see [`threads`]).
     threads: Threads,
-    /// The stamp of the latest insertion (see [`clock`]).
-    epoch: AtomicU64,
+    /// Every stamp handed out from now on is above this: the stamp of the latest insertion, or
+    /// of a later hit by a thread that had the store to itself (see [`clock`]).
+    stamp_floor: AtomicU64,
 }
 
 /// What a lookup found.
@@ -186,7 +187,7 @@ where
             ttl,
             flights: papaya::HashMap::with_hasher(PassThrough),
             threads: Threads::new(),
-            epoch: AtomicU64::new(0),
+            stamp_floor: AtomicU64::new(0),
         }
     }
 
@@ -288,21 +289,21 @@ where
         }
         if let Limit::Bounded(_) = self.limit {
             let alone = self.count_hit(caller);
-            let epoch = self.epoch.load(Ordering::Relaxed);
+            let floor = self.stamp_floor.load(Ordering::Relaxed);
             // Alone, record every use: eviction is then exactly CPython's. Shared with
             // other threads, record the first use since the latest insertion only, so
             // that hits on a warm cache write nothing another thread reads.
             if alone {
-                // Alone, the epoch's cache line is ours: raising it orders this use before
+                // Alone, the floor's cache line is ours: raising it orders this use before
                 // any later call, from whichever thread (calls one after another across
                 // threads, say a thread joined, then another, evict as CPython does).
-                let stamp = self.tick(caller, epoch);
+                let stamp = self.tick(caller, floor);
                 entry.stamp.store(stamp, Ordering::Relaxed);
-                self.epoch.store(stamp, Ordering::Relaxed);
-            } else if entry.stamp.load(Ordering::Relaxed) <= epoch {
+                self.stamp_floor.store(stamp, Ordering::Relaxed);
+            } else if entry.stamp.load(Ordering::Relaxed) <= floor {
                 entry
                     .stamp
-                    .store(self.tick(caller, epoch), Ordering::Relaxed);
+                    .store(self.tick(caller, floor), Ordering::Relaxed);
             }
         } else {
             // No recency to keep: whether the thread is alone does not matter.
@@ -362,7 +363,7 @@ where
         // again under its latest use, and a record whose entry is gone is dropped.
         // (Two entries with one hash and one stamp could only be used at the same time by two
         // threads; either is then as old as the other.)
-        while let Some((queued, hash)) = map.extra().recency.pop() {
+        while let Some((queued, hash)) = map.writer_state().recency.pop() {
             let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == queued;
             let unused_since_queued =
                 |cached: &Cached<K, V>| cached.entry.stamp.load(Ordering::Relaxed) == queued;
@@ -376,7 +377,7 @@ where
                 Removal::Absent => None, // a stale record
             };
             if let Some(now) = used {
-                map.extra().recency.push(now, hash);
+                map.writer_state().recency.push(now, hash);
             }
         }
     }
@@ -449,12 +450,12 @@ where
             map.insert_new(hash, item);
             return None;
         };
-        let stamp = self.tick(self.caller(), self.epoch.load(Ordering::Relaxed));
+        let stamp = self.tick(self.caller(), self.stamp_floor.load(Ordering::Relaxed));
         item.entry.stamp.store(stamp, Ordering::Relaxed);
         item.entry.queued.store(stamp, Ordering::Relaxed);
         map.insert_new(hash, item);
-        self.epoch.store(stamp, Ordering::Relaxed);
-        map.extra().recency.push(stamp, hash);
+        self.stamp_floor.store(stamp, Ordering::Relaxed);
+        map.writer_state().recency.push(stamp, hash);
         if map.len() > max {
             self.evict_oldest(map);
         }
@@ -487,15 +488,15 @@ where
     /// code: records are matched to entries by hash and stamp.
     fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let live = map.len();
-        if map.extra().recency.len() <= 2 * live + 16 {
+        if map.writer_state().recency.len() <= 2 * live + 16 {
             return;
         }
-        let mut recency = core::mem::replace(&mut map.extra().recency, Recency::new());
+        let mut recency = core::mem::replace(&mut map.writer_state().recency, Recency::new());
         recency.retain(|stamp, &hash| {
             let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
             map.get(hash, is).is_some()
         });
-        map.extra().recency = recency;
+        map.writer_state().recency = recency;
     }
 
     /// The statistics, with `maxsize` as given.
@@ -513,7 +514,7 @@ where
     pub fn clear(&self) {
         let mut map = self.map.lock(&self.threads);
         map.clear();
-        map.extra().recency.clear();
+        map.writer_state().recency.clear();
         self.threads.reset();
     }
 }

@@ -10,8 +10,10 @@
 //! nodes to reuse, at the same point). A table always keeps at least half of its slots
 //! empty, so a probe always ends, in the current table or in an old one a reader still holds.
 //!
-//! The crate's `unsafe` code is here (and one cast in `registry`): this module dereferences the
-//! nodes' and tables' raw pointers, and frees them. Its tests run under Miri (see `.ci/run`).
+//! Most of the crate's `unsafe` code is here (the rest: the slots' segments in
+//! [`threads`](super::threads), one cast in `registry`, `pthread_atfork` in
+//! [`fork`](super::fork)): this module dereferences the nodes' and tables' raw pointers, and
+//! frees them. Its tests run under Miri (see `.ci/run`).
 #![allow(unsafe_code)]
 
 use core::marker::PhantomData;
@@ -101,7 +103,7 @@ fn is_node<T>(slot: *mut Node<T>) -> bool {
 
 /// Puts `new` in a slot (or the table pointer) and hands back what was there. Only the writer
 /// stores to either, under the lock: a load and a store, where a `swap` would be an atomic
-/// read-modify-write (about 5 ns here). Release: readers that see `new` see it fully made.
+/// read-modify-write. Release: readers that see `new` see it fully made.
 fn replace_in<P>(slot: &AtomicPtr<P>, new: *mut P) -> *mut P {
     let old = slot.load(Ordering::Relaxed);
     slot.store(new, Ordering::Release);
@@ -130,11 +132,15 @@ impl<T> Retired for Unlinked<T> {
 
 impl<T> Drop for Unlinked<T> {
     fn drop(&mut self) {
-        // SAFETY: each pointer came from `Box::into_raw`, was unlinked from the map before it
-        // was retired, and the bin drops it only once no reader that could reach it is reading.
+        // Each pointer came from `Box::into_raw`, was unlinked from the map before it was
+        // retired, and the bin drops it only once no reader that could reach it is reading.
         // It is retired once, so freed once.
         match *self {
+            // SAFETY: a node made by `new_node` (a `Box`, or a spare that was one), unlinked
+            // and unreachable, as above.
             Unlinked::Node(node) => drop(unsafe { Box::from_raw(node) }),
+            // SAFETY: a table made by `Table::with_capacity` (a `Box`), unlinked and
+            // unreachable, as above; its nodes are not freed with it (`Table` owns pointers).
             Unlinked::Table(table) => drop(unsafe { Box::from_raw(table) }),
         }
     }
@@ -149,8 +155,8 @@ unsafe impl<T: Send> Send for Spare<T> {}
 /// How many node allocations a map keeps for reuse (see [`Side::spare`]).
 const SPARE: usize = 2 * super::epoch::SEAL_AT;
 
-/// What only the writer touches: counts, the bin, and the store's own writer state `X`.
-struct Side<T, X> {
+/// What only the writer touches: counts, the bin, and the store's own writer state `W`.
+struct Side<T, W> {
     /// Nodes in the current table.
     live: usize,
     /// Slots of the current table that are not null (nodes and tombstones).
@@ -170,16 +176,18 @@ struct Side<T, X> {
     /// How many nodes were made in a spare.
     #[cfg(test)]
     reused: usize,
-    extra: X,
+    /// The state of the map's user that only the writer touches (the store's recency queue),
+    /// guarded by the writer lock with the rest.
+    writer_state: W,
 }
 
-/// A map from hashes to items `T` found by a predicate, with writer-only state `X` kept under
+/// A map from hashes to items `T` found by a predicate, with writer-only state `W` kept under
 /// the same lock.
-pub(crate) struct Map<T, X> {
+pub(crate) struct Map<T, W> {
     table: AtomicPtr<Table<T>>,
     /// How many nodes were ever published (each node's `seq` is its place in that count).
     published: AtomicU64,
-    side: Mutex<Side<T, X>>,
+    side: Mutex<Side<T, W>>,
     /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
     _owns: PhantomData<Box<Node<T>>>,
 }
@@ -190,9 +198,9 @@ fn capacity_for(n: usize) -> usize {
     n.saturating_mul(4).max(8).next_power_of_two()
 }
 
-impl<T, X> Map<T, X> {
+impl<T, W> Map<T, W> {
     /// An empty map sized for `expected` items (a move to a larger table happens as needed).
-    pub(crate) fn new(expected: usize, extra: X) -> Self {
+    pub(crate) fn new(expected: usize, writer_state: W) -> Self {
         let floor = capacity_for(expected);
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
@@ -206,7 +214,7 @@ impl<T, X> Map<T, X> {
                 spare: Vec::new(),
                 #[cfg(test)]
                 reused: 0,
-                extra,
+                writer_state,
             }),
             _owns: PhantomData,
         }
@@ -225,14 +233,14 @@ impl<T, X> Map<T, X> {
     pub(crate) fn hold(&'static self) -> Box<dyn core::any::Any>
     where
         T: 'static,
-        X: 'static,
+        W: 'static,
     {
         Box::new(self.side.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// `readers`: the store's threads, whom the bin asks what may be freed (see
     /// [`Bin::collect`]).
-    pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, X> {
+    pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, W> {
         Locked {
             map: self,
             side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
@@ -242,7 +250,7 @@ impl<T, X> Map<T, X> {
     }
 }
 
-impl<T, X> Drop for Map<T, X> {
+impl<T, W> Drop for Map<T, W> {
     fn drop(&mut self) {
         let side = self.side.get_mut().unwrap_or_else(PoisonError::into_inner);
         for Spare(shell) in side.spare.drain(..) {
@@ -256,6 +264,8 @@ impl<T, X> Drop for Map<T, X> {
         for slot in table.slots.iter() {
             let node = slot.load(Ordering::Relaxed);
             if is_node(node) {
+                // SAFETY: a node of the current table, made by `new_node` (a `Box`), owned by
+                // the map alone and freed once, here.
                 drop(unsafe { Box::from_raw(node) });
             }
         }
@@ -264,15 +274,15 @@ impl<T, X> Drop for Map<T, X> {
 
 /// The map, locked for writing. When it is let go, unlinked items no reader can see any more
 /// are freed, after the lock is released (their `Drop` is user code, which may call back).
-pub(crate) struct Locked<'m, T, X> {
-    map: &'m Map<T, X>,
-    side: Option<MutexGuard<'m, Side<T, X>>>,
+pub(crate) struct Locked<'m, T, W> {
+    map: &'m Map<T, W>,
+    side: Option<MutexGuard<'m, Side<T, W>>>,
     readers: &'m dyn Readers,
     /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
     flush: bool,
 }
 
-impl<T, X> Drop for Locked<'_, T, X> {
+impl<T, W> Drop for Locked<'_, T, W> {
     fn drop(&mut self) {
         let (flush, readers) = (self.flush, self.readers);
         let Some(mut side) = self.side.take() else {
@@ -288,7 +298,7 @@ impl<T, X> Drop for Locked<'_, T, X> {
     }
 }
 
-impl<T, X> Map<T, X> {
+impl<T, W> Map<T, W> {
     /// Waits, lock let go, until the probes that hold back too many batches have ended (see
     /// [`Bin::must_wait`]), freeing as they do.
     #[cold]
@@ -307,7 +317,7 @@ impl<T, X> Map<T, X> {
     }
 }
 
-impl<T, X> Side<T, X> {
+impl<T, W> Side<T, W> {
     /// What the bin lets go of, but the allocations kept for reuse; `flush`: everything it
     /// can now (see [`Bin::flush`]).
     fn free(&mut self, readers: &dyn Readers, flush: bool) -> Freed<Unlinked<T>> {
@@ -359,12 +369,12 @@ pub(crate) enum Removal<'a, T> {
     Absent,
 }
 
-impl<T, X> Locked<'_, T, X> {
-    fn side(&self) -> &Side<T, X> {
+impl<T, W> Locked<'_, T, W> {
+    fn side(&self) -> &Side<T, W> {
         self.side.as_ref().expect("held until dropped")
     }
 
-    fn side_mut(&mut self) -> &mut Side<T, X> {
+    fn side_mut(&mut self) -> &mut Side<T, W> {
         self.side.as_mut().expect("held until dropped")
     }
 
@@ -395,9 +405,9 @@ impl<T, X> Locked<'_, T, X> {
         published.store(published.load(Ordering::Relaxed) + 1, Ordering::Release);
     }
 
-    /// The writer's own state.
-    pub(crate) fn extra(&mut self) -> &mut X {
-        &mut self.side_mut().extra
+    /// The state the map's user keeps under the writer lock (see [`Side::writer_state`]).
+    pub(crate) fn writer_state(&mut self) -> &mut W {
+        &mut self.side_mut().writer_state
     }
 
     /// How many items the map holds.
@@ -562,7 +572,8 @@ impl<T, X> Locked<'_, T, X> {
 
     fn locate_at(&self, index: usize) -> Option<&T> {
         let node = self.current().slots[index].load(Ordering::Relaxed);
-        // SAFETY: as in `locate`.
+        // SAFETY: as in `locate_node`: a node of the current table, freed only after the
+        // writer unlinks it, which needs `&mut self`.
         is_node(node).then(|| unsafe { &(*node).item })
     }
 

@@ -80,7 +80,7 @@ fn the_recency_queue_stays_small_under_many_hits() {
         // 100 and 101 take turns in the fifth place, each evicting the other.
         assert!(call(&store, 100 + round % 2));
     }
-    assert!(store.map.lock(&store.threads).extra().recency.len() <= 5);
+    assert!(store.map.lock(&store.threads).writer_state().recency.len() <= 5);
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
@@ -100,7 +100,7 @@ fn the_recency_queue_stays_small_under_removals_and_expiry() {
         }));
     }
     for store in [&expiring, &invalidated] {
-        let queued = store.map.lock(&store.threads).extra().recency.len();
+        let queued = store.map.lock(&store.threads).writer_state().recency.len();
         assert!(queued <= 2 * 128 + 16, "{queued} records");
     }
     assert_eq!(expiring.info(Some(128)).currsize, 10);

@@ -9,16 +9,16 @@ use crate::store::epoch::{Reader, Readers};
 
 /// What keeps a found node alive while user code reads it; lets go when dropped (also on
 /// unwinding from user code).
-enum Hold<'m, T, X> {
+enum Hold<'m, T, W> {
     /// A hazard of the reader's, at this index.
     Hazard(&'m Reader, usize),
     /// The reader's mark, every hazard being in use (`Some`: this read set it, and clears it).
     Marked(&'m Reader, Option<u64>),
     /// An entry in the map's list of nodes read outside the lock.
-    Outside(&'m Map<T, X>, &'m dyn Readers, usize),
+    Outside(&'m Map<T, W>, &'m dyn Readers, usize),
 }
 
-impl<T, X> Drop for Hold<'_, T, X> {
+impl<T, W> Drop for Hold<'_, T, W> {
     #[inline(always)]
     fn drop(&mut self) {
         match *self {
@@ -77,7 +77,7 @@ fn id_of<T>(node: &Node<T>) -> NodeId {
     NodeId(ptr::from_ref(node).cast())
 }
 
-impl<T, X> Map<T, X> {
+impl<T, W> Map<T, W> {
     /// Finds the item for `hash` that `is` accepts, and hands it to `then`: no lock, no atomic
     /// read-modify-write. The probe runs marked; `is` (user code) and `then` run with the node
     /// under a hazard. Inlined: a hit is a few dozen instructions, and the first node of the
@@ -196,14 +196,14 @@ impl<T, X> Map<T, X> {
     /// Offers the nodes `next` finds, from the `from`th slot of the probe on, each kept alive by
     /// its hold, to `is`, and the first it accepts to `then`.
     fn offer_each<'m, R>(
-        mut next: impl FnMut(usize) -> Option<(usize, &'m Node<T>, Hold<'m, T, X>)>,
+        mut next: impl FnMut(usize) -> Option<(usize, &'m Node<T>, Hold<'m, T, W>)>,
         mut is: impl FnMut(&T) -> bool,
         then: impl FnOnce(&T, NodeId) -> R,
         mut from: usize,
     ) -> Option<R>
     where
         T: 'm,
-        X: 'm,
+        W: 'm,
     {
         loop {
             let (at, node, hold) = next(from)?;

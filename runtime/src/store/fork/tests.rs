@@ -1,0 +1,66 @@
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use crate::key::owned;
+use crate::store::{Lookup, Store};
+
+/// A fork at the moment another thread holds a store's writer lock: the child can still
+/// store results (it waited for the lock to be let go before it forked).
+#[test]
+fn a_child_forked_while_a_writer_holds_the_lock_can_still_write() {
+    let store: &'static Store<(u32,), u32> = Box::leak(Box::new(Store::new(Some(4), None)));
+    store.keep_across_forks();
+    let (locked, forking) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let held = store.hold_writer_lock();
+            locked.wait();
+            forking.wait();
+            std::thread::sleep(Duration::from_millis(50)); // the fork waits for this
+            drop(held);
+        });
+        locked.wait();
+        forking.wait();
+        // SAFETY: the child runs only `child`, which ends with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            child(store);
+        }
+        assert_eq!(
+            wait_for(pid, Duration::from_secs(10)),
+            Some(0),
+            "the child hung"
+        );
+    });
+}
+
+/// Stores a result in the child, and says through the exit code that it could.
+fn child(store: &Store<(u32,), u32>) -> ! {
+    let stored = match store.lookup((owned(&1u32),)) {
+        Lookup::Miss(pending) => pending.run(|| 10) == 10,
+        Lookup::Hit(_) => false,
+    };
+    // SAFETY: ends the child at once, running nothing of the parent's copied state.
+    unsafe { libc::_exit(if stored { 0 } else { 1 }) }
+}
+
+/// The child's exit code, or `None` (then killed) if it has not exited within `limit`.
+fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
+    let deadline = Instant::now() + limit;
+    let mut status = 0;
+    while Instant::now() < deadline {
+        // SAFETY: polls the child forked above; `status` is a valid place to write.
+        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if done == pid {
+            return libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: ends the hung child, and reaps it.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        libc::waitpid(pid, &mut status, 0);
+    }
+    None
+}
