@@ -69,14 +69,20 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         None => untracked_call(&cache, &key, block, function.output, asynchronous),
     };
 
-    let location = match &store.location {
+    let location = |location: &Option<syn::LitStr>| match location {
         Some(path) => quote!(::core::option::Option::Some(#path)),
         None => quote!(::core::option::Option::None),
     };
-    let backend = match (&store.custom, store.kind == "redis") {
-        (Some(open), _) => quote!(Custom(#open)),
-        (None, true) => quote!(Redis(#location)),
-        (None, false) => quote!(Disk(#location)),
+    let backend = match store {
+        Store::Custom(open) => quote!(Custom(#open)),
+        Store::Redis(url) => {
+            let url = location(url);
+            quote!(Redis(#url))
+        }
+        Store::Disk(file) => {
+            let file = location(file);
+            quote!(Disk(#file))
+        }
     };
     let version = match &args.version {
         Some(version) => version.to_token_stream(),
@@ -103,12 +109,12 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
         }
         input
     });
-    let where_stored = match (&store.location, store.kind == "redis") {
-        _ if store.custom.is_some() => "the store `custom(..)` opens".to_owned(),
-        (Some(url), true) => format!("the Redis server `{}`", url.value()),
-        (None, true) => "the Redis server of `$PY38_REDIS_URL`".to_owned(),
-        (Some(path), false) => format!("the file `{}`", path.value()),
-        (None, false) => "the crate's cache file".to_owned(),
+    let where_stored = match store {
+        Store::Custom(_) => "the store `custom(..)` opens".to_owned(),
+        Store::Redis(Some(url)) => format!("the Redis server `{}`", url.value()),
+        Store::Redis(None) => "the Redis server of `$PY38_REDIS_URL`".to_owned(),
+        Store::Disk(Some(path)) => format!("the file `{}`", path.value()),
+        Store::Disk(None) => "the crate's cache file".to_owned(),
     };
     let controls_at = if function.in_impl {
         format!("`Self::{name}_cache_info()`")
@@ -118,7 +124,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args, store: &Store) -> Tok
     let doc = format!(
         " *Memoized* (`#[py38::memoize(store = {})]`): results are kept in {where_stored}, \
          shared by later runs and other processes; see {controls_at} and the other controls.",
-        store.kind
+        store.name()
     );
     let has_docs = attrs.iter().any(|attr| attr.path().is_ident("doc"));
     let gap = has_docs.then(|| quote!(#[doc = ""]));
