@@ -1,7 +1,7 @@
 //! `#[memoize(maxsize = 128, typed = false)]`: the options, parsed into [`Args`].
 
 use proc_macro2::TokenStream;
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
@@ -40,6 +40,26 @@ impl Store {
             Store::Disk(_) => "disk",
             Store::Redis(_) => "redis",
             Store::Custom(_) => "custom",
+        }
+    }
+}
+
+impl Args {
+    /// `maxsize` as the runtime takes it: `Option<usize>`.
+    pub(crate) fn maxsize_expr(&self) -> TokenStream {
+        match self.maxsize {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
+    /// `ttl` as the runtime takes it: `Option<Duration>`.
+    pub(crate) fn ttl_expr(&self) -> TokenStream {
+        match self.ttl_nanos {
+            Some(nanos) => {
+                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+            }
+            None => quote!(::core::option::Option::None),
         }
     }
 }
@@ -346,7 +366,6 @@ fn is_negative(value: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
 
     fn parse_ok(tokens: TokenStream) -> Args {
         let mut errors = Errors::default();
