@@ -6,7 +6,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
 /// `::py38::__private`.
-#[allow(dead_code, reason = "memoize's code generation moves to these next")]
 pub(crate) fn private() -> TokenStream {
     quote!(::py38::__private)
 }
@@ -27,19 +26,16 @@ pub(crate) fn signature_at(span: Span) -> TokenStream {
 }
 
 /// `::py38::__private::persist`: the stores that outlive the process.
-#[allow(dead_code, reason = "memoize's code generation moves to these next")]
 pub(crate) fn persist() -> TokenStream {
     quote!(::py38::__private::persist)
 }
 
 /// `::py38::__private::persist`, spanned at `span`.
-#[allow(dead_code, reason = "memoize's code generation moves to these next")]
 pub(crate) fn persist_at(span: Span) -> TokenStream {
     quote_spanned!(span=> ::py38::__private::persist)
 }
 
 /// `::py38`: the public items the controls return (`::py38::CacheInfo`).
-#[allow(dead_code, reason = "memoize's code generation moves to these next")]
 pub(crate) fn public() -> TokenStream {
     quote!(::py38)
 }

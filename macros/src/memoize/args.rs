@@ -1,7 +1,7 @@
 //! `#[memoize(maxsize = 128, typed = false)]`: the options, parsed into [`Args`].
 
 use proc_macro2::TokenStream;
-use quote::ToTokens;
+use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
@@ -24,13 +24,44 @@ pub(crate) struct Args {
 
 /// A store that outlives the process.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Store {
-    /// `disk` or `redis`, as written (for spans).
-    pub(crate) kind: syn::Ident,
-    /// The file or server (`disk("path")`, `redis("url")`), if given.
-    pub(crate) location: Option<LitStr>,
-    /// The function that opens a store of the user's own (`custom(open)`).
-    pub(crate) custom: Option<syn::Path>,
+pub(crate) enum Store {
+    /// `disk`, or `disk("path")` with the file.
+    Disk(Option<LitStr>),
+    /// `redis`, or `redis("url")` with the server.
+    Redis(Option<LitStr>),
+    /// `custom(open)`: the function that opens a store of the user's own.
+    Custom(syn::Path),
+}
+
+impl Store {
+    /// The option as written: `store = disk`, `redis` or `custom`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Store::Disk(_) => "disk",
+            Store::Redis(_) => "redis",
+            Store::Custom(_) => "custom",
+        }
+    }
+}
+
+impl Args {
+    /// `maxsize` as the runtime takes it: `Option<usize>`.
+    pub(crate) fn maxsize_expr(&self) -> TokenStream {
+        match self.maxsize {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        }
+    }
+
+    /// `ttl` as the runtime takes it: `Option<Duration>`.
+    pub(crate) fn ttl_expr(&self) -> TokenStream {
+        match self.ttl_nanos {
+            Some(nanos) => {
+                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
 }
 
 impl Default for Args {
@@ -155,7 +186,8 @@ fn without_value(path: &syn::Path) -> String {
     )
 }
 
-/// `disk`, `redis`, `disk("path")` or `redis("url")`; `None` after recording an error.
+/// `disk`, `redis`, `disk("path")`, `redis("url")` or `custom(open)`; `None` after recording
+/// an error.
 fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
     const HELP: &str = "`store` takes `disk`, `disk(\"path/to/file\")`, `redis`, \
                         `redis(\"redis://host:port/db\")` or `custom(open_store)`";
@@ -173,32 +205,7 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
                 return None;
             };
             if kind == "custom" {
-                return match call.args.iter().collect::<Vec<_>>()[..] {
-                    [Expr::Path(open)] if open.qself.is_none() => {
-                        if !cfg!(any(feature = "persist", test)) {
-                            errors.at(
-                                kind,
-                                "`store = custom(..)` needs py38's `persist` feature: `py38 = \
-                                 { version = \"..\", features = [\"persist\"] }` in Cargo.toml",
-                            );
-                            return None;
-                        }
-                        Some(Store {
-                            kind: kind.clone(),
-                            location: None,
-                            custom: Some(open.path.clone()),
-                        })
-                    }
-                    _ => {
-                        errors.at(
-                            &call.args,
-                            "`store = custom(open)` takes the path of a function that opens the \
-                             store: `fn() -> Result<Arc<dyn py38::persist::PersistentStore>, \
-                             py38::persist::StoreError>`",
-                        );
-                        None
-                    }
-                };
+                return parse_custom(kind, &call.args, errors);
             }
             let location = match call.args.iter().collect::<Vec<_>>()[..] {
                 [
@@ -222,9 +229,9 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
             return None;
         }
     };
-    let enabled = match kind.to_string().as_str() {
-        "disk" => cfg!(feature = "disk"),
-        "redis" => cfg!(feature = "redis"),
+    let (enabled, store) = match kind.to_string().as_str() {
+        "disk" => (cfg!(feature = "disk"), Store::Disk(location)),
+        "redis" => (cfg!(feature = "redis"), Store::Redis(location)),
         _ => {
             errors.at(&kind, format!("unknown store `{kind}`; {HELP}"));
             return None;
@@ -241,11 +248,38 @@ fn parse_store(value: &Expr, errors: &mut Errors) -> Option<Store> {
         );
         return None;
     }
-    Some(Store {
-        kind,
-        location,
-        custom: None,
-    })
+    Some(store)
+}
+
+/// `custom(open)`, given `custom` and what its parentheses hold; `None` after recording an
+/// error.
+fn parse_custom(
+    kind: &syn::Ident,
+    args: &Punctuated<Expr, Token![,]>,
+    errors: &mut Errors,
+) -> Option<Store> {
+    match args.iter().collect::<Vec<_>>()[..] {
+        [Expr::Path(open)] if open.qself.is_none() => {
+            if !cfg!(any(feature = "persist", test)) {
+                errors.at(
+                    kind,
+                    "`store = custom(..)` needs py38's `persist` feature: `py38 = \
+                     { version = \"..\", features = [\"persist\"] }` in Cargo.toml",
+                );
+                return None;
+            }
+            Some(Store::Custom(open.path.clone()))
+        }
+        _ => {
+            errors.at(
+                args,
+                "`store = custom(open)` takes the path of a function that opens the \
+                 store: `fn() -> Result<Arc<dyn py38::persist::PersistentStore>, \
+                 py38::persist::StoreError>`",
+            );
+            None
+        }
+    }
 }
 
 /// Seconds, as an integer or float literal, in nanoseconds; `None` after recording an error.
@@ -332,7 +366,6 @@ fn is_negative(value: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
 
     fn parse_ok(tokens: TokenStream) -> Args {
         let mut errors = Errors::default();

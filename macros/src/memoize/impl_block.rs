@@ -60,9 +60,9 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
         model.generic_owner = block.generics.type_params().next().is_some()
             || block.generics.const_params().next().is_some();
         let tokens = if found.is_empty() {
-            expand::expand(&model, args)
+            expand::expand(&model, &args)
         } else {
-            let fallback = expand::fallback(&function, true, args);
+            let fallback = expand::fallback(&function, true, &args);
             let reported = found.to_compile_errors();
             quote!(#reported #fallback)
         };

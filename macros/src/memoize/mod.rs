@@ -2,11 +2,15 @@
 
 mod args;
 mod caller;
+mod controls;
 mod expand;
+mod generics;
 mod impl_block;
-mod invalidate;
+mod lookup;
+mod memory;
 mod model;
 mod persist;
+mod store;
 
 #[cfg(test)]
 mod snapshots;
@@ -36,10 +40,10 @@ pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = args::parse(args, &mut errors);
     let function = model::Function::new(&item, &mut errors);
     if errors.is_empty() {
-        expand::expand(&function, args)
+        expand::expand(&function, &args)
     } else {
         let errors = errors.to_compile_errors();
-        let fallback = expand::fallback(&item, function.in_impl, args);
+        let fallback = expand::fallback(&item, function.in_impl, &args);
         quote!(#errors #fallback)
     }
 }

@@ -15,7 +15,8 @@ pub(crate) struct Function<'a> {
     /// Every parameter, receiver first, in order: together they form the key.
     pub(crate) key: Vec<KeyPart<'a>>,
     pub(crate) output: Output<'a>,
-    /// In an `impl` block: the controls become associated functions instead of a module.
+    /// In an `impl` block: the controls become associated functions beside the method instead
+    /// of functions of an `enum f {}`.
     pub(crate) in_impl: bool,
     /// In an `impl` block with type or const parameters: each instantiation of the type gets
     /// its own cache, even when the arguments and result do not mention them.

@@ -1,0 +1,229 @@
+//! The controls of a memoized function `f`, whatever its store: the hidden getter of its
+//! cache, then `cache_info`, `cache_clear`, `cache_parameters`, `cache_invalidate` and what
+//! the store adds (`cache_errors`). A free function's hang on an empty `enum f {}`, in an
+//! `impl f { .. }` in the function's scope (`f::cache_info()`); a method's are associated
+//! functions beside it (`Self::f_cache_info()`).
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, Ident, Signature, Visibility};
+
+use crate::namespace::Declarer;
+use crate::paths;
+
+/// The memoized function, as far as its controls need it.
+pub(crate) struct Site<'a> {
+    /// Its attributes, which tell whether `#[signature]` declares the `enum f {}`.
+    pub(crate) attrs: &'a [Attribute],
+    pub(crate) vis: &'a Visibility,
+    pub(crate) name: &'a Ident,
+    /// In an `impl`: the controls are associated functions named after the method.
+    pub(crate) in_impl: bool,
+}
+
+/// What a store gives the controls.
+pub(crate) struct Cache {
+    /// The type of the cache the getter returns a `&'static` to.
+    pub(crate) ty: TokenStream,
+    /// The expression that makes it, in a `static`.
+    pub(crate) new: TokenStream,
+    /// The doc attributes of `cache_info`, `cache_clear`, `cache_parameters` and
+    /// `cache_invalidate`.
+    pub(crate) docs: [TokenStream; 4],
+    pub(crate) allow: Allow,
+    /// The controls the store adds after the others.
+    pub(crate) extra: Vec<Control>,
+}
+
+/// Where the controls allow `dead_code`: a control the user never calls is no mistake.
+/// `cache_invalidate` allows it itself either way.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Allow {
+    /// On a free function's `impl f { .. }` as a whole; in an `impl` block, on each control
+    /// but the getter, which the method calls.
+    OnNamespace,
+    /// On each item, the getter included.
+    OnEachItem,
+}
+
+/// A control without parameters that calls the cache's method of the same name: `errors`
+/// makes `cache_errors()`, which returns `Self::__py38_cache().errors()`.
+pub(crate) struct Control {
+    pub(crate) method: &'static str,
+    pub(crate) doc: TokenStream,
+    /// `None`: returns nothing, the call a statement.
+    pub(crate) output: Option<TokenStream>,
+}
+
+/// `cache_invalidate`: the memoized function's parameters, removing the entry stored for
+/// those arguments.
+pub(crate) struct Invalidate<'a> {
+    /// The memoized function's signature, as generated: the control's takes its generics and
+    /// its parameters (less `mut`).
+    pub(crate) sig: &'a Signature,
+    /// `.invalidate(..)`: the call on the cache that removes the entry.
+    pub(crate) call: TokenStream,
+}
+
+/// The getter's name: `__py38_cache` on a free function's `enum`, `__py38_f_cache` in an
+/// `impl`.
+fn getter(in_impl: bool, name: &Ident) -> Ident {
+    if in_impl {
+        format_ident!("__py38_{}_cache", name)
+    } else {
+        format_ident!("__py38_cache")
+    }
+}
+
+/// The cache, as the memoized function reaches it: `f::__py38_cache()`, or
+/// `Self::__py38_f_cache()` in an `impl`.
+pub(crate) fn cache_path(in_impl: bool, name: &Ident) -> TokenStream {
+    let getter = getter(in_impl, name);
+    if in_impl {
+        quote!(Self::#getter())
+    } else {
+        quote!(#name::#getter())
+    }
+}
+
+/// A control's name: `cache_info` on a free function's `enum`, `f_cache_info` in an `impl`.
+fn control_name(site: &Site<'_>, control: &str) -> Ident {
+    if site.in_impl {
+        format_ident!("{}_{}", site.name, control)
+    } else {
+        format_ident!("{}", control)
+    }
+}
+
+/// The getter and the controls; `invalidate` is `None` in the stand-in for a function with
+/// errors, whose parameters may not make a key.
+pub(crate) fn controls(
+    site: &Site<'_>,
+    cache: &Cache,
+    invalidate: Option<&Invalidate<'_>>,
+) -> TokenStream {
+    let getter = getter_fn(site, cache);
+    let [info_doc, clear_doc, parameters_doc, invalidate_doc] = &cache.docs;
+    let public = paths::public();
+    let standard = [
+        Control {
+            method: "info",
+            doc: info_doc.clone(),
+            output: Some(quote!(#public::CacheInfo)),
+        },
+        Control {
+            method: "clear",
+            doc: clear_doc.clone(),
+            output: None,
+        },
+        Control {
+            method: "parameters",
+            doc: parameters_doc.clone(),
+            output: Some(quote!(#public::CacheParameters)),
+        },
+    ];
+    let standard = standard
+        .iter()
+        .map(|control| control_fn(site, cache, control));
+    let invalidate = invalidate.map(|invalidate| invalidate_fn(site, invalidate_doc, invalidate));
+    let extra = cache
+        .extra
+        .iter()
+        .map(|control| control_fn(site, cache, control));
+    let items = quote! {
+        #getter
+        #(#standard)*
+        #invalidate
+        #(#extra)*
+    };
+    if site.in_impl {
+        return items;
+    }
+    // An empty enum as the namespace, not a module: its `impl` stands in the function's
+    // scope, so the parameter types of `cache_invalidate` resolve as the function's do,
+    // even for a function inside a block.
+    let namespace = namespace(site);
+    let name = site.name;
+    let allow = (cache.allow == Allow::OnNamespace).then(|| quote!(#[allow(dead_code)]));
+    quote! {
+        #namespace
+        #allow
+        impl #name {
+            #items
+        }
+    }
+}
+
+/// The `enum` the controls of a free function hang on, unless `#[signature]` declares it.
+fn namespace(site: &Site<'_>) -> Option<TokenStream> {
+    let name = site.name;
+    let doc = format!(
+        " Cache controls of the memoized function `{name}`: `{name}::cache_info()` and so on."
+    );
+    crate::namespace::declare(Declarer::Memoize, site.attrs, site.vis, name, Some(&doc))
+}
+
+/// The hidden function that holds the cache in a `static`.
+fn getter_fn(site: &Site<'_>, cache: &Cache) -> TokenStream {
+    let getter = getter(site.in_impl, site.name);
+    let Cache { ty, new, .. } = cache;
+    let allow = (cache.allow == Allow::OnEachItem).then(|| quote!(#[allow(dead_code)]));
+    quote! {
+        #[doc(hidden)]
+        #allow
+        fn #getter() -> &'static #ty {
+            static __CACHE: #ty = #new;
+            &__CACHE
+        }
+    }
+}
+
+fn control_fn(site: &Site<'_>, cache: &Cache, control: &Control) -> TokenStream {
+    let Control {
+        method,
+        doc,
+        output,
+    } = control;
+    let vis = site.vis;
+    let getter = getter(site.in_impl, site.name);
+    let name = control_name(site, &format!("cache_{method}"));
+    let method = Ident::new(method, Span::call_site());
+    let each = cache.allow == Allow::OnEachItem || site.in_impl;
+    let allow = each.then(|| quote!(#[allow(dead_code)]));
+    match output {
+        Some(output) => quote! {
+            #doc
+            #allow
+            #vis fn #name() -> #output {
+                Self::#getter().#method()
+            }
+        },
+        None => quote! {
+            #doc
+            #allow
+            #vis fn #name() {
+                Self::#getter().#method();
+            }
+        },
+    }
+}
+
+fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>) -> TokenStream {
+    let vis = site.vis;
+    let getter = getter(site.in_impl, site.name);
+    let name = control_name(site, "cache_invalidate");
+    let inputs = invalidate.sig.inputs.iter().cloned().map(|mut input| {
+        // Bindings are only read here: `mut` would draw an `unused_mut` warning.
+        crate::syntax::drop_mut_binding(&mut input);
+        input
+    });
+    let (generics, _, where_clause) = invalidate.sig.generics.split_for_impl();
+    let call = &invalidate.call;
+    quote! {
+        #doc
+        #[allow(dead_code)]
+        #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
+            Self::#getter() #call
+        }
+    }
+}

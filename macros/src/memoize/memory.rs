@@ -1,0 +1,124 @@
+//! The in-memory store, `#[memoize]` without `store`: a `Registry` in a `static`, keyed by
+//! the arguments' owned copies (a `&T` argument looked up as it is, stored as `T::Owned`).
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Signature};
+
+use super::args::Args;
+use super::caller;
+use super::controls::{self, Allow, Cache};
+use super::generics;
+use super::lookup::{self, Lookup};
+use super::model::Function;
+use super::store::Variation;
+use crate::paths;
+
+/// The in-memory store's parts of the expansion.
+pub(crate) fn variation(
+    function: &Function<'_>,
+    args: &Args,
+    body_fn: Option<&caller::Body>,
+) -> Variation {
+    let sig = &function.item.sig;
+    let key = key_parts(function);
+    let instance = generics::instance(&sig.generics, function.generic_owner);
+    let lookup = Lookup {
+        cache: &controls::cache_path(function.in_impl, &sig.ident),
+        key: &key,
+        instance: &instance,
+    };
+    Variation {
+        doc: doc_line(function.in_impl, &sig.ident, args),
+        sig: signature(function),
+        body: lookup::body(function, &lookup, body_fn),
+        cache: cache(args, function.in_impl, &sig.ident),
+        invalidate: quote!(.invalidate::<_, #instance>((#(#key,)*))),
+    }
+}
+
+/// Each argument's key part, spanned at its type, where a type that cannot be a key is
+/// reported (once: the key part of such an argument is a stand-in the lookup accepts, see
+/// `arg`).
+fn key_parts(function: &Function<'_>) -> Vec<TokenStream> {
+    function
+        .key
+        .iter()
+        .map(|part| {
+            let span = part.ty.span();
+            let name = crate::syntax::respan(&part.name, span);
+            let private = paths::private_at(span);
+            if part.borrowed {
+                quote_spanned!(span=> #private::arg(#name).borrowed())
+            } else {
+                quote_spanned!(span=> #private::arg(&#name).owned())
+            }
+        })
+        .collect()
+}
+
+/// The function's signature with the bounds a `static` cache needs of its generics.
+fn signature(function: &Function<'_>) -> Signature {
+    let mut sig = function.item.sig.clone();
+    generics::add_thread_bounds(&mut sig.generics);
+    if function.generic_owner {
+        // The cache is told apart by `Self`, which must then outlive it.
+        sig.generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(Self: 'static));
+    }
+    sig
+}
+
+/// The registry, and the controls' docs: also the stand-in's, for a function with errors.
+pub(crate) fn cache(args: &Args, in_impl: bool, name: &Ident) -> Cache {
+    let private = paths::private();
+    let (maxsize, typed, ttl) = (args.maxsize_expr(), args.typed, args.ttl_expr());
+    Cache {
+        ty: quote!(#private::Registry),
+        new: quote!(#private::Registry::new(#maxsize, #typed, #ttl)),
+        docs: control_docs(in_impl, name),
+        allow: Allow::OnNamespace,
+        extra: Vec::new(),
+    }
+}
+
+fn control_docs(in_impl: bool, name: &Ident) -> [TokenStream; 4] {
+    let subject = if in_impl {
+        format!("`{name}`")
+    } else {
+        "the function".to_owned()
+    };
+    [
+        format!(" Hits, misses and size of the cache of {subject}, as Python's `cache_info()`."),
+        format!(
+            " Empties the cache of {subject} and resets its statistics, as Python's `cache_clear()`."
+        ),
+        format!(" The options {subject} was memoized with, as Python's `cache_parameters()`."),
+        format!(" Removes the result `{name}` stored for these arguments; `true` if there was one."),
+    ]
+    .map(|doc| quote!(#[doc = #doc]))
+}
+
+/// ` *Memoized* (..): keeps the 128 most recently used results; see ..`
+fn doc_line(in_impl: bool, name: &Ident, args: &Args) -> String {
+    let controls = if in_impl {
+        format!(
+            "`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`"
+        )
+    } else {
+        format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
+    };
+    let mut kept = match args.maxsize {
+        Some(n) => format!("the {n} most recently used results"),
+        None => "every result".to_owned(),
+    };
+    if let Some(nanos) = args.ttl_nanos {
+        #[allow(clippy::cast_precision_loss)] // shown to the reader, not computed with
+        let seconds = nanos as f64 / 1e9;
+        kept.push_str(&format!(", each for {seconds} s"));
+    }
+    format!(" *Memoized* (`#[py38::memoize]`): keeps {kept}; see {controls}.")
+}
