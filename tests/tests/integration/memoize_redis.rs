@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use py38::memoize;
 
-mod support;
-use support::role;
+use crate::support::{role, test_name};
 
 /// A `redis-server` of this test's own, stopped when dropped.
 struct Server {
@@ -118,7 +117,12 @@ fn child(name: &str, role: &str, server: &Server) -> String {
 
 fn spawn(name: &str, role: &str, server: &Server) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            &*test_name(module_path!(), name),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("PY38_TEST_ROLE", role)
         .env("PY38_REDIS_URL", server.url())
         .stdout(Stdio::piped())
@@ -326,7 +330,7 @@ fn redis_stopped_mid_run_then_restarted() {
     let port = server.port;
     let mut running = Command::new(std::env::current_exe().unwrap())
         .args([
-            "redis_stopped_mid_run_then_restarted",
+            &*test_name(module_path!(), "redis_stopped_mid_run_then_restarted"),
             "--exact",
             "--nocapture",
         ])

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use py38::{CacheInfo, memoize};
 
-use crate::Log;
+use crate::support::Log;
 
 #[test]
 fn maxsize_zero_only_counts() {

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use py38::{CacheInfo, memoize};
 
-use crate::Log;
+use crate::support::Log;
 
 /// CPython's `lru_cache` algorithm (`Modules/_functoolsmodule.c`), over a list: a hit moves
 /// the key to the most recent end; a miss counts first, then stores after the body unless a

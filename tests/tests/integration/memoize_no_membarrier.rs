@@ -10,7 +10,8 @@
 //! expedited command, and there the workload must not take as long as a global barrier per
 //! sealed batch would. Where seccomp itself is not allowed, the child says so and the case is
 //! skipped.
-//! (A binary of its own: a filter, once installed, stays for the process's life.)
+//! A filter, once installed, stays for the process's life: only a child has one, and a child
+//! runs this one test (`--exact`), nothing else of the binary.
 
 // The child installs the filter and checks it with raw system calls (`prctl`, `seccomp`,
 // `membarrier`) through `libc`: there is no safe wrapper for these.
@@ -24,9 +25,11 @@ use std::time::{Duration, Instant};
 
 use py38::memoize;
 
+use crate::support::test_name;
+
 /// Set in the child's environment: which filter to install (see [`Refuse::env_value`]).
 const CHILD_ENV: &str = "PY38_SECCOMP_CHILD";
-/// The child test's name, as `--exact` wants it.
+/// The child test's name (its path in the binary, for `--exact`: see [`child_test`]).
 const CHILD_TEST: &str = "child_runs_the_workload_with_membarrier_refused";
 /// The line a child prints when the system does not let it install a filter.
 const SKIPPED: &str = "skipped: seccomp unavailable";
@@ -77,6 +80,11 @@ impl Refuse {
         let found = Refuse::EVERY.into_iter().find(|r| r.env_value() == value);
         Some(found.unwrap_or_else(|| panic!("{CHILD_ENV}={value}: no such variant")))
     }
+}
+
+/// The child test's name as the test harness knows it, with its module's path.
+fn child_test() -> String {
+    test_name(module_path!(), CHILD_TEST)
 }
 
 /// Results alive right now: made, cloned, not yet dropped.
@@ -137,7 +145,7 @@ fn run_child(refuse: Refuse) {
     }
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut child = Command::new(exe)
-        .args(["--exact", CHILD_TEST, "--nocapture", "--test-threads=1"])
+        .args(["--exact", &child_test(), "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, refuse.env_value())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

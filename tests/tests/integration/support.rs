@@ -1,5 +1,4 @@
-//! What several test files share; each uses a part of it.
-#![allow(dead_code)]
+//! What several test modules share.
 
 use std::sync::Mutex;
 
@@ -40,4 +39,14 @@ pub(crate) fn role() -> Option<String> {
         log::set_max_level(log::LevelFilter::Warn);
     }
     role
+}
+
+/// The name the test harness gives the test `name` of the module whose `module_path!()` is
+/// `module`: the path without the crate's name. A test that runs this binary again for one of
+/// its tests passes it with `--exact`.
+pub(crate) fn test_name(module: &str, name: &str) -> String {
+    match module.split_once("::") {
+        Some((_crate, path)) => format!("{path}::{name}"),
+        None => name.to_owned(),
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use py38::{CacheInfo, CacheParameters, memoize};
 
-use crate::Log;
+use crate::support::Log;
 
 /// A grid `w` columns wide.
 #[derive(Clone, Hash, PartialEq, Eq, Debug)]

@@ -101,7 +101,7 @@ fn a_store_of_ones_own_gets_the_same_semantics() {
         .collect();
     assert_eq!(
         namespaces,
-        ["py38-tests@7/memoize_custom_store::shout(& str) -> String"]
+        ["py38-tests@7/integration::memoize_custom_store::shout(& str) -> String"]
     );
     // A failing store is never a reason for the call to fail.
     the_store().fail.store(true, Ordering::SeqCst);

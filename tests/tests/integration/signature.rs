@@ -77,7 +77,7 @@ fn defaults_are_evaluated_per_call_at_the_definition() {
 fn calls_from_other_modules_through_any_path() {
     use settings::make;
     assert_eq!(call!(make("x", id = 1)).1, 1);
-    assert_eq!(call!(crate::settings::make("y", id = 2)).1, 2);
+    assert_eq!(call!(crate::signature::settings::make("y", id = 2)).1, 2);
     assert_eq!(call!(self::settings::make("z", id = 3)).1, 3);
 }
 

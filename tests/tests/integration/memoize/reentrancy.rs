@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use py38::{CacheInfo, memoize};
 
-use crate::Log;
+use crate::support::Log;
 
 /// A memoized function of one argument and its `cache_info`.
 type Memoized<A, R> = (fn(A) -> R, fn() -> CacheInfo);

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use py38::{CacheInfo, memoize};
 
-use crate::Log;
+use crate::support::Log;
 
 /// Six arguments of mixed kinds form one key, in order; swapping two equal-typed arguments
 /// is another key.

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use py38::{CacheInfo, memoize};
 
-use crate::Log;
-use crate::cpython_model::Rng;
+use super::cpython_model::Rng;
+use crate::support::Log;
 
 /// CPython's `test_lru`, whole: random calls, clearing, and the sizes zero, one and two.
 #[test]

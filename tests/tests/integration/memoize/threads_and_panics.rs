@@ -7,7 +7,7 @@ use std::thread;
 
 use py38::memoize;
 
-use crate::Log;
+use crate::support::Log;
 
 /// Eight threads with overlapping keys: every result right, every call counted once, the bound
 /// kept, and every miss is a run of the body.

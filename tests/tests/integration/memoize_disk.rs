@@ -8,13 +8,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use py38::memoize;
 
-mod support;
-use support::role;
+use crate::support::{role, test_name};
 
 /// Runs this test binary's test `name` as a child process in `role`; its standard output.
 fn child(name: &str, role: &str) -> String {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            &*test_name(module_path!(), name),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("PY38_TEST_ROLE", role)
         .output()
         .unwrap();
@@ -201,7 +205,10 @@ fn a_process_killed_mid_write_leaves_a_file_that_serves() {
     fresh(path);
     let mut writer = Command::new(std::env::current_exe().unwrap())
         .args([
-            "a_process_killed_mid_write_leaves_a_file_that_serves",
+            &*test_name(
+                module_path!(),
+                "a_process_killed_mid_write_leaves_a_file_that_serves",
+            ),
             "--exact",
             "--nocapture",
         ])
@@ -255,7 +262,7 @@ fn two_processes_write_one_file_at_once() {
     let name = "two_processes_write_one_file_at_once";
     let spawn = move |role: &str| {
         Command::new(std::env::current_exe().unwrap())
-            .args([name, "--exact", "--nocapture"])
+            .args([&*test_name(module_path!(), name), "--exact", "--nocapture"])
             .env("PY38_TEST_ROLE", role)
             .output()
             .unwrap()
@@ -435,7 +442,7 @@ fn a_read_only_directory_is_reported_and_the_function_still_works() {
         Command::new(&exe)
     };
     let output = command
-        .args([name, "--exact", "--nocapture"])
+        .args([&*test_name(module_path!(), name), "--exact", "--nocapture"])
         .env("PY38_TEST_ROLE", "read-only")
         .output()
         .unwrap();
@@ -492,7 +499,7 @@ fn a_full_disk_is_reported_and_the_function_still_works() {
         .arg("-c")
         .arg("trap '' XFSZ; exec prlimit --fsize=262144 \"$0\" \"$@\"")
         .arg(&exe)
-        .args([name, "--exact", "--nocapture"])
+        .args([&*test_name(module_path!(), name), "--exact", "--nocapture"])
         .env("PY38_TEST_ROLE", "full")
         .output()
         .unwrap();
