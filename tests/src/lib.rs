@@ -1,7 +1,7 @@
 //! Integration tests of `py38` live in `tests/`. This library holds only what they need from
 //! another crate: `#[signature]` functions called across a crate boundary.
 
-/// Functions with signatures, for `tests/signature.rs` to call from its own crate.
+/// Functions with signatures, for `tests/integration/signature.rs` to call from its own crate.
 pub mod shapes {
     use py38::signature;
 

@@ -1,10 +1,23 @@
-//! Every form of `#[memoize]` in a user crate that denies warnings and requires docs.
-#![deny(warnings, missing_docs, unreachable_pub, unused_qualifications, rust_2018_idioms)]
+//! Every form of `#[memoize]`, `#[signature]` and `call!` in a user crate that denies warnings,
+//! clippy's pedantic lints and requires docs: code the macros generate must trip none of them.
+//!
+//! Two builds check it, and either fails on a lint: trybuild builds and runs it (rustc's lints;
+//! trybuild passes `-A dead_code`, which the `deny(dead_code)` below overrides), and it is also
+//! an example of `py38-ui-tests`, so that `cargo clippy --all-targets` checks clippy's lints.
+#![deny(warnings, clippy::all, clippy::pedantic)]
+#![deny(missing_docs, unreachable_pub, unused_qualifications, unused_results)]
+#![deny(rust_2018_idioms, dead_code)]
 
-use py38::memoize;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use py38::{call, memoize, signature};
 
 /// Fibonacci numbers.
 #[memoize]
+#[must_use]
 pub fn fib(n: u64) -> u64 {
     if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
 }
@@ -14,12 +27,25 @@ fn private_unbounded(x: i64) -> i64 {
     x * x
 }
 
+#[memoize(maxsize = None, typed = true)]
+fn unbounded_typed(text: &str, n: usize) -> String {
+    text.repeat(n)
+}
+
 #[memoize(maxsize = 0, typed = true)]
 fn uncached(text: &str, n: usize) -> String {
     text.repeat(n)
 }
 
+#[memoize(maxsize = 0)]
+fn uncached_slice(items: &[u8]) -> Option<u8> {
+    items.iter().max().copied()
+}
+
 /// Parses a port number.
+///
+/// # Errors
+/// When `text` is not a number below 65536.
 #[memoize(maxsize = 16)]
 pub fn port(text: &str) -> Result<u16, std::num::ParseIntError> {
     text.trim().parse()
@@ -27,13 +53,45 @@ pub fn port(text: &str) -> Result<u16, std::num::ParseIntError> {
 
 /// The largest item.
 #[memoize]
+#[must_use]
 pub fn largest<T: Ord + Clone + std::hash::Hash>(items: &[T]) -> Option<T> {
     items.iter().max().cloned()
 }
 
 #[memoize]
+fn private_smallest<T: Ord + Clone + std::hash::Hash>(items: &[T]) -> Option<T> {
+    items.iter().min().cloned()
+}
+
+#[memoize]
 fn side_effect(name: String) {
-    let _ = name;
+    drop(name);
+}
+
+/// A slow lookup, memoized for a minute.
+#[memoize(maxsize = 8, ttl = 60)]
+pub async fn fetch(id: u32) -> String {
+    id.to_string()
+}
+
+#[memoize(ttl = 0.5)]
+fn recent(n: u8) -> u8 {
+    n.wrapping_add(1)
+}
+
+/// The line of the first caller of each key (`#[track_caller]` reaches the body).
+///
+/// # Errors
+/// When `key` is zero; an early `return` and `?` still work.
+#[memoize]
+#[track_caller]
+pub fn caller_line<T: std::hash::Hash + Eq + Clone>(mut key: u32, tag: T) -> Result<u32, String> {
+    drop(tag);
+    if key == 0 {
+        return Err(String::from("zero"));
+    }
+    key = u32::try_from(u64::from(key)).map_err(|e| e.to_string())?;
+    Ok(key + std::panic::Location::caller().line())
 }
 
 /// Grids of paths.
@@ -50,6 +108,7 @@ pub mod grid {
     impl Grid {
         /// Lattice paths to a cell.
         #[memoize]
+        #[must_use]
         pub fn paths(&self, row: usize, col: usize) -> u64 {
             if row == 0 || col == 0 {
                 1
@@ -60,8 +119,17 @@ pub mod grid {
 
         /// A grid of the given width.
         #[memoize(maxsize = 4)]
+        #[must_use]
         pub fn new(width: usize) -> Self {
             Grid { width }
+        }
+
+        /// The line of the first caller, through a method.
+        #[memoize]
+        #[must_use]
+        #[track_caller]
+        pub fn caller_line(&self) -> u32 {
+            std::panic::Location::caller().line() + u32::from(self.width == 0)
         }
     }
 
@@ -72,18 +140,209 @@ pub mod grid {
     }
 }
 
+/// A board with a memoized associated function (`#[memoize]` on the impl block too).
+#[derive(Clone, Hash, PartialEq, Eq)]
+pub struct Board {
+    /// Side.
+    pub side: u32,
+}
+
+#[memoize]
+impl Board {
+    /// Cells on the board.
+    #[memoize]
+    #[must_use]
+    pub fn cells(&self) -> u32 {
+        self.side * self.side
+    }
+
+    /// A board of a side.
+    #[memoize(maxsize = 4)]
+    #[must_use]
+    pub fn new(side: u32) -> Self {
+        Board { side }
+    }
+}
+
+/// Results kept in a file (here in trybuild's project directory, where the case runs).
+pub mod stored {
+    use py38::memoize;
+
+    /// Squares, kept on disk.
+    #[memoize(store = disk("lint-clean.sqlite3"), maxsize = 100, ttl = 60)]
+    #[must_use]
+    pub fn square(n: u64) -> u64 {
+        n * n
+    }
+
+    /// Parses, keeping only `Ok`.
+    ///
+    /// # Errors
+    /// When `text` is not a number.
+    #[memoize(store = disk("lint-clean.sqlite3"), version = "2")]
+    pub fn parse(text: &str) -> Result<i64, std::num::ParseIntError> {
+        text.parse()
+    }
+
+    /// A report from the crate's cache file (never called: only compiled). `store = redis`
+    /// expands to the same code with another backend.
+    #[memoize(store = disk, ttl = 300)]
+    pub async fn report(id: u32) -> String {
+        std::future::ready(()).await;
+        format!("report {id}")
+    }
+
+    /// A grid whose paths are kept on disk.
+    #[derive(serde::Serialize)]
+    pub struct Grid {
+        /// Its size.
+        pub size: u64,
+    }
+
+    impl Grid {
+        /// Paths across the grid.
+        #[memoize(store = disk("lint-clean.sqlite3"))]
+        #[must_use]
+        pub fn paths(&self, steps: u64) -> u64 {
+            self.size * steps
+        }
+    }
+}
+
+/// Python's `def total(one, two, /, three, four=4, *, five, six=6)`.
+#[signature(one, two, /, three, four = 4, *, five, six = 6)]
+#[must_use]
+pub fn total(one: i64, two: i64, three: i64, four: i64, five: i64, six: i64) -> i64 {
+    one + two + three + four + five + six
+}
+
+#[signature(text, *, upper = false)]
+fn shout(text: &str, upper: bool) -> String {
+    if upper {
+        text.to_uppercase()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Memoized, with keywords.
+#[memoize]
+#[signature(n, /, *, offset = 0)]
+#[must_use]
+pub fn square(n: u64, offset: u64) -> u64 {
+    n * n + offset
+}
+
+#[signature(value, *, width = 4)]
+async fn padded<T: std::fmt::Display + Send>(value: T, width: usize) -> String {
+    std::future::ready(()).await;
+    format!("{value:>width$}")
+}
+
+/// A point, with methods that take keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Point {
+    x: i64,
+    y: i64,
+}
+
+#[signature]
+impl Point {
+    /// Python's `Point(x, y=0)`.
+    #[signature(x, y = 0)]
+    #[must_use]
+    pub fn new(x: i64, y: i64) -> Self {
+        Point { x, y }
+    }
+
+    /// Moved by `dx`, `dy`, then scaled.
+    #[signature(dx, /, dy = 0, *, scale = 1)]
+    #[must_use]
+    pub fn moved(&self, dx: i64, dy: i64, scale: i64) -> Self {
+        Point {
+            x: (self.x + dx) * scale,
+            y: (self.y + dy) * scale,
+        }
+    }
+
+    #[signature(by = 1)]
+    fn bump(&mut self, by: i64) -> &mut Self {
+        self.x += by;
+        self
+    }
+
+    #[memoize]
+    #[signature(*, times = 2)]
+    fn norm(self, times: i64) -> i64 {
+        (self.x.abs() + self.y.abs()) * times
+    }
+
+    #[signature(label = "p")]
+    async fn describe(&self, label: &str) -> String {
+        std::future::ready(()).await;
+        format!("{label}({}, {})", self.x, self.y)
+    }
+}
+
+/// Runs a future to its end on this thread, which sleeps while the future waits.
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}
+
 fn main() {
+    // `#[memoize]`, in memory.
     assert_eq!(fib(30), 832_040);
     assert_eq!(private_unbounded(3), 9);
+    assert_eq!(unbounded_typed("ab", 2), "abab");
     assert_eq!(uncached("ab", 2), "abab");
-    assert!(port("80").is_ok());
+    assert_eq!(uncached_slice(&[1, 3]), Some(3));
+    assert_eq!(port("80"), Ok(80));
     assert_eq!(largest(&[1, 3, 2]), Some(3));
+    assert_eq!(private_smallest(&["b", "a"]), Some("a"));
     side_effect("x".to_owned());
+    assert_eq!(block_on(fetch(7)), "7");
+    assert_eq!(recent(1), 2);
+    assert_eq!(caller_line(0, 'a'), Err(String::from("zero")));
+    assert_eq!(caller_line(1, 'a'), Ok(line!() + 1));
     let g = grid::Grid::new(3);
     assert_eq!(g.paths(2, 2), 6);
+    assert_eq!(g.caller_line(), line!());
     assert_eq!(grid::area(2, 3), 6);
+    assert_eq!(Board::new(3).cells(), 9);
+    assert_eq!(Board::cells_cache_info().misses, 1);
     assert_eq!(fib::cache_info().misses, 31);
     assert_eq!(grid::Grid::paths_cache_info().currsize, 8);
     assert_eq!(grid::area::cache_parameters().maxsize, Some(128));
     fib::cache_clear();
+
+    // `#[memoize(store = ...)]`: the file outlives the run, so no counts are checked.
+    assert_eq!(stored::square(4), 16);
+    assert_eq!(stored::parse("12"), Ok(12));
+    assert_eq!(stored::Grid { size: 3 }.paths(2), 6);
+    assert!(!stored::square::cache_invalidate(5));
+
+    // `#[signature]` and `call!`.
+    assert_eq!(call!(total(1, 2, 3, five = 5)), 21);
+    assert_eq!(call!(shout("hi", upper = true)), "HI");
+    assert_eq!(call!(square(3)), 9);
+    assert_eq!(block_on(call!(padded(7))), "   7");
+    let mut p = call!(Point::new(1, y = 2));
+    assert_eq!(call!(p.moved(1, scale = 2)), Point { x: 4, y: 4 });
+    assert_eq!(call!(p.bump()).x, 2);
+    assert_eq!(call!(p.norm()), 8);
+    assert_eq!(block_on(call!(p.describe())), "p(2, 2)");
 }

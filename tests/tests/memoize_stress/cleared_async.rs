@@ -16,7 +16,8 @@ async fn cleared_async(k: u64) -> Value {
 
 /// Ten results of an `async fn` through a cache of four (six evicted), one call at a time on one
 /// thread, then `cache_clear()`: every copy is dropped, as for a plain `fn`
-/// (`cache_clear_drops_every_result_before_it_returns`, in `memoize/threads_and_panics.rs`).
+/// (`cache_clear_drops_every_result_before_it_returns`, in
+/// `integration/memoize/threads_and_panics.rs`).
 /// (A finished computation's entry in the table of computations under way, freed late and in
 /// batches, kept its result: all ten stayed.)
 #[test]
