@@ -22,3 +22,5 @@ mod support;
 /// Reachable from the crate root, so that its `pub` items are not `unreachable_pub`: a `pub fn`'s
 /// controls are tested through the module path.
 pub use memoize::shapes;
+/// Reachable for the same reason: the test is about `pub fn`s, whose call macros are exported.
+pub use signature::same_name_and_signature;
