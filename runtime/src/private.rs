@@ -67,5 +67,6 @@ pub mod signature {
 /// What `#[memoize(store = ...)]` generates code against.
 #[cfg(feature = "persist")]
 pub mod persist {
-    pub use crate::persist::{Backend, Key, Namespace, Persistent, Policy, arg};
+    pub use crate::persist::cache::{Backend, Key, Miss, Persistent, arg};
+    pub use crate::persist::{Namespace, Policy};
 }

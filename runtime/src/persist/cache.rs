@@ -18,7 +18,7 @@ use crate::{CacheInfo, CacheParameters};
 const RETRY_OPEN: Duration = Duration::from_secs(5);
 
 /// Opens a store of the user's own (`store = custom(open)`).
-pub type OpenStore = fn() -> Result<Arc<dyn PersistentStore>, StoreError>;
+pub(crate) type OpenStore = fn() -> Result<Arc<dyn PersistentStore>, StoreError>;
 
 /// Where a function's results go.
 #[derive(Clone, Copy, Debug)]

@@ -127,7 +127,7 @@ impl DiskStore {
 ///
 /// # Errors
 /// As [`DiskStore::open`].
-pub fn shared(path: PathBuf) -> Result<Arc<DiskStore>, StoreError> {
+pub(crate) fn shared(path: PathBuf) -> Result<Arc<DiskStore>, StoreError> {
     static OPENED: super::Opened<PathBuf, DiskStore> = Mutex::new(None);
     super::shared(&OPENED, path, |path| DiskStore::open(path.clone()))
 }

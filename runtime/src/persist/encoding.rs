@@ -17,13 +17,13 @@ const FORMAT: u8 = 1;
 ///
 /// # Errors
 /// When `value`'s `Serialize` implementation fails.
-pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, StoreError> {
     append(value, vec![FORMAT])
 }
 
 /// A key's first bytes, before its parts (see [`append`]).
 #[must_use]
-pub fn key_start() -> Vec<u8> {
+pub(super) fn key_start() -> Vec<u8> {
     vec![FORMAT]
 }
 
@@ -32,7 +32,10 @@ pub fn key_start() -> Vec<u8> {
 ///
 /// # Errors
 /// When `value`'s `Serialize` implementation fails.
-pub fn append<T: Serialize + ?Sized>(value: &T, bytes: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+pub(super) fn append<T: Serialize + ?Sized>(
+    value: &T,
+    bytes: Vec<u8>,
+) -> Result<Vec<u8>, StoreError> {
     postcard::to_extend(value, bytes)
         .map_err(|error| StoreError::new(format_args!("cannot encode: {error}")))
 }
@@ -41,7 +44,7 @@ pub fn append<T: Serialize + ?Sized>(value: &T, bytes: Vec<u8>) -> Result<Vec<u8
 ///
 /// # Errors
 /// When `bytes` are not a value of type `T` in this format (a foreign or damaged entry).
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
         Some((&FORMAT, rest)) => match postcard::take_from_bytes(rest) {
             // Bytes left over: the entry was written as another type.

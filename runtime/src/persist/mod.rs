@@ -5,7 +5,9 @@
 //! Both are a [`PersistentStore`]: bytes under a key, in a namespace of their own. A user can
 //! implement the trait for another backend.
 //!
-//! Arguments and results cross the process boundary encoded with serde (see [`encoding`]).
+//! Arguments and results cross the process boundary encoded with serde
+//! (postcard's format, after a byte that names it, so that a later format can tell old entries
+//! apart).
 //! Each function's entries live in a [`Namespace`] named after the crate, its version (or the
 //! `version` option), the function's path and its argument and result types, so that two
 //! functions, or two builds that disagree about a type, never read each other's entries.
@@ -14,8 +16,8 @@
 //! function body runs and its result is returned; the failure is logged through the `log`
 //! facade (once per burst) and counted.
 
-mod cache;
-pub mod encoding;
+pub(crate) mod cache;
+mod encoding;
 mod offload;
 mod report;
 
@@ -30,11 +32,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-/// What generated code of a `#[track_caller]` function holds between the halves of a call.
-#[doc(hidden)]
-pub use cache::Miss;
-pub use cache::{Backend, Key, OpenStore, Part, Persistent, StoredKey, StoredValue, arg};
-pub use report::Reporter;
+pub use cache::{StoredKey, StoredValue};
+use report::Reporter;
 
 /// A place where cached results outlive the process: bytes under keys, grouped in namespaces.
 ///

@@ -405,7 +405,7 @@ impl AsyncStore for RedisStore {
 ///
 /// # Errors
 /// As [`RedisStore::new`].
-pub fn shared(url: String) -> Result<std::sync::Arc<RedisStore>, StoreError> {
+pub(crate) fn shared(url: String) -> Result<std::sync::Arc<RedisStore>, StoreError> {
     static OPENED: super::Opened<String, RedisStore> = Mutex::new(None);
     super::shared(&OPENED, url, |url| RedisStore::new(url))
 }

@@ -12,7 +12,7 @@ const QUIET: Duration = Duration::from_secs(10);
 /// Counts a function's store failures and logs them through the `log` facade, at most one
 /// line per ten seconds (with the number of failures not logged in between).
 #[derive(Debug, Default)]
-pub struct Reporter {
+pub(super) struct Reporter {
     errors: AtomicU64,
     /// When the latest line was logged, and how many failures since then were not.
     burst: Mutex<Option<(Instant, u64)>>,
@@ -21,7 +21,7 @@ pub struct Reporter {
 impl Reporter {
     /// No failure yet.
     #[must_use]
-    pub const fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Reporter {
             errors: AtomicU64::new(0),
             burst: Mutex::new(None),
@@ -29,7 +29,7 @@ impl Reporter {
     }
 
     /// Counts `error`, and logs it unless a line was logged less than ten seconds ago.
-    pub fn report(&self, namespace: &Namespace, doing: &str, error: &StoreError) {
+    pub(super) fn report(&self, namespace: &Namespace, doing: &str, error: &StoreError) {
         self.errors.fetch_add(1, Ordering::Relaxed);
         let mut burst = self
             .burst
@@ -54,7 +54,7 @@ impl Reporter {
     }
 
     /// How many failures there have been.
-    pub fn errors(&self) -> u64 {
+    pub(super) fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
     }
 }
