@@ -10,9 +10,9 @@ use core::hash::{Hash, Hasher};
 /// What an argument passed by value must be to take part in a key.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be part of a `#[memoize]` cache key",
-    label = "this argument's type must be `Hash + Eq + Clone + Send + Sync + 'static`",
-    note = "`#[memoize]` keys the cache by every argument; wrap the value in a type that \
-            implements these traits, or leave this function unmemoized"
+    label = "this type must be `Hash + Eq + Clone + Send + Sync + 'static` to be part of the key",
+    note = "`#[memoize]` keys the cache by every argument: leave this one out of the key with \
+            `#[memoize(ignore = <its name>)]`, or choose the key with `#[memoize(key = ...)]`"
 )]
 pub trait KeyPart: Hash + Eq + Clone + Send + Sync + 'static {}
 impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyPart for T {}
@@ -22,7 +22,8 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyPart for T {}
 #[diagnostic::on_unimplemented(
     message = "`&{Self}` cannot be part of a `#[memoize]` cache key",
     label = "this argument's type must be `Hash + Eq + ToOwned`, with an owned form that is `Clone + Send + Sync + 'static`",
-    note = "`#[memoize]` keys the cache by every argument"
+    note = "`#[memoize]` keys the cache by every argument: leave this one out of the key with \
+            `#[memoize(ignore = <its name>)]`, or choose the key with `#[memoize(key = ...)]`"
 )]
 pub trait BorrowedKeyPart:
     Hash + Eq + ToOwned<Owned: Hash + Eq + Clone + Send + Sync + 'static>

@@ -11,6 +11,7 @@ mod cache_info;
 mod dbg;
 mod dbg_number;
 mod key;
+mod outcome;
 #[cfg(feature = "persist")]
 pub mod persist;
 mod registry;

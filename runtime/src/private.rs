@@ -4,18 +4,15 @@
 /// Every memoized function has one static `Registry`; its body looks calls up through it.
 pub use crate::registry::Registry;
 
+/// Which results are kept, by the return type (see `outcome.rs`).
+pub use crate::outcome::{Outcome, Probe, keep_all};
+
 /// The two outcomes of a lookup; a miss carries what is needed to store the result.
 pub use crate::store::{Lookup, Pending};
 
 /// The three outcomes of an `async fn`'s lookup: a result, a computation to join, or a miss
 /// that drives the computation.
 pub use crate::store::{AsyncLookup, AsyncPending, Join};
-
-/// Gives an `async` block the output type the function declares, so that `?` and `return`
-/// inside the body infer as they do in the function.
-pub fn typed<R, F: core::future::Future<Output = R>>(body: F) -> F {
-    body
-}
 
 /// Wrappers that let the body look a key up by its arguments as passed (no clone on a hit);
 /// their bounds carry the messages a user sees for an argument that cannot be a key.

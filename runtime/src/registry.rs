@@ -15,6 +15,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crate::key::KeyRef;
+use crate::outcome::Outcome;
 use crate::private::CacheValue;
 use crate::store::{AsyncLookup, Hashed, Lookup, Store, hash_of};
 use crate::{CacheInfo, CacheParameters};
@@ -79,14 +80,17 @@ impl Registry {
 
     /// Looks an `async fn`'s call up in the store of its key and value types.
     #[inline]
-    pub fn lookup_async<Q, V, I: 'static>(
+    pub fn lookup_async<Q, V, O, I: 'static>(
         &'static self,
+        outcome: O,
         key: Q,
     ) -> AsyncLookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
         V: CacheValue + Clone + Send + Sync + 'static,
+        O: Outcome<Stored = V>,
     {
+        let _ = outcome;
         self.store::<Q::Owned, V, I>().lookup_async(key)
     }
 
@@ -108,13 +112,20 @@ impl Registry {
         removed > 0
     }
 
-    /// Looks a call up in the store of its key and value types (inlined: see `Store::lookup`).
+    /// Looks a call up in the store of its key type and of what `outcome` stores (inlined: see
+    /// `Store::lookup`).
     #[inline(always)]
-    pub fn lookup<Q, V, I: 'static>(&'static self, key: Q) -> Lookup<'static, Q::Owned, V>
+    pub fn lookup<Q, V, O, I: 'static>(
+        &'static self,
+        outcome: O,
+        key: Q,
+    ) -> Lookup<'static, Q::Owned, V>
     where
         Q: KeyRef,
         V: CacheValue + Clone + Send + Sync + 'static,
+        O: Outcome<Stored = V>,
     {
+        let _ = outcome;
         self.store::<Q::Owned, V, I>().lookup(key)
     }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
 
 use crate::errors::Errors;
 
@@ -20,6 +20,21 @@ pub(crate) struct Args {
     pub(crate) store: Option<Store>,
     /// `version = "2"`: the entries of an earlier version are not read.
     pub(crate) version: Option<LitStr>,
+    /// `ignore = ..` or `key = ..`: what the cache is keyed by.
+    pub(crate) keying: Keying,
+    /// `keep = predicate`: which results are stored (it sees a `Result`'s `Ok` value).
+    pub(crate) keep: Option<Expr>,
+}
+
+/// What the cache is keyed by.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) enum Keying {
+    /// Every parameter but these (`ignore = http`, `ignore = [http, pool]`, `ignore = self`).
+    #[default]
+    Params,
+    Ignore(Vec<Ident>),
+    /// `key = expression`, over the parameters.
+    Expr(Expr),
 }
 
 /// A store that outlives the process.
@@ -72,6 +87,8 @@ impl Default for Args {
             ttl_nanos: None,
             store: None,
             version: None,
+            keying: Keying::Params,
+            keep: None,
         }
     }
 }
@@ -134,12 +151,32 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 }) => args.version = Some(version.clone()),
                 other => errors.at(other, "`version` takes a string, such as `version = \"2\"`"),
             },
+            "ignore" | "key" => {
+                if let Some(first) = options
+                    .iter()
+                    .take_while(|o| !core::ptr::eq(*o, option))
+                    .find(|o| o.path.is_ident("ignore") || o.path.is_ident("key"))
+                {
+                    let first = first.path.to_token_stream();
+                    errors.at(
+                        &option.path,
+                        format!(
+                            "`key` and `ignore` cannot be combined: with `key = ...` no \
+                             parameter is part of the key but through the expression (this \
+                             follows `{first}`)"
+                        ),
+                    );
+                    continue;
+                }
+                args.keying = if name == "key" {
+                    Keying::Expr(option.value.clone())
+                } else {
+                    parse_ignore(&option.value, errors)
+                };
+            }
+            "keep" => args.keep = Some(option.value.clone()),
             _ => {
-                errors.at(
-                    &option.path,
-                    "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `store` and \
-                     `version`",
-                );
+                errors.at(&option.path, OPTIONS);
                 continue;
             }
         }
@@ -166,6 +203,36 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     args
 }
 
+const OPTIONS: &str = "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `ignore`, \
+                       `key`, `keep`, `store` and `version`";
+
+/// `ignore = name`, `ignore = [a, b]` or `ignore = self`: the names, each once.
+fn parse_ignore(value: &Expr, errors: &mut Errors) -> Keying {
+    const HELP: &str = "`ignore` takes a parameter's name or a list of them: `ignore = client` \
+                        or `ignore = [client, pool]` (`self` for the receiver)";
+    let names: Vec<&Expr> = match value {
+        Expr::Array(array) => array.elems.iter().collect(),
+        other => vec![other],
+    };
+    let mut ignored: Vec<Ident> = Vec::new();
+    for name in names {
+        let ident = match name {
+            Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => {
+                path.path.get_ident().cloned()
+            }
+            _ => None,
+        };
+        match ident {
+            None => errors.at(name, HELP),
+            Some(ident) if ignored.contains(&ident) => {
+                errors.at(&ident, format!("`{ident}` is already ignored"));
+            }
+            Some(ident) => ignored.push(ident),
+        }
+    }
+    Keying::Ignore(ignored)
+}
+
 /// The message for an option written without `= value`.
 fn without_value(path: &syn::Path) -> String {
     let example = match path.get_ident().map(ToString::to_string).as_deref() {
@@ -174,10 +241,11 @@ fn without_value(path: &syn::Path) -> String {
         Some("ttl") => "ttl = 300",
         Some("store") => "store = disk",
         Some("version") => "version = \"2\"",
+        Some("ignore") => "ignore = client",
+        Some("key") => "key = (user.id, page)",
+        Some("keep") => "keep = Option::is_some",
         _ => {
-            return "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `store` and \
-                    `version`"
-                .to_owned();
+            return OPTIONS.to_owned();
         }
     };
     format!(
@@ -374,6 +442,12 @@ mod tests {
         args
     }
 
+    fn parse_err(tokens: TokenStream) -> String {
+        let mut errors = Errors::default();
+        parse(tokens, &mut errors);
+        errors.to_compile_errors().to_string()
+    }
+
     fn error_count(tokens: TokenStream) -> usize {
         let mut errors = Errors::default();
         parse(tokens, &mut errors);
@@ -394,8 +468,30 @@ mod tests {
                 ttl_nanos: None,
                 store: None,
                 version: None,
+                keying: Keying::Params,
+                keep: None,
             }
         );
+    }
+
+    #[test]
+    fn ignore_takes_names_and_excludes_key() {
+        let args = parse_ok(quote!(ignore = [http, self]));
+        let names = match args.keying {
+            Keying::Ignore(names) => names.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(names, ["http", "self"]);
+        assert!(matches!(
+            parse_ok(quote!(key = &*name)).keying,
+            Keying::Expr(_)
+        ));
+        let both = parse_err(quote!(ignore = http, key = id));
+        assert!(both.contains("cannot be combined"), "{both}");
+        let twice = parse_err(quote!(ignore = [a, a]));
+        assert!(twice.contains("already ignored"), "{twice}");
+        let bad = parse_err(quote!(ignore = a.b));
+        assert!(bad.contains("parameter's name"), "{bad}");
     }
 
     #[test]

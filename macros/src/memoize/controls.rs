@@ -1,5 +1,5 @@
-//! The controls of a memoized function `f`, whatever its store: the hidden getter of its
-//! cache, then `cache_info`, `cache_clear`, `cache_parameters`, `cache_invalidate` and what
+//! The controls of a memoized function `f`, whatever its store: `uncached` (the body's
+//! function, see `uncached.rs`), the hidden getter of its cache, then `cache_info`, `cache_clear`, `cache_parameters`, `cache_invalidate` and what
 //! the store adds (`cache_errors`). A free function's hang on an empty `enum f {}`, in an
 //! `impl f { .. }` in the function's scope (`f::cache_info()`); a method's are associated
 //! functions beside it (`Self::f_cache_info()`).
@@ -101,6 +101,7 @@ pub(crate) fn controls(
     site: &Site<'_>,
     cache: &Cache,
     invalidate: Option<&Invalidate<'_>>,
+    uncached: Option<&TokenStream>,
 ) -> TokenStream {
     let getter = getter_fn(site, cache);
     let [info_doc, clear_doc, parameters_doc, invalidate_doc] = &cache.docs;
@@ -131,6 +132,7 @@ pub(crate) fn controls(
         .iter()
         .map(|control| control_fn(site, cache, control));
     let items = quote! {
+        #uncached
         #getter
         #(#standard)*
         #invalidate
@@ -219,9 +221,10 @@ fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>
     });
     let (generics, _, where_clause) = invalidate.sig.generics.split_for_impl();
     let call = &invalidate.call;
+    // With `key = ..`, it takes every parameter, and the expression may not read them all.
     quote! {
         #doc
-        #[allow(dead_code)]
+        #[allow(dead_code, unused_variables)]
         #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
             Self::#getter() #call
         }

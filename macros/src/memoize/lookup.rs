@@ -1,21 +1,22 @@
-//! The body of a function memoized in memory: look the arguments up in the registry, give a
-//! hit back, run the user's body on a miss and store its result.
+//! The body of a function memoized in memory: look the key up in the registry, give a hit
+//! back, call the body's function on a miss and store what its result says to keep.
 //!
 //! ```text
-//! match fib::__py38_cache().lookup::<_, u64, ()>((arg(&n).owned(),)) {
-//!     Lookup::Hit(__value) => __value,
-//!     Lookup::Miss(__pending) => __pending.run(|| -> u64 { BODY }),
+//! let __outcome = Probe::<u64>::new().outcome();
+//! match fib::__py38_cache().lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
+//!     Lookup::Hit(__value) => Outcome::hit(__outcome, __value),
+//!     Lookup::Miss(__pending) => __pending.settle(__outcome, fib::uncached(n), keep_all),
 //! }
 //! ```
-//! An `async fn` loops on `lookup_async` instead, joining a computation already running; a
-//! `#[track_caller]` function calls its body's function on a miss (see `caller.rs`).
+//! The outcome says what is stored: a `Result`'s `Ok` value, whatever the type is called,
+//! else the whole value (see the runtime's `outcome.rs`). An `async fn` loops on
+//! `lookup_async` instead, joining a computation already running.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::caller;
 use super::model::{Function, Output};
 use crate::paths;
 
@@ -23,32 +24,58 @@ use crate::paths;
 pub(crate) struct Lookup<'a> {
     /// `fib::__py38_cache()`: the registry, as the function reaches it.
     pub(crate) cache: &'a TokenStream,
-    /// The arguments' key parts, in order.
+    /// The key's parts, in order.
     pub(crate) key: &'a [TokenStream],
     /// The type that tells this instantiation apart (see `generics::instance`).
     pub(crate) instance: &'a TokenStream,
+    /// `fib::uncached(n)`: the call of the body's function.
+    pub(crate) call: &'a TokenStream,
+    /// The `keep` predicate, or the runtime's `keep_all`.
+    pub(crate) keep: &'a TokenStream,
 }
 
-/// The memoized function's body; `body_fn` is the user's body as a function of its own, for
-/// a `#[track_caller]` function.
-pub(crate) fn body(
-    function: &Function<'_>,
-    lookup: &Lookup<'_>,
-    body_fn: Option<&caller::Body>,
-) -> TokenStream {
+/// The memoized function's body.
+pub(crate) fn body(function: &Function<'_>, lookup: &Lookup<'_>) -> TokenStream {
     // Spanned at the return type, where a type that cannot be stored is reported.
-    let method = match function.output {
-        Output::Unit => Ident::new("lookup", function.item.sig.output.span()),
-        Output::Plain(ty) | Output::Result { full: ty, .. } => Ident::new("lookup", ty.span()),
-    };
-    if function.item.sig.asyncness.is_some() {
-        asynchronous(function, lookup, &method)
+    let span = output_span(function);
+    let outcome = outcome(span);
+    let probe = probe(function);
+    let lookup_call = if function.item.sig.asyncness.is_some() {
+        asynchronous(lookup, span)
     } else {
-        synchronous(function, lookup, &method, body_fn)
+        synchronous(lookup, span)
+    };
+    quote! {
+        let #outcome = #probe;
+        #lookup_call
     }
 }
 
-/// `__value` and `__pending`, out of the user's reach.
+/// Where the return type is written (the function's `)` when it has none).
+pub(crate) fn output_span(function: &Function<'_>) -> Span {
+    match function.output {
+        Output::Unit => function.item.sig.output.span(),
+        Output::Plain(ty) => ty.span(),
+    }
+}
+
+/// `Probe::<R>::new().outcome()`: what of the result is stored, chosen by its type.
+pub(crate) fn probe(function: &Function<'_>) -> TokenStream {
+    let private = paths::private();
+    let ty = match function.output {
+        Output::Unit => quote!(()),
+        Output::Plain(ty) => quote!(#ty),
+    };
+    let span = output_span(function);
+    quote_spanned!(span=> #private::Probe::<#ty>::new().outcome())
+}
+
+/// `__outcome`, `__value` and `__pending`, out of the user's reach. The outcome is located at
+/// the return type: a result type that cannot be stored is reported there.
+pub(crate) fn outcome(span: Span) -> Ident {
+    Ident::new("__outcome", Span::mixed_site().located_at(span))
+}
+
 fn value() -> Ident {
     Ident::new("__value", Span::mixed_site())
 }
@@ -57,91 +84,54 @@ fn pending() -> Ident {
     Ident::new("__pending", Span::mixed_site())
 }
 
-/// The type the registry stores (`T` of `Result<T, E>`), and the result a hit gives back.
-fn stored_and_hit(output: Output<'_>) -> (TokenStream, TokenStream) {
-    let value = value();
-    match output {
-        Output::Unit => (quote!(()), quote!(#value)),
-        Output::Plain(ty) => (quote!(#ty), quote!(#value)),
-        Output::Result { ok, .. } => (quote!(#ok), quote!(::core::result::Result::Ok(#value))),
-    }
-}
-
-fn synchronous(
-    function: &Function<'_>,
-    lookup: &Lookup<'_>,
-    method: &Ident,
-    body_fn: Option<&caller::Body>,
-) -> TokenStream {
+fn synchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
     let Lookup {
         cache,
         key,
         instance,
+        call,
+        keep,
     } = lookup;
     let private = paths::private();
-    let (value, pending) = (value(), pending());
-    let (stored, hit) = stored_and_hit(function.output);
-    let miss = miss(function, body_fn);
+    let (outcome, value, pending) = (outcome(span), value(), pending());
+    let method = Ident::new("lookup", span);
+    let stored = quote_spanned!(span=> _);
     quote! {
-        match #cache.#method::<_, #stored, #instance>((#(#key,)*)) {
-            #private::Lookup::Hit(#value) => #hit,
-            #private::Lookup::Miss(#pending) => #miss,
+        match #cache.#method::<_, #stored, _, #instance>(#outcome, (#(#key,)*)) {
+            #private::Lookup::Hit(#value) => #private::Outcome::hit(#outcome, #value),
+            #private::Lookup::Miss(#pending) => #pending.settle(#outcome, #call, #keep),
         }
-    }
-}
-
-/// On a miss: run the body in a closure (so that `return` and `?` in it mean what they mean
-/// in the function), or call its function directly, so that `#[track_caller]` reaches it.
-fn miss(function: &Function<'_>, body_fn: Option<&caller::Body>) -> TokenStream {
-    let pending = pending();
-    let block = &function.item.block;
-    match (body_fn, function.output) {
-        (Some(body_fn), Output::Result { .. }) => {
-            let call = &body_fn.call;
-            quote!(#pending.finish_ok(#call))
-        }
-        (Some(body_fn), Output::Unit | Output::Plain(_)) => {
-            let call = &body_fn.call;
-            quote!(#pending.finish(#call))
-        }
-        (None, Output::Unit) => quote!(#pending.run(|| #block)),
-        (None, Output::Plain(ty)) => quote!(#pending.run(|| -> #ty #block)),
-        (None, Output::Result { full, .. }) => quote!(#pending.run_ok(|| -> #full #block)),
     }
 }
 
 /// Concurrent calls share one computation; a computation abandoned (its caller dropped, or
-/// an `Err`) sends its waiters round the loop to look up again.
-fn asynchronous(function: &Function<'_>, lookup: &Lookup<'_>, method: &Ident) -> TokenStream {
+/// a result not kept) sends its waiters round the loop to look up again.
+fn asynchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
     let Lookup {
         cache,
         key,
         instance,
+        call,
+        keep,
     } = lookup;
     let private = paths::private();
-    let (value, pending) = (value(), pending());
-    let (stored, hit) = stored_and_hit(function.output);
-    let (full, run) = match function.output {
-        Output::Unit => (quote!(()), quote!(run)),
-        Output::Plain(ty) => (quote!(#ty), quote!(run)),
-        Output::Result { full, .. } => (quote!(#full), quote!(run_ok)),
-    };
-    let block = &function.item.block;
+    let (outcome, value, pending) = (outcome(span), value(), pending());
     let join = Ident::new("__join", Span::mixed_site());
-    let method = Ident::new("lookup_async", method.span());
+    let method = Ident::new("lookup_async", span);
+    let stored = quote_spanned!(span=> _);
     quote! {
         loop {
-            match #cache.#method::<_, #stored, #instance>((#(#key,)*)) {
-                #private::AsyncLookup::Hit(#value) => return #hit,
+            match #cache.#method::<_, #stored, _, #instance>(#outcome, (#(#key,)*)) {
+                #private::AsyncLookup::Hit(#value) => {
+                    return #private::Outcome::hit(#outcome, #value);
+                }
                 #private::AsyncLookup::Join(#join) => {
                     if let ::core::option::Option::Some(#value) = #join.await {
-                        return #hit;
+                        return #private::Outcome::hit(#outcome, #value);
                     }
                 }
                 #private::AsyncLookup::Miss(#pending) => {
-                    return #pending
-                        .#run(#private::typed::<#full, _>(async #block))
-                        .await;
+                    return #pending.settle(#outcome, #call, #keep).await;
                 }
             }
         }

@@ -3,24 +3,19 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::{Ident, Signature};
 
 use super::args::Args;
-use super::caller;
 use super::controls::{self, Allow, Cache};
 use super::generics;
 use super::lookup::{self, Lookup};
 use super::model::Function;
 use super::store::Variation;
+use super::uncached::Uncached;
 use crate::paths;
 
 /// The in-memory store's parts of the expansion.
-pub(crate) fn variation(
-    function: &Function<'_>,
-    args: &Args,
-    body_fn: Option<&caller::Body>,
-) -> Variation {
+pub(crate) fn variation(function: &Function<'_>, args: &Args, uncached: &Uncached) -> Variation {
     let sig = &function.item.sig;
     let key = key_parts(function);
     let instance = generics::instance(&sig.generics, function.generic_owner);
@@ -28,34 +23,55 @@ pub(crate) fn variation(
         cache: &controls::cache_path(function.in_impl, &sig.ident),
         key: &key,
         instance: &instance,
+        call: &uncached.call,
+        keep: &keep(args),
     };
     Variation {
         doc: doc_line(function.in_impl, &sig.ident, args),
         sig: signature(function),
-        body: lookup::body(function, &lookup, body_fn),
+        body: lookup::body(function, &lookup),
         cache: cache(args, function.in_impl, &sig.ident),
         invalidate: quote!(.invalidate::<_, #instance>((#(#key,)*))),
     }
 }
 
-/// Each argument's key part, spanned at its type, where a type that cannot be a key is
-/// reported (once: the key part of such an argument is a stand-in the lookup accepts, see
-/// `arg`).
+/// Each key part, spanned at the argument's type (or the `key` expression), where a type that
+/// cannot be a key is reported (once: the key part of such an argument is a stand-in the
+/// lookup accepts, see `arg`).
 fn key_parts(function: &Function<'_>) -> Vec<TokenStream> {
     function
         .key
         .iter()
         .map(|part| {
-            let span = part.ty.span();
-            let name = crate::syntax::respan(&part.name, span);
+            let span = part.span;
+            // A parameter's name, or the `key` expression in parentheses.
+            let value = match part.ty {
+                Some(_) => crate::syntax::respan(&part.value, span),
+                None if part.borrowed => part.value.clone(),
+                None => {
+                    let expr = &part.value;
+                    quote!((#expr))
+                }
+            };
             let private = paths::private_at(span);
             if part.borrowed {
-                quote_spanned!(span=> #private::arg(#name).borrowed())
+                quote_spanned!(span=> #private::arg(#value).borrowed())
             } else {
-                quote_spanned!(span=> #private::arg(&#name).owned())
+                quote_spanned!(span=> #private::arg(&#value).owned())
             }
         })
         .collect()
+}
+
+/// The `keep` predicate as written, or the runtime's `keep_all`.
+pub(crate) fn keep(args: &Args) -> TokenStream {
+    match &args.keep {
+        Some(keep) => quote!(#keep),
+        None => {
+            let private = paths::private();
+            quote!(#private::keep_all)
+        }
+    }
 }
 
 /// The function's signature with the bounds a `static` cache needs of its generics.

@@ -1,7 +1,6 @@
 //! `#[memoize]`: parse the options and the function, check them, generate the cached function.
 
 mod args;
-mod caller;
 mod controls;
 mod expand;
 mod generics;
@@ -11,6 +10,7 @@ mod memory;
 mod model;
 mod persist;
 mod store;
+mod uncached;
 
 #[cfg(test)]
 mod snapshots;
@@ -38,7 +38,7 @@ pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let args = args::parse(args, &mut errors);
-    let function = model::Function::new(&item, &mut errors);
+    let function = model::Function::new(&item, &args.keying, &mut errors);
     if errors.is_empty() {
         expand::expand(&function, &args)
     } else {

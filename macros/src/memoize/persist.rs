@@ -6,25 +6,28 @@
 //! becomes
 //! ```text
 //! fn area(w: u32, h: u32) -> u64 {
-//!     area::__py38_cache().call(Key::new().part(arg(&w)).part(arg(&h)), || -> u64 { BODY })
+//!     let __outcome = Probe::<u64>::new().outcome();
+//!     match area::__py38_cache().lookup(__outcome, Key::new().part(arg(&w)).part(arg(&h))) {
+//!         Ok(__value) => Outcome::hit(__outcome, __value),
+//!         Err(__miss) => area::__py38_cache().settle(__miss, __outcome, area::uncached(w, h), keep_all),
+//!     }
 //! }
 //! enum area {}
 //! impl area { fn __py38_cache() -> &'static Persistent { static ... } fn cache_info() ... }
 //! ```
-//! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing. A
-//! `#[track_caller]` function calls its body's function between `lookup` and `finish` instead
-//! (see `caller.rs`). The controls add `cache_errors()`.
+//! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing. An
+//! `async fn` calls `call_async` with the body's future. The controls add `cache_errors()`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn};
 
 use super::args::{Args, Store};
-use super::caller;
 use super::controls::{self, Allow, Cache, Control};
-use super::model::{Function, Output};
+use super::model::Function;
 use super::store::Variation;
+use super::uncached::Uncached;
+use super::{lookup, memory};
 use crate::paths;
 
 /// The persistent store's parts of the expansion.
@@ -32,22 +35,17 @@ pub(crate) fn variation(
     function: &Function<'_>,
     args: &Args,
     store: &Store,
-    body_fn: Option<&caller::Body>,
+    uncached: &Uncached,
 ) -> Variation {
     let item = function.item;
     let name = &item.sig.ident;
     let key = key(function);
     let cache = controls::cache_path(function.in_impl, name);
-    let asynchronous = item.sig.asyncness.is_some();
-    let body = match body_fn {
-        Some(body_fn) => tracked_call(&cache, &key, &body_fn.call, function.output),
-        None => untracked_call(&cache, &key, &item.block, function.output, asynchronous),
-    };
     let persist = paths::persist();
     Variation {
         doc: doc_line(function.in_impl, name, store),
         sig: item.sig.clone(),
-        body,
+        body: body(function, &cache, &key, &uncached.call, &memory::keep(args)),
         cache: Cache {
             ty: quote!(#persist::Persistent),
             new: new_cache(item, args, store),
@@ -65,10 +63,22 @@ fn key(function: &Function<'_>) -> TokenStream {
     // Each part spanned at its argument's type, where a type that cannot be written is
     // reported.
     let parts = function.key.iter().map(|part| {
-        let span = part.ty.span();
-        let name = crate::syntax::respan(&part.name, span);
+        let span = part.span;
         let persist = paths::persist_at(span);
-        let arg = quote_spanned!(span=> #persist::arg(&#name));
+        let arg = match part.ty {
+            Some(_) => {
+                let name = crate::syntax::respan(&part.value, span);
+                quote_spanned!(span=> #persist::arg(&#name))
+            }
+            None if part.borrowed => {
+                let expr = &part.value;
+                quote_spanned!(span=> #persist::arg(#expr))
+            }
+            None => {
+                let expr = &part.value;
+                quote_spanned!(span=> #persist::arg(&(#expr)))
+            }
+        };
         quote!(.part(#arg))
     });
     // Which instantiation: the `impl`'s type (it tells apart same-named methods of two types
@@ -90,85 +100,34 @@ fn key(function: &Function<'_>) -> TokenStream {
     }
 }
 
-/// `cache.call(key, || BODY)`: the body in a closure (an `async` block for an `async fn`), so
-/// that `return` and `?` in it mean what they mean in the function. `call` is spanned at the
-/// return type, where a type that cannot be stored is reported.
-fn untracked_call(
+/// Look the key up, call the body's function on a miss, store what its result says to keep.
+/// The lookup is spanned at the return type, where a type that cannot be stored is reported.
+fn body(
+    function: &Function<'_>,
     cache: &TokenStream,
     key: &TokenStream,
-    block: &syn::Block,
-    output: Output<'_>,
-    asynchronous: bool,
+    call: &TokenStream,
+    keep: &TokenStream,
 ) -> TokenStream {
     let private = paths::private();
-    match output {
-        Output::Unit if asynchronous => quote! {
-            #cache
-                .call_async(#key, #private::typed::<(), _>(async #block))
-                .await
-        },
-        Output::Unit => quote!(#cache.call(#key, || #block)),
-        Output::Plain(ty) if asynchronous => {
-            let call = Ident::new("call_async", ty.span());
-            quote! {
-                #cache
-                    .#call(#key, #private::typed::<#ty, _>(async #block))
-                    .await
-            }
-        }
-        Output::Plain(ty) => {
-            let call = Ident::new("call", ty.span());
-            quote!(#cache.#call(#key, || -> #ty #block))
-        }
-        Output::Result { full, ok } if asynchronous => {
-            let call = Ident::new("call_ok_async", ok.span());
-            quote! {
-                #cache
-                    .#call(#key, #private::typed::<#full, _>(async #block))
-                    .await
-            }
-        }
-        Output::Result { full, ok } => {
-            let call = Ident::new("call_ok", ok.span());
-            quote!(#cache.#call(#key, || -> #full #block))
-        }
+    let span = lookup::output_span(function);
+    let outcome = lookup::outcome(span);
+    let probe = lookup::probe(function);
+    if function.item.sig.asyncness.is_some() {
+        let method = Ident::new("call_async", span);
+        return quote! {
+            let #outcome = #probe;
+            #cache.#method(#outcome, #key, #call, #keep).await
+        };
     }
-}
-
-/// The call of a `#[track_caller]` function: its body's function is called directly between
-/// the lookup and the store (see `caller.rs`).
-fn tracked_call(
-    cache: &TokenStream,
-    key: &TokenStream,
-    body: &TokenStream,
-    output: Output<'_>,
-) -> TokenStream {
     let value = Ident::new("__value", Span::mixed_site());
     let miss = Ident::new("__miss", Span::mixed_site());
-    let (lookup, stored, hit, finish) = match output {
-        Output::Unit => (
-            Ident::new("lookup", Span::call_site()),
-            quote!(()),
-            quote!(#value),
-            quote!(finish),
-        ),
-        Output::Plain(ty) => (
-            Ident::new("lookup", ty.span()),
-            quote!(#ty),
-            quote!(#value),
-            quote!(finish),
-        ),
-        Output::Result { ok, .. } => (
-            Ident::new("lookup", ok.span()),
-            quote!(#ok),
-            quote!(::core::result::Result::Ok(#value)),
-            quote!(finish_ok),
-        ),
-    };
+    let method = Ident::new("lookup", span);
     quote! {
-        match #cache.#lookup::<#stored>(#key) {
-            ::core::result::Result::Ok(#value) => #hit,
-            ::core::result::Result::Err(#miss) => #cache.#finish(#miss, #body),
+        let #outcome = #probe;
+        match #cache.#method(#outcome, #key) {
+            ::core::result::Result::Ok(#value) => #private::Outcome::hit(#outcome, #value),
+            ::core::result::Result::Err(#miss) => #cache.settle(#miss, #outcome, #call, #keep),
         }
     }
 }

@@ -248,3 +248,43 @@ fn store_custom_track_caller() {
         }
     ));
 }
+
+snapshot!(
+    ignore_one_argument,
+    (ignore = http),
+    fn fetch(http: &Client, path: &str) -> String {
+        http.get(path)
+    }
+);
+
+snapshot!(
+    ignore_self_and_a_list,
+    (ignore = [self, pool]),
+    fn profile(&self, pool: &mut Pool, user: u64) -> String {
+        self.load(pool, user)
+    }
+);
+
+snapshot!(
+    key_expression,
+    (key = (user.id, page)),
+    fn page_of(user: &User, page: u32) -> String {
+        format!("{}:{page}", user.name)
+    }
+);
+
+snapshot!(
+    key_borrowed_on_disk,
+    (key = &*name, store = disk),
+    fn greet(http: &Client, name: &String) -> String {
+        http.get(name)
+    }
+);
+
+snapshot!(
+    keep_predicate_async,
+    (keep = Option::is_some),
+    async fn find(id: u32) -> Option<String> {
+        lookup(id).await
+    }
+);

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::encoding::{append, decode, encode, key_start};
 use super::offload::offload;
 use super::{Namespace, PersistentStore, Policy, Reporter, StoreError};
+use crate::outcome::{Outcome, Whole, keep_all};
 use crate::{CacheInfo, CacheParameters};
 
 /// How long after a failed open a call tries again (meanwhile calls run without the cache).
@@ -151,9 +152,14 @@ impl Default for Key {
 }
 
 /// A call [`Persistent::lookup`] did not find: the key's bytes (`None` when the key could not
-/// be encoded, and the result is then not stored).
+/// be encoded, and the result is then not stored), and how to encode a `V`. The encoder is
+/// taken where `lookup` checks `V: StoredValue`, so that a type that cannot be stored is
+/// reported once, there.
 #[doc(hidden)]
-pub struct Miss(Option<Vec<u8>>);
+pub struct Miss<V> {
+    key: Option<Vec<u8>>,
+    encode: fn(&V) -> Result<Vec<u8>, StoreError>,
+}
 
 /// A memoized function's cache in a [`PersistentStore`], with this process's statistics.
 pub struct Persistent {
@@ -242,16 +248,15 @@ impl Persistent {
             .ok()
     }
 
-    fn put<V: StoredValue>(&self, key: &[u8], value: &V) {
+    fn put<V>(&self, key: &[u8], value: &V, encode: fn(&V) -> Result<Vec<u8>, StoreError>) {
         if self.policy.maxsize == Some(0) {
             return;
         }
         let Some(store) = self.store() else {
             return;
         };
-        let written = value
-            .encode_value()
-            .and_then(|bytes| store.put(self.namespace(), key, &bytes, &self.policy));
+        let written =
+            encode(value).and_then(|bytes| store.put(self.namespace(), key, &bytes, &self.policy));
         if let Err(error) = written {
             self.reporter.report(&self.namespace, "to write", &error);
         }
@@ -259,52 +264,47 @@ impl Persistent {
 
     /// The stored result for `key`, or the body's, which is then stored.
     pub fn call<V: StoredValue>(&self, key: Key, body: impl FnOnce() -> V) -> V {
-        match self.lookup(key) {
+        let whole = Whole::default();
+        match self.lookup(whole, key) {
             Ok(value) => value,
-            Err(miss) => self.finish(miss, body()),
+            Err(miss) => self.settle(miss, whole, body(), keep_all),
         }
     }
 
-    /// [`Persistent::call`] for a function returning `Result`: only `Ok` is stored.
-    pub fn call_ok<V: StoredValue, E>(
+    /// The stored part of the result for `key` (see [`Outcome`]), or the [`Miss`] to give
+    /// [`Persistent::settle`] with the body's result. In two halves so that generated code
+    /// calls the body directly between them (a `#[track_caller]` body then sees its caller).
+    pub fn lookup<V: StoredValue, O: Outcome<Stored = V>>(
         &self,
+        outcome: O,
         key: Key,
-        body: impl FnOnce() -> Result<V, E>,
-    ) -> Result<V, E> {
-        match self.lookup(key) {
-            Ok(value) => Ok(value),
-            Err(miss) => self.finish_ok(miss, body()),
-        }
-    }
-
-    /// [`Persistent::call`] in two halves, for a `#[track_caller]` function, whose body is
-    /// called directly between them (through a closure it would not see its caller): the
-    /// stored result, else the [`Miss`] to give [`Persistent::finish`] with the body's.
-    #[doc(hidden)]
-    pub fn lookup<V: StoredValue>(&self, key: Key) -> Result<V, Miss> {
+    ) -> Result<V, Miss<V>> {
+        let _ = outcome;
         let key = self.key(key);
         if let Some(value) = key.as_deref().and_then(|key| self.get(key)) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(value);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        Err(Miss(key))
+        Err(Miss {
+            key,
+            encode: V::encode_value,
+        })
     }
 
-    /// Stores the body's result for the key that missed.
-    #[doc(hidden)]
-    pub fn finish<V: StoredValue>(&self, miss: Miss, value: V) -> V {
-        if let Some(key) = miss.0 {
-            self.put(&key, &value);
-        }
-        value
-    }
-
-    /// [`Persistent::finish`] for a `Result`: only `Ok` is stored.
-    #[doc(hidden)]
-    pub fn finish_ok<V: StoredValue, E>(&self, miss: Miss, result: Result<V, E>) -> Result<V, E> {
-        if let (Some(key), Ok(value)) = (miss.0, &result) {
-            self.put(&key, value);
+    /// Stores what `outcome` takes of the body's `result` for the key that missed, if `keep`
+    /// accepts it, and returns the result.
+    pub fn settle<O: Outcome>(
+        &self,
+        miss: Miss<O::Stored>,
+        outcome: O,
+        result: O::Result,
+        keep: impl FnOnce(&O::Stored) -> bool,
+    ) -> O::Result {
+        if let (Some(key), Some(value)) = (miss.key, outcome.stored(&result))
+            && keep(value)
+        {
+            self.put(&key, value, miss.encode);
         }
         result
     }
@@ -358,40 +358,28 @@ impl Persistent {
         }
     }
 
-    /// [`Persistent::call`] for an `async fn`: no executor thread waits on a file or the
-    /// network (the store's asynchronous side, or a store thread: see `offload`).
-    pub async fn call_async<V: StoredValue>(&self, key: Key, body: impl Future<Output = V>) -> V {
-        let key = self.key(key);
-        if let Some(key) = &key
-            && let Some(value) = self.get_async(key.clone()).await
-        {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return value;
-        }
-        self.misses.fetch_add(1, Ordering::Relaxed);
-        let value = body.await;
-        if let Some(key) = key {
-            self.put_async(key, &value).await;
-        }
-        value
-    }
-
-    /// [`Persistent::call_async`] for an `async fn` returning `Result`: only `Ok` is stored.
-    pub async fn call_ok_async<V: StoredValue, E>(
+    /// [`Persistent::lookup`] then [`Persistent::settle`], for an `async fn`: no executor thread
+    /// waits on a file or the network (the store's asynchronous side, or a store thread: see
+    /// `offload`).
+    pub async fn call_async<V: StoredValue, O: Outcome<Stored = V>>(
         &self,
+        outcome: O,
         key: Key,
-        body: impl Future<Output = Result<V, E>>,
-    ) -> Result<V, E> {
+        body: impl Future<Output = O::Result>,
+        keep: impl FnOnce(&O::Stored) -> bool,
+    ) -> O::Result {
         let key = self.key(key);
         if let Some(key) = &key
             && let Some(value) = self.get_async(key.clone()).await
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(value);
+            return outcome.hit(value);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let result = body.await;
-        if let (Some(key), Ok(value)) = (key, &result) {
+        if let (Some(key), Some(value)) = (key, outcome.stored(&result))
+            && keep(value)
+        {
             self.put_async(key, value).await;
         }
         result

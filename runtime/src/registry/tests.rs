@@ -5,7 +5,7 @@ use crate::store::Lookup;
 static REGISTRY: Registry = Registry::new(Some(4), false, None);
 
 fn call<K: KeyRef>(key: K, value: u8) -> bool {
-    match REGISTRY.lookup::<K, u8, ()>(key) {
+    match REGISTRY.lookup::<K, _, _, ()>(crate::outcome::Whole::<u8>::default(), key) {
         Lookup::Hit(_) => false,
         Lookup::Miss(pending) => {
             pending.run(|| value);

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::hashed::{Hashed, Probe, hash_of};
 use super::{Insert, Store};
 use crate::key::KeyRef;
+use crate::outcome::{Outcome, Whole, keep_all};
 
 /// One computation under way. Its result is shared with the callers waiting for it, and with
 /// nobody else: once the last of them has its copy, the flight keeps nothing (the table of
@@ -200,18 +201,24 @@ impl<K, V: Clone> AsyncPending<'_, K, V> {
     /// Runs the body and stores its result; waiters get a copy. If this future is dropped,
     /// or a panic comes first (in the body, or in user code that storing runs: `Clone`,
     /// `Hash`, `Eq`), waiters are woken to take over.
-    pub async fn run(mut self, body: impl Future<Output = V>) -> V {
-        let value = body.await;
-        self.complete(&value);
-        value
+    pub async fn run(self, body: impl Future<Output = V>) -> V {
+        self.settle(Whole::default(), body, keep_all).await
     }
 
-    /// As [`run`](Self::run), storing and sharing only an `Ok` result; after an `Err` the
-    /// waiters look up again and one of them computes anew.
-    pub async fn run_ok<E>(mut self, body: impl Future<Output = Result<V, E>>) -> Result<V, E> {
+    /// As [`run`](Self::run), storing and sharing only what `outcome` takes of the result (an
+    /// `Ok` value) and `keep` accepts; otherwise the waiters look up again and one of them
+    /// computes anew.
+    pub async fn settle<O: Outcome<Stored = V>>(
+        mut self,
+        outcome: O,
+        body: impl Future<Output = O::Result>,
+        keep: impl FnOnce(&V) -> bool,
+    ) -> O::Result {
         let result = body.await;
-        // After an `Err`, `self` drops with the flight still pending: waiters look again.
-        if let Ok(value) = &result {
+        // Not kept: `self` drops with the flight still pending, and waiters look again.
+        if let Some(value) = outcome.stored(&result)
+            && keep(value)
+        {
             self.complete(value);
         }
         result

@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
+use crate::outcome::{Outcome, Whole, keep_all};
 use flight::Flight;
 pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
@@ -109,7 +110,7 @@ pub struct Store<K, V> {
 pub enum Lookup<'s, K, V> {
     /// A stored result, cloned out of the cache.
     Hit(V),
-    /// No result: [`Pending::run`] runs the body and stores what it returns.
+    /// No result: [`Pending::settle`] stores what the body returns.
     Miss(Pending<'s, K, V>),
 }
 
@@ -130,30 +131,22 @@ impl<K, V> Pending<'_, K, V> {
     /// nothing is stored.
     #[inline]
     pub fn run(self, body: impl FnOnce() -> V) -> V {
-        self.finish(body())
+        self.settle(Whole::default(), body(), keep_all)
     }
 
-    /// Runs the body and stores its result if it is `Ok`; an `Err` is returned, not stored.
+    /// Stores what `outcome` takes of the body's `result` (an `Ok` value of a `Result`), if
+    /// `keep` accepts it, and returns the result. `keep` runs before any lock is taken. A result
+    /// not stored leaves the call counted as the miss it was.
     #[inline]
-    pub fn run_ok<E>(self, body: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
-        self.finish_ok(body())
-    }
-
-    /// Stores a result the body already returned: what a `#[track_caller]` function uses,
-    /// whose body is called directly rather than through a closure (which would hide the
-    /// caller's location from it).
-    #[doc(hidden)]
-    #[inline]
-    pub fn finish(self, value: V) -> V {
-        self.store.insert(self.key, &value);
-        value
-    }
-
-    /// [`Pending::finish`] for a `Result`: stores an `Ok`, returns an `Err` unstored.
-    #[doc(hidden)]
-    #[inline]
-    pub fn finish_ok<E>(self, result: Result<V, E>) -> Result<V, E> {
-        if let Ok(value) = &result {
+    pub fn settle<O: Outcome<Stored = V>>(
+        self,
+        outcome: O,
+        result: O::Result,
+        keep: impl FnOnce(&V) -> bool,
+    ) -> O::Result {
+        if let Some(value) = outcome.stored(&result)
+            && keep(value)
+        {
             self.store.insert(self.key, value);
         }
         result

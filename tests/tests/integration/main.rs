@@ -11,9 +11,11 @@
 mod dbg_fmt;
 mod memoize;
 mod memoize_async;
+mod memoize_bodies;
 mod memoize_custom_store;
 mod memoize_disk;
 mod memoize_no_membarrier;
+mod memoize_real_code;
 mod memoize_redis;
 mod signature;
 mod signature_methods;
