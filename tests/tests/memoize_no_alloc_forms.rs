@@ -1,7 +1,8 @@
 //! Hits allocate nothing in every form: a 32-character `&str`, a `&self` receiver owning a
-//! `String`, `&[String]`, a function without arguments, a second instantiation of a generic
-//! function, and unbounded and bounded caches. (A binary of its own: it replaces the global
-//! allocator to count; the count is per thread, so tests running in parallel do not disturb it.)
+//! `String`, `&[String]`, a function without arguments, a borrowed `key = &*name`, an ignored
+//! argument, a second instantiation of a generic function, and unbounded and bounded caches.
+//! (A binary of its own: it replaces the global allocator to count; the count is per thread, so
+//! tests running in parallel do not disturb it.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -180,4 +181,57 @@ fn a_hit_returning_a_string_allocates_only_the_clone() {
         }
     });
     assert_eq!(hits, 100, "one allocation per hit (the returned String)");
+}
+
+/// `key = &*name`: a borrowed key expression is looked up by reference, as a `&str` argument is.
+#[test]
+fn a_hit_through_a_borrowed_key_expression_allocates_nothing() {
+    struct Request {
+        name: String,
+        attempt: u32,
+    }
+    #[memoize(key = &*request.name)]
+    fn lookup(request: &Request) -> u64 {
+        request.name.len() as u64
+    }
+    let first = Request {
+        name: WORD.to_string(),
+        attempt: 0,
+    };
+    assert_eq!(lookup(&first), 32);
+    let again = Request {
+        name: WORD.to_string(),
+        attempt: 1,
+    };
+    let hits = allocations_in(|| {
+        for _ in 0..1000 {
+            assert_eq!(lookup(&again), 32);
+        }
+    });
+    assert_eq!(hits, 0, "1000 hits allocated {hits} times");
+    assert_eq!((first.attempt, again.attempt), (0, 1));
+    assert_eq!(lookup::cache_info().hits, 1000);
+}
+
+/// An ignored argument is passed to the body on a miss and costs nothing on a hit.
+#[test]
+fn a_hit_with_an_ignored_argument_allocates_nothing() {
+    struct Client {
+        base: String,
+    }
+    #[memoize(ignore = client)]
+    fn fetch(client: &Client, path: &str) -> u64 {
+        (client.base.len() + path.len()) as u64
+    }
+    let client = Client {
+        base: "https://example.org".to_string(),
+    };
+    assert_eq!(fetch(&client, WORD), 51);
+    let hits = allocations_in(|| {
+        for _ in 0..1000 {
+            assert_eq!(fetch(&client, WORD), 51);
+        }
+    });
+    assert_eq!(hits, 0, "1000 hits allocated {hits} times");
+    assert_eq!(fetch::cache_info().hits, 1000);
 }

@@ -206,6 +206,64 @@ pub mod stored {
         pub fn paths(&self, steps: u64) -> u64 {
             self.size * steps
         }
+
+        /// The grid grown by `by`, taken by value into a `mut` receiver.
+        #[memoize(store = disk("lint-clean.sqlite3"))]
+        #[must_use]
+        pub fn grown(mut self, by: u64) -> u64 {
+            self.size += by;
+            self.size
+        }
+    }
+}
+
+/// What code ported from `cached` and `memoize` writes: arguments left out of the key, a key
+/// of one's own, results kept by a predicate, and the body called without the cache.
+pub mod ported {
+    use py38::memoize;
+
+    /// A client: neither `Hash` nor `Clone`, and never part of a key.
+    pub struct Client {
+        /// Where it connects.
+        pub base: String,
+    }
+
+    impl Client {
+        /// A status line, one cache for every client.
+        #[memoize(ignore = self)]
+        #[must_use]
+        pub fn status(&self, code: u16) -> String {
+            format!("{code} from a client")
+        }
+    }
+
+    /// A page, fetched once per path whatever the client.
+    #[memoize(ignore = client)]
+    #[must_use]
+    pub fn page(client: &Client, path: &str) -> String {
+        format!("{}{path}", client.base)
+    }
+
+    /// A user.
+    pub struct User {
+        /// Its id, which is the key.
+        pub id: u64,
+        /// Its name.
+        pub name: String,
+    }
+
+    /// A greeting, keyed by the user's id alone.
+    #[memoize(key = user.id)]
+    #[must_use]
+    pub fn greeting(user: &User, page: u32) -> String {
+        format!("hello {} on page {page}", user.name)
+    }
+
+    /// A lookup that may find nothing: only what it finds is kept.
+    #[memoize(keep = Option::is_some)]
+    #[must_use]
+    pub fn find(id: u32) -> Option<u32> {
+        (id % 2 == 0).then_some(id / 2)
     }
 }
 
@@ -334,6 +392,32 @@ fn main() {
     assert_eq!(stored::parse("12"), Ok(12));
     assert_eq!(stored::Grid { size: 3 }.paths(2), 6);
     assert!(!stored::square::cache_invalidate(5));
+    assert_eq!(stored::Grid { size: 3 }.grown(2), 5);
+    assert!(!stored::Grid { size: 7 }.grown_cache_invalidate(1));
+
+    // Ported code.
+    let client = ported::Client {
+        base: String::from("https://example.org"),
+    };
+    assert_eq!(ported::page(&client, "/a"), "https://example.org/a");
+    assert_eq!(
+        ported::page::uncached(&client, "/a"),
+        "https://example.org/a"
+    );
+    assert_eq!(client.status(200), "200 from a client");
+    assert_eq!(
+        ported::Client::status_uncached(&client, 404),
+        "404 from a client"
+    );
+    let user = ported::User {
+        id: 1,
+        name: String::from("ada"),
+    };
+    assert_eq!(ported::greeting(&user, 2), "hello ada on page 2");
+    assert!(ported::greeting::cache_invalidate(&user, 2));
+    assert_eq!(ported::find(4), Some(2));
+    assert_eq!(ported::find(3), None);
+    assert_eq!(ported::find::cache_info().currsize, 1);
 
     // `#[signature]` and `call!`.
     assert_eq!(call!(total(1, 2, 3, five = 5)), 21);
