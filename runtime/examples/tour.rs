@@ -51,13 +51,47 @@ impl Grid {
     }
 }
 
-/// Chapter 7: Python's `def area(width, height, /, depth=1, *, scale=1)`.
+/// Chapter 5: real code. A service holds a client that is neither `Hash` nor `Clone`; its
+/// answers are a `Result` under an alias of its own.
+#[derive(Debug, Clone)]
+struct ApiError(#[expect(dead_code, reason = "printed through Debug only")] String);
+
+type ApiResult<T> = Result<T, ApiError>;
+
+struct Client {
+    base: &'static str,
+}
+
+struct Users {
+    client: Client,
+}
+
+impl Users {
+    /// One cache for every `Users` (`ignore = self`): the receiver is not part of the key.
+    #[memoize(maxsize = 500, ttl = 300, ignore = self)]
+    fn id_of(&self, name: &str) -> ApiResult<u64> {
+        println!("    asking {} for {name:?}", self.client.base);
+        if name.is_empty() {
+            return Err(ApiError("an empty name".into()));
+        }
+        Ok(name.bytes().map(u64::from).sum())
+    }
+
+    /// Keyed by the name alone, and only what was found is kept (`cached`'s `option = true`).
+    #[memoize(key = name.to_lowercase(), keep = Option::is_some)]
+    fn find(&self, name: &str) -> Option<String> {
+        println!("    searching for {name:?}");
+        (name.len() > 2).then(|| format!("{name}@{}", self.client.base))
+    }
+}
+
+/// Chapter 8: Python's `def area(width, height, /, depth=1, *, scale=1)`.
 #[signature(width, height, /, depth = 1, *, scale = 1)]
 fn area(width: u32, height: u32, depth: u32, scale: u32) -> u32 {
     width * height * depth * scale
 }
 
-/// Chapter 7: methods and associated functions take keywords too.
+/// Chapter 8: methods and associated functions take keywords too.
 #[derive(Debug)]
 struct Point {
     x: i64,
@@ -95,6 +129,9 @@ fn main() {
         "  speed-up: {:.0}x",
         naive_time.as_secs_f64() / memo_time.as_secs_f64().max(1e-9)
     );
+    if cfg!(debug_assertions) {
+        println!("  (a debug build: `cargo run --release --example tour` for release timings)");
+    }
     println!("  fib::cache_info() = {}", fib::cache_info());
     println!("  fib(90) = {}", fib(90));
     fib::cache_clear();
@@ -121,7 +158,29 @@ fn main() {
     println!("  {}.paths(16, 16) = {}", big.name, big.paths(16, 16));
     println!("  Grid::paths_cache_info() = {}", Grid::paths_cache_info());
 
-    println!("\n== 5. dbg_fmt!: Python 3.8's f\"{{expr=}}\" for any Rust expression");
+    println!("\n== 5. real code: a service with a client, a Result alias, ignore, key, keep");
+    let users = Users {
+        client: Client {
+            base: "api.example.org",
+        },
+    };
+    for name in ["ada", "ada", "", ""] {
+        println!("  users.id_of({name:?}) = {:?}", users.id_of(name));
+    }
+    println!(
+        "  Users::id_of_cache_info() = {}",
+        Users::id_of_cache_info()
+    );
+    for name in ["Bob", "BOB", "al", "al"] {
+        println!("  users.find({name:?}) = {:?}", users.find(name));
+    }
+    println!("  Users::find_cache_info() = {}", Users::find_cache_info());
+    println!(
+        "  without the cache: Users::id_of_uncached(&users, \"ada\") = {:?}",
+        Users::id_of_uncached(&users, "ada")
+    );
+
+    println!("\n== 6. dbg_fmt!: Python 3.8's f\"{{expr=}}\" for any Rust expression");
     let (a, b) = (2, 3);
     let name = "Alice";
     let city = "Zürich";
@@ -135,7 +194,7 @@ fn main() {
     let line = dbg_fmt!("{fib::cache_info()=}");
     println!("  {line}");
 
-    println!("\n== 6. async fn: concurrent downloads of one page share one download");
+    println!("\n== 7. async fn: concurrent downloads of one page share one download");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_time()
@@ -144,7 +203,7 @@ fn main() {
     runtime.block_on(downloads());
 
     println!(
-        "\n== 7. #[signature]: positional-only, keyword-only and defaults, checked at compile time"
+        "\n== 8. #[signature]: positional-only, keyword-only and defaults, checked at compile time"
     );
     dbg_println!("  {call!(area(3, 4))=}");
     dbg_println!("  {call!(area(3, 4, depth = 2, scale = 10))=}");

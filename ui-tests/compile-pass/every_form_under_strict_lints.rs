@@ -263,7 +263,7 @@ pub mod ported {
     #[memoize(keep = Option::is_some)]
     #[must_use]
     pub fn find(id: u32) -> Option<u32> {
-        (id % 2 == 0).then_some(id / 2)
+        id.is_multiple_of(2).then_some(id / 2)
     }
 }
 

@@ -176,6 +176,31 @@ mod key {
     }
 }
 
+/// `cached`'s `#[once]`: one value whatever the arguments, as `key = ()`.
+mod once {
+    use super::*;
+
+    static LOADS: AtomicUsize = AtomicUsize::new(0);
+
+    #[memoize(key = (), ttl = 60)]
+    fn settings(http: &Client) -> String {
+        LOADS.fetch_add(1, Ordering::SeqCst);
+        http.get("/settings")
+    }
+
+    #[test]
+    fn one_value_for_every_call() {
+        let (a, b) = (Client::new(), Client::new());
+        assert_eq!(settings(&a), "body of /settings");
+        assert_eq!(settings(&b), "body of /settings");
+        assert_eq!(LOADS.load(Ordering::SeqCst), 1);
+        assert_eq!(settings::cache_info().currsize, 1);
+        assert!(settings::cache_invalidate(&b));
+        assert_eq!(settings(&b), "body of /settings");
+        assert_eq!(LOADS.load(Ordering::SeqCst), 2);
+    }
+}
+
 mod kept_by_type {
     use super::*;
 
@@ -237,6 +262,24 @@ mod kept_by_type {
     async fn lookup(id: u32) -> renamed::Outcome<u32, String> {
         ASYNC_RUNS.fetch_add(1, Ordering::SeqCst);
         if id == 0 { Err("zero".into()) } else { Ok(id) }
+    }
+
+    static GENERIC_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    /// The whole return type is a type parameter: whether it is a `Result` is not known where
+    /// the function is defined, so every result is kept, as the docs say.
+    #[memoize]
+    fn produce<T: Clone + Send + Sync + 'static>(id: u32, make: fn(u32) -> T) -> T {
+        GENERIC_RUNS.fetch_add(1, Ordering::SeqCst);
+        make(id)
+    }
+
+    #[test]
+    fn a_generic_result_is_kept_whole() {
+        let failing: fn(u32) -> Result<u32, String> = |id| Err(format!("{id} failed"));
+        assert!(produce(1, failing).is_err());
+        assert!(produce(1, failing).is_err());
+        assert_eq!(GENERIC_RUNS.load(Ordering::SeqCst), 1, "the Err was kept");
     }
 
     #[test]
