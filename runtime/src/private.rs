@@ -10,6 +10,10 @@ pub use crate::outcome::{Outcome, Probe, keep_all};
 /// The two outcomes of a lookup; a miss carries what is needed to store the result.
 pub use crate::store::{Lookup, Pending};
 
+/// The two outcomes of a lookup with `single_flight = true`: a result (stored, or waited for),
+/// or a miss whose caller computes for the callers that wait.
+pub use crate::store::{FlightLookup, FlightPending};
+
 /// The three outcomes of an `async fn`'s lookup: a result, a computation to join, or a miss
 /// that drives the computation.
 pub use crate::store::{AsyncLookup, AsyncPending, Join};

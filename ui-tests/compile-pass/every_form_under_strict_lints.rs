@@ -79,6 +79,26 @@ fn recent(n: u8) -> u8 {
     n.wrapping_add(1)
 }
 
+/// A slow lookup whose concurrent callers share one computation.
+///
+/// # Errors
+/// When `text` is not a number.
+#[memoize(single_flight = true, maxsize = 16)]
+pub fn shared_parse(text: &str) -> Result<u64, std::num::ParseIntError> {
+    text.trim().parse()
+}
+
+#[memoize(single_flight = true, maxsize = None, keep = |n: &u64| *n > 0)]
+fn shared_private(n: u64) -> u64 {
+    n
+}
+
+/// An `async fn`'s calls share one computation with or without the option.
+#[memoize(single_flight = true)]
+pub async fn shared_fetch(id: u32) -> String {
+    id.to_string()
+}
+
 /// The line of the first caller of each key (`#[track_caller]` reaches the body).
 ///
 /// # Errors
@@ -122,6 +142,13 @@ pub mod grid {
         #[must_use]
         pub fn new(width: usize) -> Self {
             Grid { width }
+        }
+
+        /// Cells, computed once for concurrent callers.
+        #[memoize(single_flight = true)]
+        #[must_use]
+        pub fn cells(&self) -> usize {
+            self.width * self.width
         }
 
         /// The line of the first caller, through a method.
@@ -374,11 +401,16 @@ fn main() {
     side_effect("x".to_owned());
     assert_eq!(block_on(fetch(7)), "7");
     assert_eq!(recent(1), 2);
+    assert_eq!(shared_parse("42"), Ok(42));
+    assert_eq!(shared_private(2), 2);
+    assert_eq!(block_on(shared_fetch(3)), "3");
+    assert_eq!(shared_parse::cache_info().misses, 1);
     assert_eq!(caller_line(0, 'a'), Err(String::from("zero")));
     assert_eq!(caller_line(1, 'a'), Ok(line!() + 1));
     let g = grid::Grid::new(3);
     assert_eq!(g.paths(2, 2), 6);
     assert_eq!(g.caller_line(), line!());
+    assert_eq!(g.cells(), 9);
     assert_eq!(grid::area(2, 3), 6);
     assert_eq!(Board::new(3).cells(), 9);
     assert_eq!(Board::cells_cache_info().misses, 1);

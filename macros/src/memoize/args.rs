@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
 
 use crate::errors::Errors;
 
@@ -24,6 +24,9 @@ pub(crate) struct Args {
     pub(crate) keying: Keying,
     /// `keep = predicate`: which results are stored (it sees a `Result`'s `Ok` value).
     pub(crate) keep: Option<Expr>,
+    /// `single_flight = true`: concurrent calls with one key share one computation (the
+    /// literal as written, where a value the function cannot honour is reported).
+    pub(crate) single_flight: Option<LitBool>,
 }
 
 /// What the cache is keyed by.
@@ -89,6 +92,7 @@ impl Default for Args {
             version: None,
             keying: Keying::Params,
             keep: None,
+            single_flight: None,
         }
     }
 }
@@ -175,6 +179,12 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 };
             }
             "keep" => args.keep = Some(option.value.clone()),
+            "single_flight" => match &option.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => args.single_flight = Some(b.clone()),
+                other => errors.at(other, "`single_flight` takes `true` or `false`"),
+            },
             _ => {
                 errors.at(&option.path, OPTIONS);
                 continue;
@@ -200,11 +210,25 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             "`ttl` has no effect with `maxsize = 0`, which stores nothing; drop one of them",
         );
     }
+    if let Some(store) = &args.store
+        && args.single_flight.as_ref().is_some_and(LitBool::value)
+        && let Some(option) = options.iter().find(|o| o.path.is_ident("single_flight"))
+    {
+        errors.at(
+            &option.path,
+            format!(
+                "`single_flight = true` is not supported with `store = {}`: only the in-memory \
+                 cache shares a computation between concurrent calls; drop `store` or \
+                 `single_flight`",
+                store.name()
+            ),
+        );
+    }
     args
 }
 
 const OPTIONS: &str = "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `ignore`, \
-                       `key`, `keep`, `store` and `version`";
+                       `key`, `keep`, `single_flight`, `store` and `version`";
 
 /// `ignore = name`, `ignore = [a, b]` or `ignore = self`: the names, each once.
 fn parse_ignore(value: &Expr, errors: &mut Errors) -> Keying {
@@ -244,6 +268,7 @@ fn without_value(path: &syn::Path) -> String {
         Some("ignore") => "ignore = client",
         Some("key") => "key = (user.id, page)",
         Some("keep") => "keep = Option::is_some",
+        Some("single_flight") => "single_flight = true",
         _ => {
             return OPTIONS.to_owned();
         }
@@ -470,6 +495,7 @@ mod tests {
                 version: None,
                 keying: Keying::Params,
                 keep: None,
+                single_flight: None,
             }
         );
     }
@@ -556,5 +582,29 @@ mod tests {
             messages(quote!(ttl = #literal)),
             messages(quote!(ttl = -0.5))
         );
+    }
+
+    #[test]
+    fn single_flight_takes_a_bool_once_and_no_store() {
+        let on = parse_ok(quote!(single_flight = true)).single_flight;
+        assert!(on.is_some_and(|flag| flag.value));
+        let bad = ["`single_flight` takes `true` or `false`"];
+        assert_eq!(messages(quote!(single_flight = 1)), bad);
+        assert_eq!(messages(quote!(single_flight = "yes")), bad);
+        assert_eq!(
+            messages(quote!(single_flight)),
+            ["`single_flight` needs a value, such as `single_flight = true`"]
+        );
+        assert_eq!(
+            messages(quote!(single_flight = true, single_flight = true)),
+            ["duplicate option `single_flight`"]
+        );
+        let stored = messages(quote!(store = redis, single_flight = true));
+        assert_eq!(stored.len(), 1);
+        assert!(
+            stored[0].starts_with("`single_flight = true` is not supported with `store = redis`"),
+            "{stored:?}"
+        );
+        assert!(messages(quote!(store = disk, single_flight = false)).is_empty());
     }
 }

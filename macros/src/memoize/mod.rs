@@ -39,6 +39,7 @@ pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = args::parse(args, &mut errors);
     let function = model::Function::new(&item, &args.keying, &mut errors);
+    model::check_options(&item, &args, &mut errors);
     if errors.is_empty() {
         expand::expand(&function, &args)
     } else {

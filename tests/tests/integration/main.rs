@@ -17,6 +17,7 @@ mod memoize_disk;
 mod memoize_no_membarrier;
 mod memoize_real_code;
 mod memoize_redis;
+mod memoize_single_flight;
 mod signature;
 mod signature_methods;
 mod support;
