@@ -4,6 +4,12 @@
 /// Every memoized function has one static `Registry`; its body looks calls up through it.
 pub use crate::registry::Registry;
 
+/// `maxsize` and `ttl` given as constants, converted and checked in the cache's `static`
+/// initializer: `limits::maxsize(MAX_ENTRIES)`, `limits::ttl(CACHE_TTL_SECS)`.
+pub mod limits {
+    pub use crate::limits::{Maxsize, Ttl, maxsize, ttl};
+}
+
 /// Which results are kept, by the return type (see `outcome.rs`).
 pub use crate::outcome::{Outcome, Probe, keep_all};
 

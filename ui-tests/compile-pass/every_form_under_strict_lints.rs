@@ -99,6 +99,21 @@ pub async fn shared_fetch(id: u32) -> String {
     id.to_string()
 }
 
+/// How many results `constant_options` keeps.
+pub const MAX_ENTRIES: u32 = 64;
+
+/// Options given as constants.
+#[memoize(maxsize = MAX_ENTRIES / 2, ttl = std::time::Duration::from_millis(1500))]
+#[must_use]
+pub fn constant_options(n: u8) -> u8 {
+    n
+}
+
+#[memoize(maxsize = { const SIGNED: i64 = 64; SIGNED - 1 }, ttl = 0.25_f32 * 4.0)]
+fn private_constant_options(n: u8) -> u8 {
+    n
+}
+
 /// The line of the first caller of each key (`#[track_caller]` reaches the body).
 ///
 /// # Errors
@@ -184,7 +199,7 @@ impl Board {
     }
 
     /// A board of a side.
-    #[memoize(maxsize = 4)]
+    #[memoize(maxsize = 4, ttl = MAX_ENTRIES)]
     #[must_use]
     pub fn new(side: u32) -> Self {
         Board { side }
@@ -200,6 +215,13 @@ pub mod stored {
     #[must_use]
     pub fn square(n: u64) -> u64 {
         n * n
+    }
+
+    /// Cubes, kept on disk for an hour at most.
+    #[memoize(store = disk("lint-clean.sqlite3"), maxsize = super::MAX_ENTRIES, ttl = 3600.0)]
+    #[must_use]
+    pub fn cube(n: u64) -> u64 {
+        n * n * n
     }
 
     /// Parses, keeping only `Ok`.
@@ -405,6 +427,10 @@ fn main() {
     assert_eq!(shared_private(2), 2);
     assert_eq!(block_on(shared_fetch(3)), "3");
     assert_eq!(shared_parse::cache_info().misses, 1);
+    assert_eq!(constant_options(1), 1);
+    assert_eq!(private_constant_options(1), 1);
+    assert_eq!(constant_options::cache_parameters().maxsize, Some(32));
+    assert_eq!(private_constant_options::cache_info().maxsize, Some(63));
     assert_eq!(caller_line(0, 'a'), Err(String::from("zero")));
     assert_eq!(caller_line(1, 'a'), Ok(line!() + 1));
     let g = grid::Grid::new(3);
@@ -421,6 +447,7 @@ fn main() {
 
     // `#[memoize(store = ...)]`: the file outlives the run, so no counts are checked.
     assert_eq!(stored::square(4), 16);
+    assert_eq!(stored::cube(2), 8);
     assert_eq!(stored::parse("12"), Ok(12));
     assert_eq!(stored::Grid { size: 3 }.paths(2), 6);
     assert!(!stored::square::cache_invalidate(5));

@@ -133,14 +133,9 @@ fn doc_line(in_impl: bool, name: &Ident, args: &Args, is_async: bool) -> String 
     } else {
         format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
     };
-    let mut kept = match args.maxsize {
-        Some(n) => format!("the {n} most recently used results"),
-        None => "every result".to_owned(),
-    };
-    if let Some(nanos) = args.ttl_nanos {
-        #[allow(clippy::cast_precision_loss)] // shown to the reader, not computed with
-        let seconds = nanos as f64 / 1e9;
-        kept.push_str(&format!(", each for {seconds} s"));
+    let mut kept = args.maxsize.doc();
+    if let Some(ttl) = &args.ttl {
+        kept.push_str(&format!(", {}", ttl.doc()));
     }
     // An `async fn`'s calls always share: its line says nothing of it, with or without the option.
     let shared = if single_flight(args) && !is_async {

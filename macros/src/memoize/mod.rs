@@ -5,6 +5,7 @@ mod controls;
 mod expand;
 mod generics;
 mod impl_block;
+mod limits;
 mod lookup;
 mod memory;
 mod model;

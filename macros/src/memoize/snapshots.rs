@@ -298,6 +298,14 @@ snapshot!(
 );
 
 snapshot!(
+    constants_for_maxsize_and_ttl,
+    (maxsize = config::MAX_ENTRIES / 2, ttl = CACHE_TTL_SECS),
+    fn lookup(id: u32) -> String {
+        fetch(id)
+    }
+);
+
+snapshot!(
     single_flight_method,
     (single_flight = true),
     pub fn report(&self, day: u32) -> String {
@@ -336,4 +344,24 @@ fn single_flight_that_changes_nothing_expands_as_without_it() {
             "{with}"
         );
     }
+}
+
+snapshot!(
+    constant_duration_on_a_method,
+    (ttl = Duration::from_secs(5 * 60)),
+    pub fn cell(&self, row: usize) -> u64 {
+        self.rows[row]
+    }
+);
+
+#[test]
+fn store_on_disk_with_constants() {
+    insta::assert_snapshot!(expand(
+        quote!(store = disk, maxsize = MAX_ENTRIES, ttl = 0.5 * 60.0),
+        quote! {
+            fn rate(currency: &str) -> f64 {
+                fetch(currency)
+            }
+        }
+    ));
 }

@@ -12,6 +12,7 @@ mod dbg_fmt;
 mod memoize;
 mod memoize_async;
 mod memoize_bodies;
+mod memoize_constants;
 mod memoize_custom_store;
 mod memoize_disk;
 mod memoize_no_membarrier;
