@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
     -n) runs=$2; shift 2 ;;
     --ir) ir=1; shift ;;
     dbg_fmt | signature | memoize) suites+=("$1"); shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2; exit 2 ;;
     esac
 done
