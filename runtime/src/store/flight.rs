@@ -10,7 +10,9 @@ use core::future::Future;
 use core::hash::Hash;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
 
 use super::hashed::{Hashed, Probe, hash_of};
 use super::{Insert, Store};
@@ -51,6 +53,11 @@ impl<V> Flight<V> {
 
     fn shared(&self) -> MutexGuard<'_, Shared<V>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the flight is still under way (not ended, with a result or abandoned).
+    fn is_open(&self) -> bool {
+        self.shared().open
     }
 
     /// Ends the flight, with its result or abandoned (`None`), and wakes the waiters (after
@@ -177,10 +184,10 @@ struct Driving<'s, K, V> {
 
 /// What a driver needs of its store, with the bounds checked once, at the lookup.
 trait Flights<K, V> {
-    /// Stores the result (the flight stays registered: [`Flights::abandon`] ends it).
+    /// Stores the result (the flight stays registered: [`Flights::take_out`] ends it).
     fn store(&self, key: &Hashed<K>, value: &V);
-    /// Takes the flight out of the table of computations under way.
-    fn abandon(&self, key: &Hashed<K>);
+    /// Takes this very flight out of the table of computations under way, if it is there.
+    fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>);
 }
 
 impl<K, V> Flights<K, V> for Store<K, V>
@@ -192,8 +199,9 @@ where
         Insert::insert(self, Some(key.clone()), value);
     }
 
-    fn abandon(&self, key: &Hashed<K>) {
-        self.flights.pin().remove(key);
+    fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>) {
+        let flights = self.flights.pin();
+        let _ = flights.remove_if(key, |_, current| Arc::ptr_eq(current, flight));
     }
 }
 
@@ -232,7 +240,7 @@ impl<K, V: Clone> AsyncPending<'_, K, V> {
         };
         let shared = value.clone();
         driving.store.store(&driving.key, value);
-        driving.store.abandon(&driving.key);
+        driving.store.take_out(&driving.key, &driving.flight);
         if let Some(driving) = self.pending.take() {
             driving.flight.finish(Some(shared));
         }
@@ -240,17 +248,22 @@ impl<K, V: Clone> AsyncPending<'_, K, V> {
 }
 
 impl<K, V> Drop for AsyncPending<'_, K, V> {
+    /// Abandons the flight, if it still drives one: its waiters wake and look up again.
     fn drop(&mut self) {
-        if let Some(driving) = self.pending.take() {
-            // Wakes the waiters even if taking the flight out panics (a key's `Eq`).
-            struct Finish<'f, V>(&'f Flight<V>);
-            impl<V> Drop for Finish<'_, V> {
-                fn drop(&mut self) {
-                    self.0.finish(None);
-                }
-            }
-            let _finish = Finish(&driving.flight);
-            driving.store.abandon(&driving.key);
+        let Some(driving) = self.pending.take() else {
+            return;
+        };
+        // Taking the flight out runs the key's `Eq`. A panic there must not escape a drop
+        // during unwinding (the process would abort), nor keep the waiters waiting; the flight
+        // then stays in the table, ended, and the first caller to find it takes it out.
+        let taken_out = catch_unwind(AssertUnwindSafe(|| {
+            driving.store.take_out(&driving.key, &driving.flight);
+        }));
+        driving.flight.finish(None);
+        if let Err(panic) = taken_out
+            && !thread::panicking()
+        {
+            resume_unwind(panic);
         }
     }
 }
@@ -269,9 +282,15 @@ where
             return AsyncLookup::Hit(value);
         }
         let flights = self.flights.pin();
-        if let Some(flight) = flights.get(&Probe { hash, key: &key }) {
-            let _ = self.count_hit(caller);
-            return AsyncLookup::Join(Join::new(Arc::clone(flight)));
+        let probe = Probe { hash, key: &key };
+        if let Some(flight) = flights.get(&probe) {
+            if flight.is_open() {
+                let _ = self.count_hit(caller);
+                return AsyncLookup::Join(Join::new(Arc::clone(flight)));
+            }
+            // Left in the table, ended, by a driver that could not take it out (its key's `Eq`
+            // panicked): joining it would answer "look up again" forever.
+            let _ = flights.remove_if(&probe, |_, current| Arc::ptr_eq(current, flight));
         }
         let Some(owned) = self.owned_key(hash, &key) else {
             // maxsize = 0: nothing is stored, so nothing is shared either.

@@ -396,3 +396,68 @@ fn a_panicking_clone_of_the_result_hands_its_waiters_over() {
         "a later caller was not stranded"
     );
 }
+
+thread_local! {
+    /// How many of this thread's next key comparisons panic (see [`Touchy`]).
+    static EQS_TO_PANIC: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A key whose comparisons panic, as many times as the thread's [`EQS_TO_PANIC`] says.
+#[derive(Clone, Debug, Hash)]
+struct Touchy(u32);
+
+impl PartialEq for Touchy {
+    fn eq(&self, other: &Self) -> bool {
+        let armed = EQS_TO_PANIC.get();
+        if armed > 0 {
+            EQS_TO_PANIC.set(armed - 1);
+            panic!("this comparison panics");
+        }
+        self.0 == other.0
+    }
+}
+
+impl Eq for Touchy {}
+
+/// A key whose `Eq` panics while the driver gives its flight up (here, after an `Err`) leaves
+/// the ended flight in the table of computations under way. A later caller with that key must
+/// take it out and compute, not join it again and again.
+#[test]
+fn a_flight_left_behind_by_a_panicking_eq_does_not_strand_later_callers() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    #[memoize]
+    async fn touchy(key: Touchy) -> Result<u32, ()> {
+        if RUNS.fetch_add(1, Ordering::SeqCst) == 0 {
+            // Giving the flight up compares this key with the table's.
+            EQS_TO_PANIC.set(1);
+            return Err(());
+        }
+        Ok(key.0 * 2)
+    }
+    let first = std::panic::catch_unwind(|| futures_executor::block_on(touchy(Touchy(5))));
+    assert!(first.is_err(), "the key's Eq panicked in the first call");
+    // On another thread, with a watchdog: a caller stranded on the ended flight would spin.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(futures_executor::block_on(touchy(Touchy(5))));
+    });
+    let later = finished.recv_timeout(Duration::from_secs(10));
+    assert_eq!(later, Ok(Ok(10)), "a later caller computes (not stranded)");
+    assert_eq!(RUNS.load(Ordering::SeqCst), 2);
+}
+
+/// Storing a result takes the flight out, comparing keys. If that `Eq` panics, giving the
+/// flight up on the way out compares them again: a second panic there, during unwinding, must
+/// not abort the process.
+#[test]
+fn a_key_whose_eq_panics_twice_while_storing_does_not_abort() {
+    #[memoize]
+    async fn touchy(key: Touchy) -> u32 {
+        EQS_TO_PANIC.set(2);
+        key.0 * 2
+    }
+    let first = std::panic::catch_unwind(|| futures_executor::block_on(touchy(Touchy(3))));
+    assert!(first.is_err(), "the key's Eq panicked while storing");
+    EQS_TO_PANIC.set(0);
+    assert_eq!(futures_executor::block_on(touchy(Touchy(3))), 6);
+}
