@@ -14,7 +14,14 @@
 //! Entries older than the `ttl` are not returned (checked on read). `maxsize` keeps the
 //! entries used most recently: the time of last use is written at most once a second per
 //! entry, so hits on a hot entry stay reads, and eviction is LRU to within that second. The
-//! file holds at most [`MAP_SIZE`] bytes; a write past that fails (and is reported).
+//! file holds at most 64 GiB (`MAP_SIZE`; 512 MiB on 32-bit targets); a write past that fails
+//! (and is reported).
+//!
+//! A commit is in the kernel's page cache before any process can see it, so it outlives the
+//! process that made it; it is flushed to the disk at most once a second per process (see
+//! `File::commit`), so a power cut or an OS crash can lose the last writes and can damage the
+//! file. A child of `fork()` must not use a file its parent had opened (LMDB's rule; the store
+//! opens on a function's first call, so a child whose parent never called it opens its own).
 //!
 //! The record layout is in `disk/layout.rs`.
 
@@ -48,11 +55,11 @@ const FLUSH_EVERY_MS: i64 = 1000;
 /// The most bytes the file may hold: the size of its memory map, which takes address space,
 /// not memory (the file itself grows with what it holds).
 #[cfg(target_pointer_width = "64")]
-pub const MAP_SIZE: usize = 64 << 30;
+const MAP_SIZE: usize = 64 << 30;
 /// The most bytes the file may hold: the size of its memory map, which takes address space,
 /// not memory (the file itself grows with what it holds).
 #[cfg(not(target_pointer_width = "64"))]
-pub const MAP_SIZE: usize = 512 << 20;
+const MAP_SIZE: usize = 512 << 20;
 
 /// Threads of every process that may read the file at once (each takes a slot in the file's
 /// reader table for its life; 64 bytes each).
