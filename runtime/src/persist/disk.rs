@@ -20,11 +20,13 @@
 //! A commit is in the kernel's page cache before any process can see it, so it outlives the
 //! process that made it; it is flushed to the disk at most once a second per process (see
 //! `File::commit`), so a power cut or an OS crash can lose the last writes and can damage the
-//! file. A child of `fork()` must not use a file its parent had opened (LMDB's rule; the store
-//! opens on a function's first call, so a child whose parent never called it opens its own).
+//! file. A child of `fork()` may not use a file its parent had opened (LMDB's rule): it is
+//! refused there (`disk/fork.rs`); the store opens on a function's first call, so a child
+//! whose parent never called the function opens the file itself.
 //!
 //! The record layout is in `disk/layout.rs`.
 
+mod fork;
 mod layout;
 
 use std::collections::HashMap;
@@ -87,6 +89,8 @@ struct File {
     ids: RwLock<FxHashMap<Box<str>, u64>>,
     /// When this process last flushed the file to the disk (ms since the Unix epoch).
     flushed: AtomicI64,
+    /// `fork::now()` when the file was opened: another count, and this is a child's copy.
+    forks: u64,
 }
 
 impl std::fmt::Debug for DiskStore {
@@ -152,6 +156,18 @@ impl DiskStore {
         &self.path
     }
 
+    /// The open file, unless this process is a child of the one that opened it.
+    fn file(&self) -> Result<&File, StoreError> {
+        if self.file.forks == fork::now() {
+            return Ok(&self.file);
+        }
+        Err(error(
+            &self.path,
+            "cannot use",
+            "it was opened before fork(), by the parent process (open it in the child)",
+        ))
+    }
+
     fn fail<'a>(&'a self, doing: &'a str) -> impl FnOnce(heed::Error) -> StoreError + 'a {
         move |e| error(&self.path, doing, e)
     }
@@ -214,6 +230,7 @@ impl File {
     // LMDB's options and its opening are `unsafe` in heed: each block says why it is sound.
     #[allow(unsafe_code)]
     fn open(path: &Path) -> Result<Self, StoreError> {
+        let forks = fork::at_open();
         let fail = |e: heed::Error| error(path, "cannot open", e);
         let mut options = EnvOpenOptions::new();
         options
@@ -255,6 +272,7 @@ impl File {
             db,
             ids: RwLock::new(FxHashMap::default()),
             flushed: AtomicI64::new(now_ms()),
+            forks,
         };
         file.mark(path)?;
         Ok(file)
@@ -469,7 +487,7 @@ impl PersistentStore for DiskStore {
         key: &[u8],
         policy: &Policy,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let file = &*self.file;
+        let file = self.file()?;
         let fail = self.fail("cannot read");
         let Some(id) = file.find(namespace).map_err(fail)? else {
             return Ok(None);
@@ -511,7 +529,7 @@ impl PersistentStore for DiskStore {
         value: &[u8],
         policy: &Policy,
     ) -> Result<(), StoreError> {
-        let file = &*self.file;
+        let file = self.file()?;
         let fail = |e| error(&self.path, "cannot write", e);
         let now = now_ms();
         let mut txn = file.env.write_txn().map_err(fail)?;
@@ -558,7 +576,7 @@ impl PersistentStore for DiskStore {
     }
 
     fn remove(&self, namespace: &str, key: &[u8]) -> Result<bool, StoreError> {
-        let file = &*self.file;
+        let file = self.file()?;
         let fail = |e| error(&self.path, "cannot write", e);
         let Some(id) = file.find(namespace).map_err(fail)? else {
             return Ok(false);
@@ -587,7 +605,7 @@ impl PersistentStore for DiskStore {
     }
 
     fn clear(&self, namespace: &str) -> Result<(), StoreError> {
-        let file = &*self.file;
+        let file = self.file()?;
         let fail = |e| error(&self.path, "cannot write", e);
         let Some(id) = file.find(namespace).map_err(fail)? else {
             return Ok(());
@@ -605,7 +623,7 @@ impl PersistentStore for DiskStore {
     }
 
     fn len(&self, namespace: &str) -> Result<usize, StoreError> {
-        let file = &*self.file;
+        let file = self.file()?;
         let fail = |e| error(&self.path, "cannot read", e);
         let Some(id) = file.find(namespace).map_err(fail)? else {
             return Ok(0);

@@ -292,3 +292,33 @@ fn the_file_stops_growing_once_maxsize_entries_are_kept() {
     assert!(sizes[3] <= sizes[0], "{sizes:?}");
     assert!(sizes[3] < 200 * 1024, "{sizes:?}");
 }
+
+#[test]
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn a_child_of_fork_does_not_use_its_parents_handle() {
+    let store = DiskStore::open(scratch("fork").join("c.lmdb")).unwrap();
+    store.put("f", b"k", b"v", &NONE).unwrap();
+    assert!(store.get("f", b"k", &NONE).unwrap().is_some());
+    // SAFETY: the child only reads through the store (which refuses at once, before LMDB is
+    // touched) and leaves with `_exit`, running nothing of the test harness's.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let refused = store
+            .get("f", b"k", &NONE)
+            .is_err_and(|e| e.to_string().contains("fork()"));
+        // SAFETY: ends the child without running the parent's exit handlers.
+        unsafe { libc::_exit(if refused { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just forked, into a local.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child used the parent's handle: {status}"
+    );
+    assert!(
+        store.get("f", b"k", &NONE).unwrap().is_some(),
+        "the parent still does"
+    );
+}
