@@ -58,8 +58,10 @@ mod hit_u64 {
     contenders! { bench:
         py38_memoize => py38_lru,
         py38_memoize_unbounded => py38_unbounded,
+        py38_memoize_single_flight => py38_single_flight,
         hand_mutex_fxhashmap => hand_written,
         cached_max_size_128 => cached_lru,
+        cached_max_size_128_sync_writes => cached_lru_sync_writes,
         cached_unbound => cached_unbounded,
         memoize_capacity_128 => memoize_lru,
         memoize_shared_unbounded => memoize_unbounded,

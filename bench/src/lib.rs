@@ -34,6 +34,19 @@ pub mod u64_keys {
         work(n)
     }
 
+    /// `#[memoize(single_flight = true)]`: an LRU cache of 128 whose concurrent misses of one
+    /// key share one computation.
+    #[py38::memoize(single_flight = true)]
+    pub fn py38_single_flight(n: u64) -> u64 {
+        work(n)
+    }
+
+    /// `cached`'s LRU cache of 128, whose concurrent misses of one key share one computation.
+    #[cached(max_size = 128, sync_writes = "by_key")]
+    pub fn cached_lru_sync_writes(n: u64) -> u64 {
+        work(n)
+    }
+
     /// `cached`'s LRU cache of 128.
     #[cached(max_size = 128)]
     pub fn cached_lru(n: u64) -> u64 {

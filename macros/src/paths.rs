@@ -35,6 +35,12 @@ pub(crate) fn persist_at(span: Span) -> TokenStream {
     quote_spanned!(span=> ::py38::__private::persist)
 }
 
+/// `::py38::__private::limits`, spanned at `span`: the const fns that take `maxsize` and
+/// `ttl` given as constants.
+pub(crate) fn limits_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::py38::__private::limits)
+}
+
 /// `::py38`: the public items the controls return (`::py38::CacheInfo`).
 pub(crate) fn public() -> TokenStream {
     quote!(::py38)

@@ -1,15 +1,20 @@
 //! Helpers on Rust syntax that more than one macro needs.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{FnArg, GenericParam, Pat, Signature};
 
 /// Whether `Self` appears anywhere in `tokens`.
 pub(crate) fn mentions_self(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => ident == "Self",
-        TokenTree::Group(group) => mentions_self(group.stream()),
-        _ => false,
+    find_self(tokens).is_some()
+}
+
+/// The first `Self` in `tokens`, at any depth.
+pub(crate) fn find_self(tokens: TokenStream) -> Option<Ident> {
+    tokens.into_iter().find_map(|tree| match tree {
+        TokenTree::Ident(ident) if ident == "Self" => Some(ident),
+        TokenTree::Group(group) => find_self(group.stream()),
+        _ => None,
     })
 }
 

@@ -4,11 +4,21 @@
 /// Every memoized function has one static `Registry`; its body looks calls up through it.
 pub use crate::registry::Registry;
 
+/// `maxsize` and `ttl` given as constants, converted and checked in the cache's `static`
+/// initializer: `limits::maxsize(MAX_ENTRIES)`, `limits::ttl(CACHE_TTL_SECS)`.
+pub mod limits {
+    pub use crate::limits::{Maxsize, Ttl, maxsize, ttl};
+}
+
 /// Which results are kept, by the return type (see `outcome.rs`).
 pub use crate::outcome::{Outcome, Probe, keep_all};
 
 /// The two outcomes of a lookup; a miss carries what is needed to store the result.
 pub use crate::store::{Lookup, Pending};
+
+/// The two outcomes of a lookup with `single_flight = true`: a result (stored, or waited for),
+/// or a miss whose caller computes for the callers that wait.
+pub use crate::store::{FlightLookup, FlightPending};
 
 /// The three outcomes of an `async fn`'s lookup: a result, a computation to join, or a miss
 /// that drives the computation.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::key::KeyRef;
 use crate::outcome::Outcome;
 use crate::private::CacheValue;
-use crate::store::{AsyncLookup, Hashed, Lookup, Store, hash_of};
+use crate::store::{AsyncLookup, FlightLookup, Hashed, Lookup, Store, hash_of};
 use crate::{CacheInfo, CacheParameters};
 
 /// What the controls (`cache_info`, `cache_clear`) need of a store, with its types erased.
@@ -127,6 +127,24 @@ impl Registry {
     {
         let _ = outcome;
         self.store::<Q::Owned, V, I>().lookup(key)
+    }
+
+    /// Looks a call of a function with `single_flight = true` up: as [`Registry::lookup`], but
+    /// a miss waits for a computation of the same key under way (inlined: see
+    /// `Store::lookup`).
+    #[inline(always)]
+    pub fn lookup_flight<Q, V, O, I: 'static>(
+        &'static self,
+        outcome: O,
+        key: Q,
+    ) -> FlightLookup<'static, Q::Owned, V>
+    where
+        Q: KeyRef,
+        V: CacheValue + Clone + Send + Sync + 'static,
+        O: Outcome<Stored = V>,
+    {
+        let _ = outcome;
+        self.store::<Q::Owned, V, I>().lookup_flight(key)
     }
 
     /// The store for keys `K` and values `V`, made on first use.

@@ -79,6 +79,41 @@ fn recent(n: u8) -> u8 {
     n.wrapping_add(1)
 }
 
+/// A slow lookup whose concurrent callers share one computation.
+///
+/// # Errors
+/// When `text` is not a number.
+#[memoize(single_flight = true, maxsize = 16)]
+pub fn shared_parse(text: &str) -> Result<u64, std::num::ParseIntError> {
+    text.trim().parse()
+}
+
+#[memoize(single_flight = true, maxsize = None, keep = |n: &u64| *n > 0)]
+fn shared_private(n: u64) -> u64 {
+    n
+}
+
+/// An `async fn`'s calls share one computation with or without the option.
+#[memoize(single_flight = true)]
+pub async fn shared_fetch(id: u32) -> String {
+    id.to_string()
+}
+
+/// How many results `constant_options` keeps.
+pub const MAX_ENTRIES: u32 = 64;
+
+/// Options given as constants.
+#[memoize(maxsize = MAX_ENTRIES / 2, ttl = std::time::Duration::from_millis(1500))]
+#[must_use]
+pub fn constant_options(n: u8) -> u8 {
+    n
+}
+
+#[memoize(maxsize = { const SIGNED: i64 = 64; SIGNED - 1 }, ttl = 0.25_f32 * 4.0)]
+fn private_constant_options(n: u8) -> u8 {
+    n
+}
+
 /// The line of the first caller of each key (`#[track_caller]` reaches the body).
 ///
 /// # Errors
@@ -124,6 +159,13 @@ pub mod grid {
             Grid { width }
         }
 
+        /// Cells, computed once for concurrent callers.
+        #[memoize(single_flight = true)]
+        #[must_use]
+        pub fn cells(&self) -> usize {
+            self.width * self.width
+        }
+
         /// The line of the first caller, through a method.
         #[memoize]
         #[must_use]
@@ -157,7 +199,7 @@ impl Board {
     }
 
     /// A board of a side.
-    #[memoize(maxsize = 4)]
+    #[memoize(maxsize = 4, ttl = MAX_ENTRIES)]
     #[must_use]
     pub fn new(side: u32) -> Self {
         Board { side }
@@ -173,6 +215,13 @@ pub mod stored {
     #[must_use]
     pub fn square(n: u64) -> u64 {
         n * n
+    }
+
+    /// Cubes, kept on disk for an hour at most.
+    #[memoize(store = disk("lint-clean.sqlite3"), maxsize = super::MAX_ENTRIES, ttl = 3600.0)]
+    #[must_use]
+    pub fn cube(n: u64) -> u64 {
+        n * n * n
     }
 
     /// Parses, keeping only `Ok`.
@@ -374,11 +423,20 @@ fn main() {
     side_effect("x".to_owned());
     assert_eq!(block_on(fetch(7)), "7");
     assert_eq!(recent(1), 2);
+    assert_eq!(shared_parse("42"), Ok(42));
+    assert_eq!(shared_private(2), 2);
+    assert_eq!(block_on(shared_fetch(3)), "3");
+    assert_eq!(shared_parse::cache_info().misses, 1);
+    assert_eq!(constant_options(1), 1);
+    assert_eq!(private_constant_options(1), 1);
+    assert_eq!(constant_options::cache_parameters().maxsize, Some(32));
+    assert_eq!(private_constant_options::cache_info().maxsize, Some(63));
     assert_eq!(caller_line(0, 'a'), Err(String::from("zero")));
     assert_eq!(caller_line(1, 'a'), Ok(line!() + 1));
     let g = grid::Grid::new(3);
     assert_eq!(g.paths(2, 2), 6);
     assert_eq!(g.caller_line(), line!());
+    assert_eq!(g.cells(), 9);
     assert_eq!(grid::area(2, 3), 6);
     assert_eq!(Board::new(3).cells(), 9);
     assert_eq!(Board::cells_cache_info().misses, 1);
@@ -389,6 +447,7 @@ fn main() {
 
     // `#[memoize(store = ...)]`: the file outlives the run, so no counts are checked.
     assert_eq!(stored::square(4), 16);
+    assert_eq!(stored::cube(2), 8);
     assert_eq!(stored::parse("12"), Ok(12));
     assert_eq!(stored::Grid { size: 3 }.paths(2), 6);
     assert!(!stored::square::cache_invalidate(5));

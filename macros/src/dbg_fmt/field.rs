@@ -32,23 +32,22 @@ fn is_identifier(text: &str) -> bool {
         && text != "_"
 }
 
-/// Splits a field body; errors are Python's messages.
+/// Splits a field body; errors are Python's messages. (Indices are of bytes: every marker is
+/// ASCII, and a walk over `char`s costs several times more in the user's unoptimised build.)
 pub(crate) fn parse(body: &str) -> Result<Field, String> {
-    let chars: Vec<char> = body.chars().collect();
-    let end = expression_end(&chars);
-    let expr: String = chars[..end].iter().collect();
+    let bytes = body.as_bytes();
+    let end = expression_end(body);
+    let expr = &body[..end];
     let mut at = end;
     let mut debug = None;
-    if chars.get(at) == Some(&'=') {
+    if bytes.get(at) == Some(&b'=') {
         if expr.trim().is_empty() {
             return Err("f-string: expression required before '='".into());
         }
-        at += 1;
-        while chars.get(at).is_some_and(|c| c.is_whitespace()) {
-            at += 1;
-        }
-        debug = Some(chars[..at].iter().collect());
-        if !matches!(chars.get(at), None | Some('!' | ':')) {
+        let after = &body[at + 1..];
+        at = body.len() - after.trim_start().len();
+        debug = Some(body[..at].to_owned());
+        if !matches!(bytes.get(at), None | Some(b'!' | b':')) {
             return Err(
                 "f-string: expecting '}' (after `=` only `!conversion`, `:spec` or `}` may follow)"
                     .into(),
@@ -56,9 +55,9 @@ pub(crate) fn parse(body: &str) -> Result<Field, String> {
         }
     }
     let mut conversion = None;
-    if chars.get(at) == Some(&'!') {
-        let letters: String = chars[at + 1..].iter().take_while(|c| **c != ':').collect();
-        match letters.as_str() {
+    if bytes.get(at) == Some(&b'!') {
+        let letters = until_colon(&body[at + 1..]);
+        match letters {
             "s" | "r" | "a" => conversion = letters.chars().next(),
             _ if letters.trim_end() != letters && !letters.trim().is_empty() => {
                 return Err(
@@ -71,73 +70,90 @@ pub(crate) fn parse(body: &str) -> Result<Field, String> {
                 ));
             }
         }
-        at += 1 + letters.chars().count();
+        at += 1 + letters.len();
     }
-    let spec = (chars.get(at) == Some(&':')).then(|| chars[at + 1..].iter().collect());
+    let spec = (bytes.get(at) == Some(&b':')).then(|| body[at + 1..].to_owned());
     if debug.is_none() && conversion.is_none() && expr.trim().is_empty() && !expr.is_empty() {
         return Err("f-string: empty expression not allowed".into());
     }
     Ok(Field {
-        expr,
+        expr: expr.to_owned(),
         debug,
         conversion,
         spec,
     })
 }
 
+/// The text up to the first `:`.
+fn until_colon(text: &str) -> &str {
+    text.split(':').next().unwrap_or(text)
+}
+
 /// Where the expression ends: at a debug `=`, a conversion `!` or a spec `:` that stands
 /// outside brackets, strings and chars, or at the end.
-fn expression_end(chars: &[char]) -> usize {
+fn expression_end(body: &str) -> usize {
+    let bytes = body.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while i < chars.len() {
-        let prev = i.checked_sub(1).map(|k| chars[k]);
-        let next = chars.get(i + 1).copied();
-        match chars[i] {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            '"' => i = skip_to(chars, i, '"'),
-            '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
-            '=' if depth == 0 && is_debug_marker(prev, next) => return i,
-            '!' if depth == 0 && is_conversion_marker(chars, i) => return i,
-            ':' if depth == 0 && prev != Some(':') && next != Some(':') => return i,
+    while i < bytes.len() {
+        let prev = i.checked_sub(1).map(|k| bytes[k]);
+        let next = bytes.get(i + 1).copied();
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'"' => i = skip_string(bytes, i),
+            b'\'' => i = char_end(body, i),
+            b'=' if depth == 0 && is_debug_marker(prev, next) => return i,
+            b'!' if depth == 0 && is_conversion_marker(body, i) => return i,
+            b':' if depth == 0 && prev != Some(b':') && next != Some(b':') => return i,
             _ => {}
         }
         i += 1;
     }
-    chars.len()
+    bytes.len()
 }
 
-fn is_debug_marker(prev: Option<char>, next: Option<char>) -> bool {
-    let operator_before = prev.is_some_and(|c| "=!<>+-*/%^&|.".contains(c));
-    let operator_after = matches!(next, Some('=' | '>'));
+fn is_debug_marker(prev: Option<u8>, next: Option<u8>) -> bool {
+    let operator_before = prev.is_some_and(|c| b"=!<>+-*/%^&|.".contains(&c));
+    let operator_after = matches!(next, Some(b'=' | b'>'));
     !operator_before && !operator_after
 }
 
 /// `!` after a complete expression, followed by letters and then `:` or the end: not `!=`,
 /// not unary not (`!flag`, `a && !b`), not a macro call (`vec![..]`).
-fn is_conversion_marker(chars: &[char], at: usize) -> bool {
-    let before = chars[..at].iter().rev().find(|c| !c.is_whitespace());
-    let ends_expression = before.is_some_and(|&c| {
+fn is_conversion_marker(body: &str, at: usize) -> bool {
+    let before = body[..at].trim_end().chars().next_back();
+    let ends_expression = before.is_some_and(|c| {
         c.is_alphanumeric() || matches!(c, '_' | ')' | ']' | '}' | '"' | '\'' | '?')
     });
-    let after: String = chars[at + 1..].iter().take_while(|c| **c != ':').collect();
+    let after = until_colon(&body[at + 1..]);
     ends_expression
         && !after.is_empty()
-        && after.trim_end().chars().all(|c| c.is_alphanumeric())
+        && after.trim_end().chars().all(char::is_alphanumeric)
         && !after.starts_with(char::is_whitespace)
 }
 
-fn skip_to(chars: &[char], open: usize, close: char) -> usize {
+/// From an opening `"`, the index of the closing one (or the end).
+fn skip_string(bytes: &[u8], open: usize) -> usize {
     let mut i = open + 1;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 2,
-            c if c == close => return i,
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i,
             _ => i += 1,
         }
     }
-    chars.len()
+    bytes.len()
+}
+
+/// From a `'`, the closing `'` of a one-character char literal (`'='`), or the `'` itself.
+fn char_end(body: &str, open: usize) -> usize {
+    match body[open + 1..].chars().next() {
+        Some(c) if body.as_bytes().get(open + 1 + c.len_utf8()) == Some(&b'\'') => {
+            open + 1 + c.len_utf8()
+        }
+        _ => open,
+    }
 }
 
 #[cfg(test)]

@@ -1,23 +1,30 @@
 //! `dbg_fmt!` and its family: `{expr=}`, `!r`/`!s`/`!a` and Python's specs, over std's
-//! formatting macros. Scan the literal (`scan`), split each field (`field`), translate its
-//! spec (`spec`), then hand std's macro a plain format string and arguments (here).
+//! formatting macros. Read the input (`input`, `literal`), scan the literal (`scan`), split
+//! each field (`field`), make its expression tokens (`expr`) and translate its spec (`spec`),
+//! then hand std's macro a plain format string and arguments (here).
+//!
+//! This runs at every call site on every build, unoptimised in a debug build: the common
+//! inputs take paths that stay off syn's parser (`plain`, `expr::lex`), whose cost was most of
+//! the macro's; the output is made token by token rather than through `quote!`.
 
 #[cfg(any(feature = "nightly", test))]
 mod columns;
+mod expr;
 mod field;
 mod input;
+mod literal;
+mod plain;
 mod scan;
 #[cfg(test)]
 mod snapshots;
 mod spec;
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
-use syn::{Expr, LitStr};
+use proc_macro2::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
 
 use crate::errors::Errors;
 use crate::paths;
-use input::{Input, Shape};
+use input::{FormatString, Input, Shape};
 use spec::{Count, Spec};
 
 /// Which std macro a `dbg_*!` macro extends.
@@ -35,18 +42,34 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn std_macro(self) -> TokenStream {
+    /// The std macro's path: `::std::format`, ...
+    fn std_macro(self) -> [&'static str; 2] {
         match self {
-            Kind::Format => quote!(::std::format!),
-            Kind::FormatArgs => quote!(::core::format_args!),
-            Kind::Print => quote!(::std::print!),
-            Kind::Println => quote!(::std::println!),
-            Kind::Eprint => quote!(::std::eprint!),
-            Kind::Eprintln => quote!(::std::eprintln!),
-            Kind::Write => quote!(::core::write!),
-            Kind::Writeln => quote!(::core::writeln!),
-            Kind::Panic => quote!(::core::panic!),
+            Kind::Format => ["std", "format"],
+            Kind::FormatArgs => ["core", "format_args"],
+            Kind::Print => ["std", "print"],
+            Kind::Println => ["std", "println"],
+            Kind::Eprint => ["std", "eprint"],
+            Kind::Eprintln => ["std", "eprintln"],
+            Kind::Write => ["core", "write"],
+            Kind::Writeln => ["core", "writeln"],
+            Kind::Panic => ["core", "panic"],
         }
+    }
+
+    /// `::std::format!(args)`, made token by token (as `quote!` would, with fewer steps).
+    fn call(self, args: Vec<TokenTree>) -> TokenStream {
+        let [krate, name] = self.std_macro();
+        let span = Span::call_site();
+        let mut call: Vec<TokenTree> = Vec::with_capacity(9);
+        for segment in [krate, name] {
+            call.push(Punct::new(':', Spacing::Joint).into());
+            call.push(Punct::new(':', Spacing::Alone).into());
+            call.push(Ident::new(segment, span).into());
+        }
+        call.push(Punct::new('!', Spacing::Alone).into());
+        call.push(Group::new(Delimiter::Parenthesis, args.into_iter().collect()).into());
+        call.into_iter().collect()
     }
 
     fn shape(self) -> Shape {
@@ -75,26 +98,42 @@ pub(crate) fn dbg_fmt(kind: Kind, tokens: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let Some(literal) = &input.format else {
-        let std_macro = kind.std_macro();
-        let destination = input.destination.iter();
-        return quote!(#std_macro(#(#destination)*));
+        return kind.call(input.destination.unwrap_or_default());
     };
     let format = Format::build(literal, &input, &mut errors);
     if !errors.is_empty() {
         return stand_in(kind, errors.to_compile_errors());
     }
-    let std_macro = kind.std_macro();
-    let destination = input.destination.iter();
-    let string = LitStr::new(&format.string, literal.span());
-    let positional = &input.positional;
-    let added = &format.args;
-    let named = input
-        .named
-        .iter()
-        .map(|(name, value)| quote!(#name = #value));
-    quote! {
-        #std_macro(#(#destination,)* #string #(, #positional)* #(, #added)* #(, #named)*)
+    // `dst, "...", positional..., added..., named = ...`
+    let mut args = Vec::new();
+    if let Some(destination) = &input.destination {
+        args.extend(destination.iter().cloned());
+        args.push(comma());
     }
+    let mut string = Literal::string(&format.string);
+    string.set_span(literal.token.span());
+    args.push(string.into());
+    for positional in &input.positional {
+        args.push(comma());
+        args.extend(positional.iter().cloned());
+    }
+    args.extend(format.args);
+    for (name, value) in &input.named {
+        args.push(comma());
+        args.push(name.clone().into());
+        args.push(Punct::new('=', Spacing::Alone).into());
+        args.extend(value.iter().cloned());
+    }
+    kind.call(args)
+}
+
+/// A runtime helper's call around a field's value, as the trees `add` takes.
+fn wrap(call: TokenStream) -> Vec<TokenTree> {
+    call.into_iter().collect()
+}
+
+fn comma() -> TokenTree {
+    Punct::new(',', Spacing::Alone).into()
 }
 
 fn stand_in(kind: Kind, errors: TokenStream) -> TokenStream {
@@ -105,24 +144,27 @@ fn stand_in(kind: Kind, errors: TokenStream) -> TokenStream {
 /// The format string for std's macro, and the arguments it adds after the user's own.
 struct Format {
     string: String,
-    args: Vec<TokenStream>,
+    /// The added arguments, each after a comma.
+    args: Vec<TokenTree>,
+    /// How many arguments were added.
+    added: usize,
     /// The literal's span, given to the expressions found in it.
     span: Span,
 }
 
 impl Format {
-    fn build(literal: &LitStr, input: &Input, errors: &mut Errors) -> Format {
+    fn build(literal: &FormatString, input: &Input, errors: &mut Errors) -> Format {
         let mut format = Format {
             string: String::new(),
             args: Vec::new(),
-            span: literal.span(),
+            added: 0,
+            span: literal.token.span(),
         };
-        let source = literal.value();
-        let pieces = match scan::scan(&source) {
+        let pieces = match scan::scan(&literal.value) {
             Ok(pieces) => pieces,
             Err((message, column)) => {
                 errors.at(
-                    literal,
+                    &literal.token,
                     format!("{message} (column {column} of the format string)"),
                 );
                 return format;
@@ -138,7 +180,7 @@ impl Format {
                         format!("in `{{{body}}}` (column {column} of the format string): {message}")
                     };
                     let end = column + body.chars().count() + 2;
-                    let span = field_span(literal, column, end);
+                    let span = field_span(&literal.token, column, end);
                     format.span = span;
                     if let Err(message) = format.push_field(&body, first, &named) {
                         errors.push(syn::Error::new(span, report(message)));
@@ -150,14 +192,21 @@ impl Format {
     }
 
     fn push_text(&mut self, text: &str) {
-        self.string
-            .push_str(&text.replace('{', "{{").replace('}', "}}"));
+        // (Bytes: `str::contains` with a pattern costs thousands of instructions unoptimised.)
+        if text.as_bytes().contains(&b'{') || text.as_bytes().contains(&b'}') {
+            self.string
+                .push_str(&text.replace('{', "{{").replace('}', "}}"));
+        } else {
+            self.string.push_str(text);
+        }
     }
 
     /// A new argument after the user's `first` positional ones; its index.
-    fn add(&mut self, first: usize, arg: TokenStream) -> usize {
-        self.args.push(arg);
-        first + self.args.len() - 1
+    fn add(&mut self, first: usize, arg: impl IntoIterator<Item = TokenTree>) -> usize {
+        self.args.push(comma());
+        self.args.extend(arg);
+        self.added += 1;
+        first + self.added - 1
     }
 
     fn push_field(&mut self, body: &str, first: usize, named: &[String]) -> Result<(), String> {
@@ -173,18 +222,18 @@ impl Format {
         {
             // Std's own field: its argument stays as written.
             field.expr.clone()
-        } else if !wrapped && named.contains(&field.expr.trim().to_owned()) {
+        } else if !wrapped && named.iter().any(|name| name == field.expr.trim()) {
             // `{x=}` beside `x = ...`: the named argument, as `{x}` would be.
             if let Some(debug) = &field.debug {
                 self.push_text(debug);
             }
             field.expr.trim().to_owned()
         } else {
-            let expr = parse_expr(&field.expr, self.span)?;
+            let expr = expr::tokens(&field.expr, self.span)?;
             if let Some(debug) = &field.debug {
                 self.push_text(debug);
             }
-            let private = paths::private_at(self.span);
+            let private = || paths::private_at(self.span);
             let value = match (field.conversion, &spec) {
                 (Some(conversion), Some(spec)) if !spec.is_textual() => {
                     return Err(format!(
@@ -204,15 +253,24 @@ impl Format {
                         None => quote!(::core::option::Option::None),
                     };
                     let (grouping, fill) = (option(grouping), option(sign_aware_fill));
-                    let span = self.span;
-                    quote_spanned!(span=> #private::number(&(#expr), #grouping, #percent, #space_sign, #fill))
+                    let (span, private) = (self.span, private());
+                    wrap(
+                        quote_spanned!(span=> #private::number(&(#(#expr)*), #grouping, #percent, #space_sign, #fill)),
+                    )
                 }
-                (Some('a'), _) => quote_spanned!(self.span=> #private::ascii(&(#expr))),
+                (Some('a'), _) => {
+                    let private = private();
+                    wrap(quote_spanned!(self.span=> #private::ascii(&(#(#expr)*))))
+                }
                 (Some('r'), Some(_)) => {
-                    quote_spanned!(self.span=> #private::repr(&(#expr)))
+                    let private = private();
+                    wrap(quote_spanned!(self.span=> #private::repr(&(#(#expr)*))))
                 }
-                (Some(_), Some(_)) => quote_spanned!(self.span=> #private::text(&(#expr))),
-                _ => quote!(#expr),
+                (Some(_), Some(_)) => {
+                    let private = private();
+                    wrap(quote_spanned!(self.span=> #private::text(&(#(#expr)*))))
+                }
+                _ => expr,
             };
             self.add(first, value).to_string()
         };
@@ -249,8 +307,8 @@ impl Format {
         Ok(match count {
             Count::Verbatim(text) => text.clone(),
             Count::Nested(text) => {
-                let expr = parse_expr(text, self.span)?;
-                format!("{}$", self.add(first, quote!(#expr)))
+                let expr = expr::tokens(text, self.span)?;
+                format!("{}$", self.add(first, expr))
             }
         })
     }
@@ -258,43 +316,18 @@ impl Format {
 
 /// The span of the characters `start..end` of the literal's value: exact with the `nightly`
 /// feature on a compiler that can say it, else the whole literal.
-fn field_span(literal: &LitStr, start: usize, end: usize) -> Span {
+fn field_span(literal: &Literal, start: usize, end: usize) -> Span {
     #[cfg(feature = "nightly")]
     {
-        let token = literal.token();
-        let offsets = columns::source_offsets(&token.to_string());
+        let offsets = columns::source_offsets(&literal.to_string());
         if let (Some(&from), Some(&to)) = (offsets.get(start), offsets.get(end))
-            && let Some(span) = token.subspan(from..to)
+            && let Some(span) = literal.subspan(from..to)
         {
             return span;
         }
     }
     let _ = (start, end);
     literal.span()
-}
-
-/// The expression of a field, its tokens given the literal's span: names in it then resolve
-/// where the literal was written (inside a `macro_rules!` too), and errors point at it.
-fn parse_expr(text: &str, span: Span) -> Result<TokenStream, String> {
-    let expr = syn::parse_str::<Expr>(text)
-        .map_err(|error| format!("`{}` is not a Rust expression: {error}", text.trim()))?;
-    Ok(respan(expr.into_token_stream(), span))
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(group) = &tree {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                tree = TokenTree::Group(inner);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -332,9 +365,9 @@ mod tests {
             "{x=:*=}",
             "{x=: ,.2%}",
         ] {
-            let literal = LitStr::new(source, Span::call_site());
+            let literal = syn::LitStr::new(source, Span::call_site());
             let out = dbg_fmt(Kind::Format, quote!(#literal));
-            assert!(syn::parse2::<Expr>(out).is_ok(), "{source}");
+            assert!(syn::parse2::<syn::Expr>(out).is_ok(), "{source}");
         }
     }
 
@@ -345,9 +378,9 @@ mod tests {
         fn any_format_string_expands_or_errs_without_a_panic(
             source in r#"[ -~\t\n{}=!:"'\\]{0,40}"#,
         ) {
-            let literal = LitStr::new(&source, Span::call_site());
+            let literal = syn::LitStr::new(&source, Span::call_site());
             let out = dbg_fmt(Kind::Format, quote!(#literal, 1, n = 2));
-            prop_assert!(syn::parse2::<Expr>(out).is_ok());
+            prop_assert!(syn::parse2::<syn::Expr>(out).is_ok());
         }
     }
 }

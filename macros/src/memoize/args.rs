@@ -1,21 +1,23 @@
-//! `#[memoize(maxsize = 128, typed = false)]`: the options, parsed into [`Args`].
+//! `#[memoize(maxsize = 128, typed = false)]`: the options, parsed into [`Args`] (the values of
+//! `maxsize` and `ttl` by `limits.rs`).
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Meta, Token};
 
+use super::limits::{self, Maxsize, Ttl};
 use crate::errors::Errors;
 
 /// The options of one `#[memoize(...)]`, with Python's defaults for those not given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Args {
-    /// `None` means unbounded (`maxsize = None`).
-    pub(crate) maxsize: Option<usize>,
+    /// `maxsize = 128`, `maxsize = None` (unbounded) or `maxsize = MAX_ENTRIES`.
+    pub(crate) maxsize: Maxsize,
     pub(crate) typed: bool,
-    /// `ttl = <seconds>`, in nanoseconds.
-    pub(crate) ttl_nanos: Option<u64>,
+    /// `ttl = <seconds>` or `ttl = CACHE_TTL`.
+    pub(crate) ttl: Option<Ttl>,
     /// `store = disk`, `store = redis("url")`...: where results outlive the process.
     pub(crate) store: Option<Store>,
     /// `version = "2"`: the entries of an earlier version are not read.
@@ -24,6 +26,9 @@ pub(crate) struct Args {
     pub(crate) keying: Keying,
     /// `keep = predicate`: which results are stored (it sees a `Result`'s `Ok` value).
     pub(crate) keep: Option<Expr>,
+    /// `single_flight = true`: concurrent calls with one key share one computation (the
+    /// literal as written, where a value the function cannot honour is reported).
+    pub(crate) single_flight: Option<LitBool>,
 }
 
 /// What the cache is keyed by.
@@ -62,18 +67,13 @@ impl Store {
 impl Args {
     /// `maxsize` as the runtime takes it: `Option<usize>`.
     pub(crate) fn maxsize_expr(&self) -> TokenStream {
-        match self.maxsize {
-            Some(n) => quote!(::core::option::Option::Some(#n)),
-            None => quote!(::core::option::Option::None),
-        }
+        self.maxsize.expr()
     }
 
     /// `ttl` as the runtime takes it: `Option<Duration>`.
     pub(crate) fn ttl_expr(&self) -> TokenStream {
-        match self.ttl_nanos {
-            Some(nanos) => {
-                quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
-            }
+        match &self.ttl {
+            Some(ttl) => ttl.expr(),
             None => quote!(::core::option::Option::None),
         }
     }
@@ -82,13 +82,14 @@ impl Args {
 impl Default for Args {
     fn default() -> Self {
         Args {
-            maxsize: Some(128),
+            maxsize: Maxsize::Literal(Some(128)),
             typed: false,
-            ttl_nanos: None,
+            ttl: None,
             store: None,
             version: None,
             keying: Keying::Params,
             keep: None,
+            single_flight: None,
         }
     }
 }
@@ -128,7 +129,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         }
         match name.as_str() {
             "maxsize" => {
-                if let Some(maxsize) = parse_maxsize(&option.value, errors) {
+                if let Some(maxsize) = limits::parse_maxsize(&option.path, &option.value, errors) {
                     args.maxsize = maxsize;
                 }
             }
@@ -139,8 +140,8 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 other => errors.at(other, "`typed` takes `true` or `false`"),
             },
             "ttl" => {
-                if let Some(nanos) = parse_ttl(&option.value, errors) {
-                    args.ttl_nanos = Some(nanos);
+                if let Some(ttl) = limits::parse_ttl(&option.path, &option.value, errors) {
+                    args.ttl = Some(ttl);
                 }
             }
             "store" => args.store = parse_store(&option.value, errors),
@@ -175,6 +176,12 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 };
             }
             "keep" => args.keep = Some(option.value.clone()),
+            "single_flight" => match &option.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => args.single_flight = Some(b.clone()),
+                other => errors.at(other, "`single_flight` takes `true` or `false`"),
+            },
             _ => {
                 errors.at(&option.path, OPTIONS);
                 continue;
@@ -191,8 +198,9 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
              `store = disk` or `store = redis`, or drop `version`",
         );
     }
-    if args.maxsize == Some(0)
-        && args.ttl_nanos.is_some()
+    // Only a literal `maxsize = 0` is known to store nothing.
+    if args.maxsize.literal() == Some(Some(0))
+        && args.ttl.is_some()
         && let Some(ttl) = options.iter().find(|o| o.path.is_ident("ttl"))
     {
         errors.at(
@@ -200,11 +208,25 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             "`ttl` has no effect with `maxsize = 0`, which stores nothing; drop one of them",
         );
     }
+    if let Some(store) = &args.store
+        && args.single_flight.as_ref().is_some_and(LitBool::value)
+        && let Some(option) = options.iter().find(|o| o.path.is_ident("single_flight"))
+    {
+        errors.at(
+            &option.path,
+            format!(
+                "`single_flight = true` is not supported with `store = {}`: only the in-memory \
+                 cache shares a computation between concurrent calls; drop `store` or \
+                 `single_flight`",
+                store.name()
+            ),
+        );
+    }
     args
 }
 
 const OPTIONS: &str = "unknown option; `#[memoize]` takes `maxsize`, `typed`, `ttl`, `ignore`, \
-                       `key`, `keep`, `store` and `version`";
+                       `key`, `keep`, `single_flight`, `store` and `version`";
 
 /// `ignore = name`, `ignore = [a, b]` or `ignore = self`: the names, each once.
 fn parse_ignore(value: &Expr, errors: &mut Errors) -> Keying {
@@ -244,6 +266,7 @@ fn without_value(path: &syn::Path) -> String {
         Some("ignore") => "ignore = client",
         Some("key") => "key = (user.id, page)",
         Some("keep") => "keep = Option::is_some",
+        Some("single_flight") => "single_flight = true",
         _ => {
             return OPTIONS.to_owned();
         }
@@ -350,87 +373,6 @@ fn parse_custom(
     }
 }
 
-/// Seconds, as an integer or float literal, in nanoseconds; `None` after recording an error.
-fn parse_ttl(value: &Expr, errors: &mut Errors) -> Option<u64> {
-    const HELP: &str = "`ttl` takes a number of seconds, such as `ttl = 300` or `ttl = 0.5`";
-    let seconds = match value {
-        _ if is_negative(value) => {
-            errors.at(
-                value,
-                format!("{HELP}; a negative time to live makes no sense"),
-            );
-            return None;
-        }
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => int.base10_parse::<f64>().ok(),
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(float),
-            ..
-        }) => float.base10_parse::<f64>().ok(),
-        _ => None,
-    };
-    match seconds {
-        Some(s) if s > 0.0 && s.is_finite() && s * 1e9 < u64::MAX as f64 => {
-            // Rounded to whole nanoseconds, the finest a `Duration` holds.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            Some((s * 1e9).round() as u64)
-        }
-        Some(_) => {
-            errors.at(value, format!("{HELP}; it must be more than zero"));
-            None
-        }
-        None => {
-            errors.at(value, HELP);
-            None
-        }
-    }
-}
-
-/// `Some(Some(n))` for a bound, `Some(None)` for `None`, `None` after recording an error.
-fn parse_maxsize(value: &Expr, errors: &mut Errors) -> Option<Option<usize>> {
-    const HELP: &str = "`maxsize` takes a non-negative integer or `None`";
-    match value {
-        Expr::Path(path) if path.path.is_ident("None") => Some(None),
-        _ if is_negative(value) => {
-            errors.at(
-                value,
-                format!("{HELP}; a negative size makes no sense here"),
-            );
-            None
-        }
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => match int.base10_parse::<usize>() {
-            Ok(n) => Some(Some(n)),
-            Err(_) => {
-                errors.at(int, format!("{HELP}; `{int}` does not fit in a `usize`"));
-                None
-            }
-        },
-        _ => {
-            errors.at(value, HELP);
-            None
-        }
-    }
-}
-
-/// `-1` as written: a minus and a literal, or (as rustc hands over an option that ends the
-/// attribute) one negative literal; both get the same message.
-fn is_negative(value: &Expr) -> bool {
-    match value {
-        Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)),
-        Expr::Lit(ExprLit {
-            lit: Lit::Int(int), ..
-        }) => int.base10_digits().starts_with('-'),
-        Expr::Lit(ExprLit {
-            lit: Lit::Float(float),
-            ..
-        }) => float.base10_digits().starts_with('-'),
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,13 +405,14 @@ mod tests {
         assert_eq!(
             parse_ok(quote!()),
             Args {
-                maxsize: Some(128),
+                maxsize: Maxsize::Literal(Some(128)),
                 typed: false,
-                ttl_nanos: None,
+                ttl: None,
                 store: None,
                 version: None,
                 keying: Keying::Params,
                 keep: None,
+                single_flight: None,
             }
         );
     }
@@ -499,15 +442,27 @@ mod tests {
         assert_eq!(
             parse_ok(quote!(maxsize = None, typed = true)),
             Args {
-                maxsize: None,
+                maxsize: Maxsize::Literal(None),
                 typed: true,
                 ..Args::default()
             }
         );
-        assert_eq!(parse_ok(quote!(ttl = 300)).ttl_nanos, Some(300_000_000_000));
-        assert_eq!(parse_ok(quote!(ttl = 0.25)).ttl_nanos, Some(250_000_000));
-        assert_eq!(parse_ok(quote!(maxsize = 0)).maxsize, Some(0));
-        assert_eq!(parse_ok(quote!(maxsize = 1_000,)).maxsize, Some(1000));
+        assert_eq!(
+            parse_ok(quote!(ttl = 300)).ttl,
+            Some(Ttl::Nanos(300_000_000_000))
+        );
+        assert_eq!(
+            parse_ok(quote!(ttl = 0.25)).ttl,
+            Some(Ttl::Nanos(250_000_000))
+        );
+        assert_eq!(
+            parse_ok(quote!(maxsize = 0)).maxsize,
+            Maxsize::Literal(Some(0))
+        );
+        assert_eq!(
+            parse_ok(quote!(maxsize = 1_000,)).maxsize,
+            Maxsize::Literal(Some(1000))
+        );
     }
 
     #[test]
@@ -522,6 +477,9 @@ mod tests {
         assert_eq!(error_count(quote!(ttl = -1, ttl = "x")), 2);
         assert_eq!(error_count(quote!(ttl = 0)), 1);
         assert_eq!(error_count(quote!(maxsize = 0, ttl = 5)), 1);
+        // `maxsize = 0` makes any `ttl` pointless; a constant `maxsize` may not be 0.
+        assert_eq!(error_count(quote!(maxsize = 0, ttl = TTL)), 1);
+        assert_eq!(error_count(quote!(maxsize = MAX, ttl = 5)), 0);
     }
 
     fn messages(tokens: TokenStream) -> Vec<String> {
@@ -556,5 +514,29 @@ mod tests {
             messages(quote!(ttl = #literal)),
             messages(quote!(ttl = -0.5))
         );
+    }
+
+    #[test]
+    fn single_flight_takes_a_bool_once_and_no_store() {
+        let on = parse_ok(quote!(single_flight = true)).single_flight;
+        assert!(on.is_some_and(|flag| flag.value));
+        let bad = ["`single_flight` takes `true` or `false`"];
+        assert_eq!(messages(quote!(single_flight = 1)), bad);
+        assert_eq!(messages(quote!(single_flight = "yes")), bad);
+        assert_eq!(
+            messages(quote!(single_flight)),
+            ["`single_flight` needs a value, such as `single_flight = true`"]
+        );
+        assert_eq!(
+            messages(quote!(single_flight = true, single_flight = true)),
+            ["duplicate option `single_flight`"]
+        );
+        let stored = messages(quote!(store = redis, single_flight = true));
+        assert_eq!(stored.len(), 1);
+        assert!(
+            stored[0].starts_with("`single_flight = true` is not supported with `store = redis`"),
+            "{stored:?}"
+        );
+        assert!(messages(quote!(store = disk, single_flight = false)).is_empty());
     }
 }

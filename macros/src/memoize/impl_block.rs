@@ -56,6 +56,7 @@ pub(crate) fn memoize_impl(args: TokenStream, mut block: ItemImpl) -> TokenStrea
         let args = args::parse(options, &mut errors);
         let mut found = Errors::default();
         let mut model = model::Function::new(&function, &args.keying, &mut found);
+        model::check_options(&function, &args, &mut found);
         model.in_impl = true;
         model.generic_owner = block.generics.type_params().next().is_some()
             || block.generics.const_params().next().is_some();

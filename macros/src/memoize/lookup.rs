@@ -10,7 +10,9 @@
 //! ```
 //! The outcome says what is stored: a `Result`'s `Ok` value, whatever the type is called,
 //! else the whole value (see the runtime's `outcome.rs`). An `async fn` loops on
-//! `lookup_async` instead, joining a computation already running.
+//! `lookup_async` instead, joining a computation already running. With `single_flight = true`,
+//! a function calls `lookup_flight` and matches `FlightLookup`: the same shape, but the lookup
+//! waits for a computation of the same key under way, and the miss shares its result.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -32,6 +34,9 @@ pub(crate) struct Lookup<'a> {
     pub(crate) call: &'a TokenStream,
     /// The `keep` predicate, or the runtime's `keep_all`.
     pub(crate) keep: &'a TokenStream,
+    /// `single_flight = true`: a synchronous function's concurrent calls with one key share one
+    /// computation (an `async fn`'s always do).
+    pub(crate) single_flight: bool,
 }
 
 /// The memoized function's body.
@@ -91,15 +96,21 @@ fn synchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
         instance,
         call,
         keep,
+        single_flight,
     } = lookup;
     let private = paths::private();
     let (outcome, value, pending) = (outcome(span), value(), pending());
-    let method = Ident::new("lookup", span);
+    let (method, found) = if *single_flight {
+        ("lookup_flight", quote!(#private::FlightLookup))
+    } else {
+        ("lookup", quote!(#private::Lookup))
+    };
+    let method = Ident::new(method, span);
     let stored = quote_spanned!(span=> _);
     quote! {
         match #cache.#method::<_, #stored, _, #instance>(#outcome, (#(#key,)*)) {
-            #private::Lookup::Hit(#value) => #private::Outcome::hit(#outcome, #value),
-            #private::Lookup::Miss(#pending) => #pending.settle(#outcome, #call, #keep),
+            #found::Hit(#value) => #private::Outcome::hit(#outcome, #value),
+            #found::Miss(#pending) => #pending.settle(#outcome, #call, #keep),
         }
     }
 }
@@ -113,6 +124,7 @@ fn asynchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
         instance,
         call,
         keep,
+        single_flight: _,
     } = lookup;
     let private = paths::private();
     let (outcome, value, pending) = (outcome(span), value(), pending());

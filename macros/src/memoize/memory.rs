@@ -25,9 +25,10 @@ pub(crate) fn variation(function: &Function<'_>, args: &Args, uncached: &Uncache
         instance: &instance,
         call: &uncached.call,
         keep: &keep(args),
+        single_flight: single_flight(args),
     };
     Variation {
-        doc: doc_line(function.in_impl, &sig.ident, args),
+        doc: doc_line(function.in_impl, &sig.ident, args, sig.asyncness.is_some()),
         sig: signature(function),
         body: lookup::body(function, &lookup),
         cache: cache(args, function.in_impl, &sig.ident),
@@ -61,6 +62,11 @@ fn key_parts(function: &Function<'_>) -> Vec<TokenStream> {
             }
         })
         .collect()
+}
+
+/// `single_flight = true`.
+fn single_flight(args: &Args) -> bool {
+    args.single_flight.as_ref().is_some_and(syn::LitBool::value)
 }
 
 /// The `keep` predicate as written, or the runtime's `keep_all`.
@@ -119,7 +125,7 @@ fn control_docs(in_impl: bool, name: &Ident) -> [TokenStream; 4] {
 }
 
 /// ` *Memoized* (..): keeps the 128 most recently used results; see ..`
-fn doc_line(in_impl: bool, name: &Ident, args: &Args) -> String {
+fn doc_line(in_impl: bool, name: &Ident, args: &Args, is_async: bool) -> String {
     let controls = if in_impl {
         format!(
             "`Self::{name}_cache_info()`, `Self::{name}_cache_clear()` and `Self::{name}_cache_parameters()`"
@@ -127,14 +133,15 @@ fn doc_line(in_impl: bool, name: &Ident, args: &Args) -> String {
     } else {
         format!("`{name}::cache_info()`, `{name}::cache_clear()` and `{name}::cache_parameters()`")
     };
-    let mut kept = match args.maxsize {
-        Some(n) => format!("the {n} most recently used results"),
-        None => "every result".to_owned(),
-    };
-    if let Some(nanos) = args.ttl_nanos {
-        #[allow(clippy::cast_precision_loss)] // shown to the reader, not computed with
-        let seconds = nanos as f64 / 1e9;
-        kept.push_str(&format!(", each for {seconds} s"));
+    let mut kept = args.maxsize.doc();
+    if let Some(ttl) = &args.ttl {
+        kept.push_str(&format!(", {}", ttl.doc()));
     }
-    format!(" *Memoized* (`#[py38::memoize]`): keeps {kept}; see {controls}.")
+    // An `async fn`'s calls always share: its line says nothing of it, with or without the option.
+    let shared = if single_flight(args) && !is_async {
+        "; concurrent calls with the same arguments run the body once"
+    } else {
+        ""
+    };
+    format!(" *Memoized* (`#[py38::memoize]`): keeps {kept}{shared}; see {controls}.")
 }

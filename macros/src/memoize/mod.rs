@@ -5,6 +5,7 @@ mod controls;
 mod expand;
 mod generics;
 mod impl_block;
+mod limits;
 mod lookup;
 mod memory;
 mod model;
@@ -39,6 +40,7 @@ pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let args = args::parse(args, &mut errors);
     let function = model::Function::new(&item, &args.keying, &mut errors);
+    model::check_options(&item, &args, &mut errors);
     if errors.is_empty() {
         expand::expand(&function, &args)
     } else {

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 
-use super::args::Keying;
+use super::args::{Args, Keying};
 
 use crate::errors::Errors;
 use crate::syntax::mentions_self;
@@ -117,6 +117,22 @@ fn check_signature(item: &ItemFn, errors: &mut Errors) {
     }
     if let Some(variadic) = &sig.variadic {
         errors.at(variadic, "`#[memoize]` cannot apply to a variadic function");
+    }
+}
+
+/// The options the function's form cannot honour: `single_flight = false` on an `async fn`
+/// kept in memory, whose concurrent calls with one key always share one computation.
+pub(crate) fn check_options(item: &ItemFn, args: &Args, errors: &mut Errors) {
+    if item.sig.asyncness.is_some()
+        && args.store.is_none()
+        && let Some(flag) = &args.single_flight
+        && !flag.value
+    {
+        errors.at(
+            flag,
+            "an `async fn` memoized in memory always shares one computation between \
+             concurrent calls with the same arguments; drop `single_flight = false`",
+        );
     }
 }
 

@@ -288,3 +288,80 @@ snapshot!(
         lookup(id).await
     }
 );
+
+snapshot!(
+    single_flight,
+    (single_flight = true, maxsize = 16),
+    fn render(page: &str) -> Result<String, RenderError> {
+        expensive_render(page)
+    }
+);
+
+snapshot!(
+    constants_for_maxsize_and_ttl,
+    (maxsize = config::MAX_ENTRIES / 2, ttl = CACHE_TTL_SECS),
+    fn lookup(id: u32) -> String {
+        fetch(id)
+    }
+);
+
+snapshot!(
+    single_flight_method,
+    (single_flight = true),
+    pub fn report(&self, day: u32) -> String {
+        self.build(day)
+    }
+);
+
+/// `single_flight = false`, `single_flight = true` on an `async fn` in memory (whose calls share
+/// anyway) and `single_flight = false` with a store (whose calls never do) expand as without
+/// the option.
+#[test]
+fn single_flight_that_changes_nothing_expands_as_without_it() {
+    let sync_fn = quote!(
+        fn fib(n: u64) -> u64 {
+            if n < 2 { n } else { fib(n - 1) + fib(n - 2) }
+        }
+    );
+    let async_fn = quote!(
+        pub async fn fetch(id: u32) -> Result<String, std::io::Error> {
+            download(id).await
+        }
+    );
+    let pairs = [
+        (quote!(single_flight = false), quote!(), &sync_fn),
+        (quote!(single_flight = true), quote!(), &async_fn),
+        (
+            quote!(store = disk, single_flight = false),
+            quote!(store = disk),
+            &sync_fn,
+        ),
+    ];
+    for (with, without, item) in pairs {
+        assert_eq!(
+            expand(with.clone(), item.clone()),
+            expand(without, item.clone()),
+            "{with}"
+        );
+    }
+}
+
+snapshot!(
+    constant_duration_on_a_method,
+    (ttl = Duration::from_secs(5 * 60)),
+    pub fn cell(&self, row: usize) -> u64 {
+        self.rows[row]
+    }
+);
+
+#[test]
+fn store_on_disk_with_constants() {
+    insta::assert_snapshot!(expand(
+        quote!(store = disk, maxsize = MAX_ENTRIES, ttl = 0.5 * 60.0),
+        quote! {
+            fn rate(currency: &str) -> f64 {
+                fetch(currency)
+            }
+        }
+    ));
+}

@@ -26,8 +26,10 @@ mod flight;
 mod fork;
 mod hashed;
 mod recency;
+mod sync_flight;
 mod table;
 mod threads;
+mod waits;
 
 use core::hash::Hash;
 use std::sync::Arc;
@@ -42,6 +44,8 @@ pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
+use sync_flight::SyncFlight;
+pub use sync_flight::{FlightLookup, FlightPending};
 use table::{Locked, Map, NodeId, Removal};
 use threads::{Slot, Threads};
 
@@ -99,6 +103,9 @@ pub struct Store<K, V> {
     ttl: Option<Duration>,
     /// Computations under way, for `async fn`s (see [`flight`]).
     flights: papaya::HashMap<Hashed<K>, Arc<Flight<V>>, PassThrough>,
+    /// Computations under way, for functions with `single_flight = true` (see
+    /// [`sync_flight`]).
+    sync_flights: papaya::HashMap<Hashed<K>, Arc<SyncFlight<V>>, PassThrough>,
     /// Each thread's part: its counts and its reading state (see [`threads`]).
     threads: Threads,
     /// Every stamp handed out from now on is above this: the stamp of the latest insertion, or
@@ -179,6 +186,7 @@ where
             limit,
             ttl,
             flights: papaya::HashMap::with_hasher(PassThrough),
+            sync_flights: papaya::HashMap::with_hasher(PassThrough),
             threads: Threads::new(),
             stamp_floor: AtomicU64::new(0),
         }

@@ -714,3 +714,32 @@ fn debug_fields_name_named_arguments_as_std_fields_do() {
     assert_eq!(dbg_fmt!("{x=} {x} {x = :>3}", x = 5), "x=5 5 x =   5");
     assert_eq!(dbg_fmt!("{y=!r}", y = "s"), r#"y="s""#);
 }
+
+/// `macro_rules!` fragments reach the macro in invisible groups: the literal and the
+/// arguments are read through them.
+macro_rules! through_fragments {
+    ($format:literal, $arg:expr, $named:expr) => {
+        dbg_fmt!($format, $arg, n = $named)
+    };
+    ($format:expr) => {
+        dbg_fmt!($format)
+    };
+}
+
+#[test]
+fn macro_rules_fragments_are_read_through() {
+    let (x, v) = (2, [7, 8]);
+    assert_eq!(
+        through_fragments!("{x=} {} {n}", x + 1, v[1] * 10),
+        "x=2 3 80"
+    );
+    assert_eq!(through_fragments!("{x + v[0] = }"), "x + v[0] = 9");
+    assert_eq!(through_fragments!("{} {n}", (|a: i32| a + 1)(1), 2), "2 2");
+    // Arguments with a closure or a turbofish (top-level commas and `<`): parsed in full.
+    let sum = dbg_fmt!("{} {}", [1u8, 2].iter().map(|b| b * 2).sum::<u8>(), 1);
+    assert_eq!(sum, "6 1");
+    assert_eq!(
+        dbg_fmt!("{[1u8, 2].iter().map(|b| b * 2).sum::<u8>()=}"),
+        "[1u8, 2].iter().map(|b| b * 2).sum::<u8>()=6"
+    );
+}

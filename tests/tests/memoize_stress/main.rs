@@ -1,9 +1,9 @@
 //! A time-bounded stress suite for `#[memoize]`: many threads, thread churn, panics in user
 //! code (a result's `Clone`, a key's `Hash`, `Eq` and `Clone`, the body), `ttl` expiry, clears
-//! and invalidations all at once, `async fn`s aborted mid-flight, re-entrant recursion, and
-//! memory over a long run. Every result is checked against the pure function, every copy of a
-//! result is counted (so a leak or a double drop shows), and a watchdog turns a hang into a
-//! failure.
+//! and invalidations all at once, `async fn`s aborted mid-flight, re-entrant recursion,
+//! computations shared by `single_flight = true`, and memory over a long run. Every result is
+//! checked against the pure function, every copy of a result is counted (so a leak or a double
+//! drop shows), and a watchdog turns a hang into a failure.
 //!
 //! Each test runs its workload for `PY38_STRESS_SECS` seconds (a float, default 2), so that
 //! `cargo test --workspace` stays quick. To stress longer, say 15 seconds a test, in release:
@@ -28,6 +28,7 @@ mod memory;
 mod mixed;
 mod panics;
 mod reentrancy;
+mod single_flight;
 
 use std::time::Duration;
 

@@ -2,7 +2,8 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use crate::key::owned;
-use crate::store::{Lookup, Store};
+use crate::outcome::{Whole, keep_all};
+use crate::store::{FlightLookup, Lookup, Store};
 
 /// A fork at the moment another thread holds a store's writer lock: the child can still
 /// store results (it waited for the lock to be let go before it forked).
@@ -63,4 +64,46 @@ fn wait_for(pid: libc::pid_t, limit: Duration) -> Option<i32> {
         libc::waitpid(pid, &mut status, 0);
     }
     None
+}
+
+/// A fork while another thread computes a key for `single_flight = true`: that thread does not
+/// exist in the child, whose calls with the key compute instead of waiting for it.
+#[test]
+fn a_child_does_not_wait_for_a_computation_of_a_thread_lost_in_the_fork() {
+    let store: &'static Store<(u32,), u32> = Box::leak(Box::new(Store::new(Some(4), None)));
+    store.keep_across_forks();
+    let (computing, forked) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let FlightLookup::Miss(pending) = store.lookup_flight((owned(&1u32),)) else {
+                panic!("the first call computes");
+            };
+            computing.wait();
+            forked.wait(); // computing until the parent has forked
+            pending.settle(Whole::default(), 10, keep_all)
+        });
+        computing.wait();
+        // SAFETY: the child runs only `flight_child`, which ends with `_exit`.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            flight_child(store);
+        }
+        forked.wait();
+        assert_eq!(
+            wait_for(pid, Duration::from_secs(10)),
+            Some(0),
+            "the child hung, or did not compute"
+        );
+    });
+}
+
+/// Calls the key a lost thread was computing, and says through the exit code that it computed.
+fn flight_child(store: &Store<(u32,), u32>) -> ! {
+    let computed = match store.lookup_flight((owned(&1u32),)) {
+        FlightLookup::Miss(pending) => pending.settle(Whole::default(), 20, keep_all) == 20,
+        FlightLookup::Hit(_) => false,
+    };
+    // SAFETY: ends the child at once, running nothing of the parent's copied state.
+    unsafe { libc::_exit(if computed { 0 } else { 1 }) }
 }
