@@ -18,22 +18,25 @@
 //! (and is reported).
 //!
 //! A commit is in the kernel's page cache before any process can see it, so it outlives the
-//! process that made it; it is flushed to the disk at most once a second per process (see
-//! `File::commit`), so a power cut or an OS crash can lose the last writes and can damage the
-//! file. A child of `fork()` may not use a file its parent had opened (LMDB's rule): it is
+//! process that made it. It is not flushed to the disk at once (that costs a miss about a
+//! millisecond): a record beside the file says whether every commit is on the disk, and after
+//! a power cut or an OS crash a file that was not is deleted and started again, empty, rather
+//! than read (`disk/guard.rs`, `disk/flusher.rs`). Where the machine's boot cannot be told
+//! (not Linux), each commit is flushed instead (LMDB's `NO_META_SYNC`). A child of `fork()` may not use a file its parent had opened (LMDB's rule): it is
 //! refused there (`disk/fork.rs`); the store opens on a function's first call, so a child
 //! whose parent never called the function opens the file itself.
 //!
 //! The record layout is in `disk/layout.rs`.
 
+mod flusher;
 mod fork;
+mod guard;
 mod layout;
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -41,6 +44,8 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, Env, EnvFlags, EnvOpenOptions, RoTxn, RwTxn};
 use rustc_hash::FxHashMap;
 
+use self::flusher::Flusher;
+use self::guard::Opened;
 use self::layout::{
     Entry, FORMAT, MARKER, RecordKey, count_key, entries_of, entry_key, entry_key_of_use, first_id,
     name_key, use_key, uses_of,
@@ -49,10 +54,6 @@ use super::{PersistentStore, Policy, StoreError};
 
 /// How long a use is recorded for: a hit within this of the last recorded use writes nothing.
 const USE_GRANULARITY_MS: i64 = 1000;
-
-/// How often at most a process flushes the file to the disk after writing it (see
-/// [`File::flush`]).
-const FLUSH_EVERY_MS: i64 = 1000;
 
 /// The most bytes the file may hold: the size of its memory map, which takes address space,
 /// not memory (the file itself grows with what it holds).
@@ -87,8 +88,8 @@ struct File {
     db: Database<'static, Bytes, Bytes>,
     /// Namespaces found in the file, by name: ids never change once given.
     ids: RwLock<FxHashMap<Box<str>, u64>>,
-    /// When this process last flushed the file to the disk (ms since the Unix epoch).
-    flushed: AtomicI64,
+    /// The crash guard's writer side; `None` where each commit is flushed instead.
+    flusher: Option<Flusher>,
     /// `fork::now()` when the file was opened: another count, and this is a child's copy.
     forks: u64,
 }
@@ -226,36 +227,68 @@ fn canonical(path: &Path) -> std::io::Result<PathBuf> {
     Ok(dir.join(path.file_name().unwrap_or(path.as_os_str())))
 }
 
+/// Opens the LMDB environment: `guarded`, without flushing commits (the crash guard decided
+/// the file may be read, and will mark it flushed); else flushing each commit's data.
+// LMDB's options and its opening are `unsafe` in heed: each block says why it is sound.
+#[allow(unsafe_code)]
+fn open_env(path: &Path, guarded: bool) -> Result<Env, StoreError> {
+    let mut options = EnvOpenOptions::new();
+    options
+        .map_size(MAP_SIZE)
+        .max_readers(MAX_READERS)
+        .max_dbs(0);
+    let sync = if guarded {
+        EnvFlags::NO_SYNC
+    } else {
+        EnvFlags::NO_META_SYNC
+    };
+    // SAFETY: the flags are LMDB's own, and none lets a process see a torn or uncommitted
+    // state: NO_SUB_DIR names the file itself (not a directory), NO_READ_AHEAD suits random
+    // reads. NO_SYNC leaves flushing to the disk to the crash guard (a commit is in the
+    // kernel's page cache before it is visible, so it outlives its process; after a power cut
+    // or an OS crash, `guard::open` empties a file not known to be flushed rather than read
+    // it); NO_META_SYNC flushes each commit's pages before its meta page, which LMDB
+    // documents as keeping the file whole (a crash may undo the last commit).
+    unsafe {
+        options.flags(EnvFlags::NO_SUB_DIR | sync | EnvFlags::NO_READ_AHEAD);
+    }
+    // SAFETY: the file is only ever changed through LMDB (by this process and others, which
+    // coordinate through the lock file beside it); `DiskStore::open` opens each path once per
+    // process and shares it, as LMDB requires; transactions are short and never outlive the
+    // call that made them; `refuse_foreign` has left any file that is not LMDB's alone, which
+    // LMDB then checks again; and the crash guard has emptied a file that a crash may have
+    // left damaged.
+    unsafe { options.open(path) }.map_err(|e| match e {
+        heed::Error::Mdb(heed::MdbError::Invalid | heed::MdbError::VersionMismatch) => {
+            error(path, "refusing to use", "it is not a py38 cache file")
+        }
+        e => error(path, "cannot open", e),
+    })
+}
+
+/// Why a file without a crash record beside it is refused.
+const NO_RECORD: &str = "it is not a py38 cache file (it has no -sync record beside it; a py38 \
+                         cache file without one cannot be checked after a crash: delete it to \
+                         start a new cache there)";
+
 impl File {
-    // LMDB's options and its opening are `unsafe` in heed: each block says why it is sound.
-    #[allow(unsafe_code)]
     fn open(path: &Path) -> Result<Self, StoreError> {
         let forks = fork::at_open();
         let fail = |e: heed::Error| error(path, "cannot open", e);
-        let mut options = EnvOpenOptions::new();
-        options
-            .map_size(MAP_SIZE)
-            .max_readers(MAX_READERS)
-            .max_dbs(0);
-        // SAFETY: the flags are LMDB's own, and none lets a process see a torn or
-        // uncommitted state: NO_SUB_DIR names the file itself (not a directory),
-        // NO_READ_AHEAD suits random reads, and NO_SYNC leaves flushing to the disk to
-        // `File::flush` (a commit is in the kernel's page cache before it is visible, so
-        // it outlives its process; only a power cut or an OS crash can lose it).
-        unsafe {
-            options.flags(EnvFlags::NO_SUB_DIR | EnvFlags::NO_SYNC | EnvFlags::NO_READ_AHEAD);
-        }
-        // SAFETY: the file is only ever changed through LMDB (by this process and others,
-        // which coordinate through the lock file beside it); `DiskStore::open` opens each
-        // path once per process and shares it, as LMDB requires; transactions are short
-        // and never outlive the call that made them; and `refuse_foreign` has left any
-        // file that is not LMDB's alone, which LMDB then checks again.
-        let env = unsafe { options.open(path) }.map_err(|e| match e {
-            heed::Error::Mdb(heed::MdbError::Invalid | heed::MdbError::VersionMismatch) => {
-                error(path, "refusing to use", "it is not a py38 cache file")
-            }
-            e => fail(e),
-        })?;
+        let io_fail = |e: std::io::Error| error(path, "cannot open", e);
+        // Decided under the record's lock, held until the file is open and marked.
+        let guarded = match guard::boot_id() {
+            Some(boot) => match guard::open(path, boot).map_err(io_fail)? {
+                Opened::Go {
+                    guard,
+                    opening,
+                    emptied,
+                } => Some((guard, opening, emptied)),
+                Opened::Refused => return Err(error(path, "refusing to use", NO_RECORD)),
+            },
+            None => None,
+        };
+        let env = open_env(path, guarded.is_some())?;
         // Reader slots of processes killed mid-read hold back the reuse of freed pages.
         env.clear_stale_readers().map_err(fail)?;
         let db = env
@@ -267,14 +300,30 @@ impl File {
             .map_err(fail)?
             .unwrap_commit()
             .ok_or_else(|| error(path, "cannot open", "LMDB has no unnamed database"))?;
+        let (flusher, opening) = match guarded {
+            Some((guard, opening, emptied)) => {
+                if emptied {
+                    log::warn!(
+                        "py38: the cache file {} may not have been flushed to the disk before \
+                         the machine stopped; it was emptied rather than read",
+                        path.display()
+                    );
+                }
+                let dirty = !guard.is_clean().map_err(io_fail)?;
+                let flusher = Flusher::start(env.clone(), guard, dirty).map_err(io_fail)?;
+                (Some(flusher), Some(opening))
+            }
+            None => (None, None),
+        };
         let file = File {
             env,
             db,
             ids: RwLock::new(FxHashMap::default()),
-            flushed: AtomicI64::new(now_ms()),
+            flusher,
             forks,
         };
         file.mark(path)?;
+        drop(opening);
         Ok(file)
     }
 
@@ -304,11 +353,11 @@ impl File {
         drop(txn);
         // A new file: marked by whichever process gets there first.
         let mut txn = self.env.write_txn().map_err(fail)?;
-        if !check(&txn)? {
-            self.db.put(&mut txn, MARKER, FORMAT).map_err(fail)?;
+        if check(&txn)? {
+            return Ok(());
         }
-        txn.commit().map_err(fail)?;
-        self.env.force_sync().map_err(fail)
+        self.db.put(&mut txn, MARKER, FORMAT).map_err(fail)?;
+        self.commit(txn).map_err(fail)
     }
 
     /// The namespace's id, if the file has it.
@@ -372,21 +421,15 @@ impl File {
             .insert(namespace.into(), id);
     }
 
-    /// Commits `txn`, then flushes the file to the disk if this process has not for
-    /// `FLUSH_EVERY_MS`. A commit is not flushed at once (that would cost a miss a hundred
-    /// microseconds of `fdatasync`, ten times the rest of it): a power cut or an OS crash
-    /// within a second of a write can lose it, and can damage the file.
+    /// Commits `txn`: with the crash guard, marks the file `Dirty` first (on the disk, while
+    /// `txn` holds LMDB's writer lock) and has it marked `Clean` once writes pause.
     fn commit(&self, txn: RwTxn<'_>) -> heed::Result<()> {
+        let Some(flusher) = &self.flusher else {
+            return txn.commit();
+        };
+        flusher.before_commit().map_err(heed::Error::Io)?;
         txn.commit()?;
-        let (now, last) = (now_ms(), self.flushed.load(Ordering::Relaxed));
-        if now.saturating_sub(last) >= FLUSH_EVERY_MS
-            && self
-                .flushed
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            self.env.force_sync()?;
-        }
+        flusher.after_commit();
         Ok(())
     }
 
