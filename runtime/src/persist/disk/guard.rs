@@ -229,11 +229,7 @@ impl Drop for Opening {
 /// read (see the module documentation), deleting it (and its `-lock` file) when not.
 pub(super) fn open(path: &Path, boot: [u8; 16]) -> io::Result<Opened> {
     let record_path = record_path(path);
-    let exists = std::fs::metadata(path).map(|m| m.len() > 0);
-    let exists = match exists {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        other => other?,
-    };
+    let exists = holds_anything(path)?;
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(!exists);
     let record = match options.open(&record_path) {
@@ -244,8 +240,10 @@ pub(super) fn open(path: &Path, boot: [u8; 16]) -> io::Result<Opened> {
     lock.lock()?;
     let guard = Guard { record, boot };
     let found = guard.read()?;
-    if !exists && found.is_none() {
-        // New (or being made by nobody: the maker writes the record first, under the lock).
+    // Again, under the lock: another opener may have made the file meanwhile.
+    if !holds_anything(path)? {
+        // New, or deleted with its record left behind (a maker writes the record first,
+        // under the lock, so no one is making it now): whatever the record says is moot.
         guard.write(State::Dirty)?;
         return Ok(go(guard, lock, false));
     }
@@ -269,6 +267,15 @@ pub(super) fn open(path: &Path, boot: [u8; 16]) -> io::Result<Opened> {
             guard.write(State::Dirty)?;
             Ok(go(guard, lock, true))
         }
+    }
+}
+
+/// Whether the file at `path` is there and not empty.
+fn holds_anything(path: &Path) -> io::Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(metadata) => Ok(metadata.len() > 0),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

@@ -217,3 +217,24 @@ fn the_record_is_unlocked_once_the_file_is_open() {
     other.unlock().unwrap();
     drop(store);
 }
+
+#[test]
+fn a_record_left_without_its_file_starts_a_new_cache() {
+    let path = written("deleted");
+    let txn = last(&path);
+    std::fs::remove_file(&path).unwrap();
+    set_record(
+        &path,
+        Record {
+            boot: another_boot(),
+            state: State::Clean { txn },
+        },
+    );
+    let store = DiskStore::open(&path).unwrap();
+    assert_eq!(store.get("f", b"k", &NONE).unwrap(), None);
+    store.put("f", b"k", b"new", &NONE).unwrap();
+    assert_eq!(
+        store.get("f", b"k", &NONE).unwrap().as_deref(),
+        Some(&b"new"[..])
+    );
+}
