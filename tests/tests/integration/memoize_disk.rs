@@ -31,9 +31,10 @@ fn child(name: &str, role: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// A fresh start for a cache file: removes it and the lock table LMDB keeps beside it.
+/// A fresh start for a cache file: removes it, the lock table LMDB keeps beside it and its
+/// crash record.
 fn fresh(path: &str) {
-    for suffix in ["", "-lock"] {
+    for suffix in ["", "-lock", "-sync"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
     std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
