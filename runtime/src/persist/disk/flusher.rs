@@ -69,9 +69,19 @@ impl Flusher {
     }
 
     /// After committing: the file is to be marked `Clean` once writes pause.
+    /// Wakes the thread only if it was waiting for a first write: otherwise it is waiting
+    /// for the pause to end, and finds the later write when it wakes (a wake-up per commit
+    /// cost a miss a context switch: 9.3 us instead of 5 us in the bench).
     pub(super) fn after_commit(&self) {
-        self.shared.pending().written = Some(Instant::now());
-        self.shared.wake.notify_one();
+        let was_waiting = self
+            .shared
+            .pending()
+            .written
+            .replace(Instant::now())
+            .is_none();
+        if was_waiting {
+            self.shared.wake.notify_one();
+        }
     }
 }
 
