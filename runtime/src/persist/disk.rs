@@ -108,12 +108,14 @@ fn error(path: &Path, doing: &str, cause: impl std::fmt::Display) -> StoreError 
 
 impl DiskStore {
     /// Opens the cache file at `path`, creating it (and its directory) if needed. LMDB keeps
-    /// its lock table beside it, in `<path>-lock`.
+    /// its lock table beside it, in `<path>-lock`, and the store its crash record in
+    /// `<path>-sync`. A file that a power cut or an OS crash may have left half-flushed is
+    /// deleted and started again, empty (see the module documentation).
     ///
     /// # Errors
     /// When the file cannot be created or opened, or is not a py38 cache file (another
-    /// program's file, a damaged file, an older py38's SQLite cache file, anything else).
-    /// Such a file is left as it is.
+    /// program's file, a damaged file, an older py38's SQLite cache file, an LMDB file
+    /// without its crash record, anything else). Such a file is left as it is.
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let path = path.into();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
