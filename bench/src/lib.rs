@@ -1,6 +1,8 @@
 //! The contenders the benchmarks in `benches/` compare: the same function memoized by py38,
 //! by its peers, and by hand. Run them with `cargo bench -p py38-bench`.
 
+pub mod sqlite_store;
+
 use std::sync::{LazyLock, Mutex};
 
 use cached::proc_macro::cached;

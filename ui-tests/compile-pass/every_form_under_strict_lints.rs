@@ -211,14 +211,14 @@ pub mod stored {
     use py38::memoize;
 
     /// Squares, kept on disk.
-    #[memoize(store = disk("lint-clean.sqlite3"), maxsize = 100, ttl = 60)]
+    #[memoize(store = disk("lint-clean.lmdb"), maxsize = 100, ttl = 60)]
     #[must_use]
     pub fn square(n: u64) -> u64 {
         n * n
     }
 
     /// Cubes, kept on disk for an hour at most.
-    #[memoize(store = disk("lint-clean.sqlite3"), maxsize = super::MAX_ENTRIES, ttl = 3600.0)]
+    #[memoize(store = disk("lint-clean.lmdb"), maxsize = super::MAX_ENTRIES, ttl = 3600.0)]
     #[must_use]
     pub fn cube(n: u64) -> u64 {
         n * n * n
@@ -228,7 +228,7 @@ pub mod stored {
     ///
     /// # Errors
     /// When `text` is not a number.
-    #[memoize(store = disk("lint-clean.sqlite3"), version = "2")]
+    #[memoize(store = disk("lint-clean.lmdb"), version = "2")]
     pub fn parse(text: &str) -> Result<i64, std::num::ParseIntError> {
         text.parse()
     }
@@ -250,14 +250,14 @@ pub mod stored {
 
     impl Grid {
         /// Paths across the grid.
-        #[memoize(store = disk("lint-clean.sqlite3"))]
+        #[memoize(store = disk("lint-clean.lmdb"))]
         #[must_use]
         pub fn paths(&self, steps: u64) -> u64 {
             self.size * steps
         }
 
         /// The grid grown by `by`, taken by value into a `mut` receiver.
-        #[memoize(store = disk("lint-clean.sqlite3"))]
+        #[memoize(store = disk("lint-clean.lmdb"))]
         #[must_use]
         pub fn grown(mut self, by: u64) -> u64 {
             self.size += by;

@@ -151,11 +151,7 @@ snapshot!(
 #[test]
 fn store_on_disk_with_a_result() {
     insta::assert_snapshot!(expand(
-        quote!(
-            store = disk("cache/rates.sqlite3"),
-            ttl = 300,
-            version = "2"
-        ),
+        quote!(store = disk("cache/rates.lmdb"), ttl = 300, version = "2"),
         quote! {
             /// Today's rate.
             pub fn rate(currency: &str, day: u32) -> Result<f64, String> {

@@ -186,7 +186,7 @@ const DISK_TTL: Duration = Duration::from_secs(3600);
 static DISK_RUNS: AtomicUsize = AtomicUsize::new(0);
 
 #[memoize(
-    store = disk("../target/py38-tests/constants.sqlite3"),
+    store = disk("../target/py38-tests/constants.lmdb"),
     maxsize = DISK_MAX,
     ttl = DISK_TTL
 )]
@@ -197,8 +197,8 @@ fn cube(n: u64) -> u64 {
 
 #[test]
 fn a_store_that_outlives_the_process_takes_constants() {
-    let path = "../target/py38-tests/constants.sqlite3";
-    for suffix in ["", "-wal", "-shm"] {
+    let path = "../target/py38-tests/constants.lmdb";
+    for suffix in ["", "-lock", "-sync"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
     std::fs::create_dir_all("../target/py38-tests").unwrap();

@@ -31,9 +31,10 @@ fn child(name: &str, role: &str) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// A fresh start for a cache file: removes it and what SQLite keeps beside it.
+/// A fresh start for a cache file: removes it, the lock table LMDB keeps beside it and its
+/// crash record.
 fn fresh(path: &str) {
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-lock", "-sync"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
     std::fs::create_dir_all(Path::new(path).parent().unwrap()).unwrap();
@@ -41,7 +42,7 @@ fn fresh(path: &str) {
 
 static AREA_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/shared.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/shared.lmdb"))]
 fn area(width: u32, label: &str) -> String {
     AREA_RUNS.fetch_add(1, Ordering::SeqCst);
     format!("{label}: {}", width * width)
@@ -62,7 +63,7 @@ fn a_second_process_reads_what_the_first_computed() {
     if role().is_some() {
         return;
     }
-    fresh("../target/py38-tests/shared.sqlite3");
+    fresh("../target/py38-tests/shared.lmdb");
     let writer = child("a_second_process_reads_what_the_first_computed", "writer");
     assert!(
         writer.contains("runs=1 CacheInfo(hits=1, misses=1, maxsize=128, currsize=1)"),
@@ -83,7 +84,7 @@ fn a_second_process_reads_what_the_first_computed() {
 
 static PARSE_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/results.sqlite3"), maxsize = None)]
+#[memoize(store = disk("../target/py38-tests/results.lmdb"), maxsize = None)]
 fn parse(text: &str) -> Result<i64, String> {
     PARSE_RUNS.fetch_add(1, Ordering::SeqCst);
     assert!(text != "panic", "the body panicked");
@@ -92,7 +93,7 @@ fn parse(text: &str) -> Result<i64, String> {
 
 #[test]
 fn only_ok_is_stored_and_a_panic_stores_nothing() {
-    fresh("../target/py38-tests/results.sqlite3");
+    fresh("../target/py38-tests/results.lmdb");
     parse::cache_clear();
     assert_eq!(parse("12"), Ok(12));
     assert_eq!(parse("12"), Ok(12));
@@ -123,7 +124,7 @@ fn only_ok_is_stored_and_a_panic_stores_nothing() {
 
 static SLOW_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/ttl.sqlite3"), ttl = 1)]
+#[memoize(store = disk("../target/py38-tests/ttl.lmdb"), ttl = 1)]
 fn slow(n: u64) -> u64 {
     SLOW_RUNS.fetch_add(1, Ordering::SeqCst);
     n * 2
@@ -131,7 +132,7 @@ fn slow(n: u64) -> u64 {
 
 #[test]
 fn entries_expire_after_the_ttl() {
-    fresh("../target/py38-tests/ttl.sqlite3");
+    fresh("../target/py38-tests/ttl.lmdb");
     assert_eq!(slow(4), 8);
     assert_eq!(slow(4), 8);
     assert_eq!(SLOW_RUNS.load(Ordering::SeqCst), 1);
@@ -144,14 +145,14 @@ fn entries_expire_after_the_ttl() {
     );
 }
 
-#[memoize(store = disk("../target/py38-tests/garbage.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/garbage.lmdb"))]
 fn on_garbage(n: u64) -> u64 {
     n + 1
 }
 
 #[test]
 fn a_garbage_file_is_reported_and_the_function_still_works() {
-    let path = "../target/py38-tests/garbage.sqlite3";
+    let path = "../target/py38-tests/garbage.lmdb";
     fresh(path);
     std::fs::write(path, vec![0x42_u8; 4096]).unwrap();
     assert_eq!(on_garbage(1), 2);
@@ -166,7 +167,7 @@ fn a_garbage_file_is_reported_and_the_function_still_works() {
     assert_eq!(std::fs::read(path).unwrap(), vec![0x42_u8; 4096]);
 }
 
-#[memoize(store = disk("../target/py38-tests/blocked/not-a-dir/c.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/blocked/not-a-dir/c.lmdb"))]
 fn nowhere_to_write(n: u64) -> u64 {
     n * 3
 }
@@ -181,14 +182,14 @@ fn a_place_where_no_file_can_be_made_is_reported_and_the_function_still_works() 
     assert_eq!(nowhere_to_write::cache_info().misses, 2);
 }
 
-#[memoize(store = disk("../target/py38-tests/killed.sqlite3"), maxsize = None)]
+#[memoize(store = disk("../target/py38-tests/killed.lmdb"), maxsize = None)]
 fn square(n: u64) -> u64 {
     n * n
 }
 
 #[test]
 fn a_process_killed_mid_write_leaves_a_file_that_serves() {
-    let path = "../target/py38-tests/killed.sqlite3";
+    let path = "../target/py38-tests/killed.lmdb";
     if role().as_deref() == Some("killed") {
         // Writes until killed.
         for n in 0.. {
@@ -203,42 +204,90 @@ fn a_process_killed_mid_write_leaves_a_file_that_serves() {
         return;
     }
     fresh(path);
-    let mut writer = Command::new(std::env::current_exe().unwrap())
-        .args([
-            &*test_name(
-                module_path!(),
-                "a_process_killed_mid_write_leaves_a_file_that_serves",
-            ),
-            "--exact",
-            "--nocapture",
-        ])
-        .env("PY38_TEST_ROLE", "killed")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Until the writer has written a good many entries, then SIGKILL.
-    let started = std::time::Instant::now();
-    while std::fs::metadata(path).map_or(0, |m| m.len()) == 0
-        && started.elapsed() < std::time::Duration::from_secs(20)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    // This process has the file open throughout, reading while the writers write: each
+    // writer is killed while it writes (most of its time is spent holding the write lock),
+    // and the next one, and this process, must still get the lock and find a whole file.
+    assert_eq!(square(1), 1);
+    let mut stored = square::cache_info().currsize;
+    for _ in 0..3 {
+        let mut writer = Command::new(std::env::current_exe().unwrap())
+            .args([
+                &*test_name(
+                    module_path!(),
+                    "a_process_killed_mid_write_leaves_a_file_that_serves",
+                ),
+                "--exact",
+                "--nocapture",
+            ])
+            .env("PY38_TEST_ROLE", "killed")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Until the writer has written a good many entries more, then SIGKILL.
+        let started = std::time::Instant::now();
+        while square::cache_info().currsize < stored + 200
+            && started.elapsed() < std::time::Duration::from_secs(20)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        writer.kill().unwrap(); // SIGKILL on Unix
+        let _ = writer.wait();
+        let now = square::cache_info().currsize;
+        assert!(
+            now >= stored + 200,
+            "the killed writer had committed entries"
+        );
+        stored = now;
     }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    writer.kill().unwrap(); // SIGKILL on Unix
-    let _ = writer.wait();
-    // The file opens and serves: what the writer committed is read back, the rest computed.
-    let stored = square::cache_info().currsize;
-    assert!(stored > 0, "the killed writer had committed entries");
+    // The file serves: what the writers committed is read back, the rest computed and stored.
     for n in 0..200 {
         assert_eq!(square(n), n * n);
     }
+    let far = stored as u64 + 1000;
+    assert_eq!(square(far), far * far);
     assert_eq!(square::cache_errors(), 0);
     assert!(square::cache_info().hits > 0);
 }
 
+static SEEN_RUNS: AtomicU64 = AtomicU64::new(0);
+
+#[memoize(store = disk("../target/py38-tests/cleared-elsewhere.lmdb"), maxsize = None)]
+fn seen(n: u64) -> u64 {
+    SEEN_RUNS.fetch_add(1, Ordering::SeqCst);
+    n + 100
+}
+
+#[test]
+fn what_another_process_clears_or_invalidates_is_a_miss_here_at_once() {
+    let name = "what_another_process_clears_or_invalidates_is_a_miss_here_at_once";
+    match role().as_deref() {
+        Some("invalidate") => return println!("removed={}", seen::cache_invalidate(1)),
+        Some("clear") => return seen::cache_clear(),
+        Some(_) => return,
+        None => {}
+    }
+    fresh("../target/py38-tests/cleared-elsewhere.lmdb");
+    for n in [1, 2, 3, 1, 2, 3] {
+        assert_eq!(seen(n), n + 100);
+    }
+    assert_eq!(SEEN_RUNS.load(Ordering::SeqCst), 3, "hot in this process");
+    assert!(child(name, "invalidate").contains("removed=true"));
+    assert_eq!((seen(1), seen(2)), (101, 102));
+    assert_eq!(
+        SEEN_RUNS.load(Ordering::SeqCst),
+        4,
+        "1 was invalidated elsewhere"
+    );
+    child(name, "clear");
+    assert_eq!((seen(2), seen(3)), (102, 103));
+    assert_eq!(SEEN_RUNS.load(Ordering::SeqCst), 6, "cleared elsewhere");
+    assert_eq!(seen::cache_info().currsize, 2);
+    assert_eq!(seen::cache_errors(), 0);
+}
+
 static CUBE_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/concurrent.sqlite3"), maxsize = None)]
+#[memoize(store = disk("../target/py38-tests/concurrent.lmdb"), maxsize = None)]
 fn cube(n: u64) -> u64 {
     CUBE_RUNS.fetch_add(1, Ordering::SeqCst);
     n * n * n
@@ -258,7 +307,7 @@ fn two_processes_write_one_file_at_once() {
         }
         return;
     }
-    fresh("../target/py38-tests/concurrent.sqlite3");
+    fresh("../target/py38-tests/concurrent.lmdb");
     let name = "two_processes_write_one_file_at_once";
     let spawn = move |role: &str| {
         Command::new(std::env::current_exe().unwrap())
@@ -292,7 +341,7 @@ fn two_processes_write_one_file_at_once() {
 
 static FETCH_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/async.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/async.lmdb"))]
 async fn fetch(id: u32) -> Result<String, String> {
     FETCH_RUNS.fetch_add(1, Ordering::SeqCst);
     std::future::ready(()).await;
@@ -304,7 +353,7 @@ async fn fetch(id: u32) -> Result<String, String> {
 
 #[test]
 fn async_functions_on_tokio_and_smol() {
-    fresh("../target/py38-tests/async.sqlite3");
+    fresh("../target/py38-tests/async.lmdb");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -344,7 +393,7 @@ struct Board {
 
 impl Grid {
     /// The receiver is part of the key.
-    #[memoize(store = disk("../target/py38-tests/methods.sqlite3"))]
+    #[memoize(store = disk("../target/py38-tests/methods.lmdb"))]
     fn paths(&self, size: u64) -> u64 {
         PATHS_RUNS.fetch_add(1, Ordering::SeqCst);
         size * 2
@@ -354,7 +403,7 @@ impl Grid {
 impl Board {
     /// Same module, same method name, a receiver that serializes the same as a `Grid`: the
     /// type's name keeps their entries apart.
-    #[memoize(store = disk("../target/py38-tests/methods.sqlite3"))]
+    #[memoize(store = disk("../target/py38-tests/methods.lmdb"))]
     fn paths(&self, size: u64) -> u64 {
         PATHS_RUNS.fetch_add(1, Ordering::SeqCst);
         size * 3
@@ -363,7 +412,7 @@ impl Board {
 
 static SIZE_RUNS: AtomicU64 = AtomicU64::new(0);
 
-#[memoize(store = disk("../target/py38-tests/generic.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/generic.lmdb"))]
 fn size_of<T: Default + std::fmt::Debug, const N: usize>(label: &str) -> String {
     SIZE_RUNS.fetch_add(1, Ordering::SeqCst);
     format!("{label}: {N} x {:?}", T::default())
@@ -371,8 +420,8 @@ fn size_of<T: Default + std::fmt::Debug, const N: usize>(label: &str) -> String 
 
 #[test]
 fn methods_and_generic_functions_keep_their_instantiations_apart() {
-    fresh("../target/py38-tests/methods.sqlite3");
-    fresh("../target/py38-tests/generic.sqlite3");
+    fresh("../target/py38-tests/methods.lmdb");
+    fresh("../target/py38-tests/generic.lmdb");
     let (grid, board) = (Grid { name: "a" }, Board { name: "a" });
     assert_eq!(grid.paths(5), 10);
     assert_eq!(grid.paths(5), 10);
@@ -398,7 +447,7 @@ fn methods_and_generic_functions_keep_their_instantiations_apart() {
     assert_eq!(size_of::cache_info().currsize, 2);
 }
 
-#[memoize(store = disk("../target/py38-tests/read-only/c.sqlite3"))]
+#[memoize(store = disk("../target/py38-tests/read-only/c.lmdb"))]
 fn in_a_read_only_directory(n: u64) -> u64 {
     n * 5
 }
@@ -458,10 +507,10 @@ fn a_read_only_directory_is_reported_and_the_function_still_works() {
         !stdout.contains("errors=0"),
         "the store's failures are counted: {stdout}"
     );
-    assert!(!dir.join("c.sqlite3").exists());
+    assert!(!dir.join("c.lmdb").exists());
 }
 
-#[memoize(store = disk("../target/py38-tests/full/c.sqlite3"), maxsize = None)]
+#[memoize(store = disk("../target/py38-tests/full/c.lmdb"), maxsize = None)]
 fn padded(n: u64) -> String {
     format!("{n:>4000}")
 }

@@ -20,7 +20,7 @@ fn at(path: &'static str, version: &'static str) -> Persistent {
 
 #[test]
 fn another_version_does_not_read_what_an_earlier_one_wrote() {
-    let path = std::env::temp_dir().join(format!("py38-versions-{}.sqlite3", std::process::id()));
+    let path = std::env::temp_dir().join(format!("py38-versions-{}.lmdb", std::process::id()));
     let path: &'static str = String::leak(path.to_string_lossy().into_owned());
     let v1 = at(path, "1");
     let v2 = at(path, "2");
@@ -41,7 +41,7 @@ fn another_version_does_not_read_what_an_earlier_one_wrote() {
 
 #[test]
 fn a_value_that_does_not_decode_is_a_miss_and_is_counted() {
-    let path = std::env::temp_dir().join(format!("py38-decode-{}.sqlite3", std::process::id()));
+    let path = std::env::temp_dir().join(format!("py38-decode-{}.lmdb", std::process::id()));
     let path: &'static str = String::leak(path.to_string_lossy().into_owned());
     let text = at(path, "1");
     let key = || Key::new().part(arg(&1_u32));
