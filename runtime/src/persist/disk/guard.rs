@@ -232,6 +232,9 @@ pub(super) fn open(path: &Path, boot: [u8; 16]) -> io::Result<Opened> {
     let exists = holds_anything(path)?;
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(!exists);
+    // Readable by its owner alone, as LMDB makes the data file.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let record = match options.open(&record_path) {
         Err(e) if exists && e.kind() == io::ErrorKind::NotFound => return Ok(Opened::Refused),
         other => other?,

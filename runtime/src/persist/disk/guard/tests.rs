@@ -238,3 +238,13 @@ fn a_record_left_without_its_file_starts_a_new_cache() {
         Some(&b"new"[..])
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_record_is_readable_by_its_owner_alone_as_the_data_file_is() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = written("mode");
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&record_path(&path)), 0o600);
+    assert_eq!(mode(&path), 0o600);
+}
