@@ -112,9 +112,11 @@ impl Registry {
         removed > 0
     }
 
-    /// Looks a call up in the store of its key type and of what `outcome` stores (inlined: see
-    /// `Store::lookup`).
-    #[inline(always)]
+    /// Looks a call up in the store of its key type and of what `outcome` stores (inlined into
+    /// the memoized function in an optimized build: see `Store::lookup`; see also
+    /// [`Registry::lookup_flight`] on debug builds).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup<Q, V, O, I: 'static>(
         &'static self,
         outcome: O,
@@ -132,7 +134,13 @@ impl Registry {
     /// Looks a call of a function with `single_flight = true` up: as [`Registry::lookup`], but
     /// a miss waits for a computation of the same key under way (inlined: see
     /// `Store::lookup`).
-    #[inline(always)]
+    ///
+    /// In a debug build (`debug_assertions`, Cargo's dev profile) neither this nor
+    /// [`Registry::lookup`] is forced inline: at `opt-level = 0`, `inline(always)` copies the
+    /// whole hit path into every memoized function, where the compiler builds it unoptimized
+    /// each time; a plain call shares one copy per key and value types.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup_flight<Q, V, O, I: 'static>(
         &'static self,
         outcome: O,

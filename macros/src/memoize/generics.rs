@@ -50,6 +50,9 @@ fn const_tag(ty: &Type) -> &'static str {
 /// shared by all threads. The bounds join the parameter's existing `where` predicate if it has
 /// one, else its inline bounds, so that clippy's `multiple_bound_locations` stays quiet.
 pub(crate) fn add_thread_bounds(generics: &mut Generics) {
+    if generics.type_params().next().is_none() {
+        return; // nothing to bound (and the bounds' parse is the most of this, unoptimized)
+    }
     let bounds: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]> =
         syn::parse_quote!(::core::marker::Send + ::core::marker::Sync + 'static);
     let predicates = generics.where_clause.as_mut().map(|w| &mut w.predicates);

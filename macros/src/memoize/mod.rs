@@ -5,6 +5,7 @@ mod controls;
 mod expand;
 mod generics;
 mod impl_block;
+mod item;
 mod limits;
 mod lookup;
 mod memory;
@@ -26,7 +27,7 @@ use crate::errors::Errors;
 /// `impl` block whose marked methods are memoized).
 pub(crate) fn memoize(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let item: ItemFn = match syn::parse2(item.clone()) {
+    let item: ItemFn = match item::parse(item.clone()) {
         Ok(Item::Fn(item)) => item,
         Ok(Item::Impl(block)) => return impl_block::memoize_impl(args, block),
         Ok(_) | Err(_) => {
