@@ -34,7 +34,6 @@ mod guard;
 mod layout;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
@@ -190,7 +189,7 @@ pub(crate) fn shared(path: PathBuf) -> Result<Arc<DiskStore>, StoreError> {
 fn refuse_foreign(path: &Path) -> Result<(), StoreError> {
     let mut head = [0_u8; 20];
     let read = match std::fs::File::open(path) {
-        Ok(mut file) => read_up_to(&mut file, &mut head),
+        Ok(mut file) => guard::read_up_to(&mut file, &mut head),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => Err(e),
     }
@@ -206,17 +205,6 @@ fn refuse_foreign(path: &Path) -> Result<(), StoreError> {
         "it is not a py38 cache file"
     };
     Err(error(path, "refusing to use", what))
-}
-
-fn read_up_to(file: &mut std::fs::File, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut read = 0;
-    while read < buffer.len() {
-        match file.read(&mut buffer[read..])? {
-            0 => break,
-            n => read += n,
-        }
-    }
-    Ok(read)
 }
 
 /// The path with its directory made canonical, the name for the file in [`DiskStore::open`]'s

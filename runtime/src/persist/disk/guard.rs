@@ -181,7 +181,8 @@ fn read_at(mut file: &std::fs::File, buffer: &mut [u8], offset: usize) -> io::Re
     file.read(buffer)
 }
 
-fn read_up_to(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
+/// Reads into `buffer` until it is full or the file ends; how many bytes were read.
+pub(super) fn read_up_to(file: &mut std::fs::File, buffer: &mut [u8]) -> io::Result<usize> {
     let mut read = 0;
     while read < buffer.len() {
         match file.read(&mut buffer[read..])? {
