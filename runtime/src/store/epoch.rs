@@ -295,10 +295,28 @@ impl<T: Retired> Bin<T> {
 
     /// Whether the calling thread is the store's only live user, and reads nothing of it now.
     fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
-        if readers.solo().is_none() && !readers.claim(&mut self.claim_memo, force) {
-            return false;
+        let solo = match readers.solo() {
+            Some(reader) => reader,
+            None if readers.claim(&mut self.claim_memo, force) => match readers.solo() {
+                Some(reader) => reader,
+                None => return false,
+            },
+            None => return false,
+        };
+        solo.is_idle()
+    }
+
+    /// The one item waiting, if it is the only one and the calling thread is the store's only
+    /// live user, reading nothing of it now: no reader can see the item (as in
+    /// [`Bin::collect`], whose common case this is: a miss that evicted one result, handed
+    /// back without batches). `None`, changing nothing, otherwise.
+    #[inline]
+    pub(crate) fn take_lone(&mut self, readers: &dyn Readers) -> Option<T> {
+        let lone = self.loose.len() == 1 && self.held.is_empty() && self.sealed.is_empty();
+        if !lone || !self.alone(readers, false) {
+            return None;
         }
-        readers.solo().is_some_and(Reader::is_idle)
+        self.loose.pop()
     }
 
     fn take_all(&mut self) -> Freed<T> {

@@ -288,6 +288,11 @@ impl<T, W> Drop for Locked<'_, T, W> {
         let Some(mut side) = self.side.take() else {
             return;
         };
+        if !flush && let Some(lone) = side.take_lone(readers) {
+            drop(side); // unlock
+            drop(lone); // `None` if its allocation was kept
+            return;
+        }
         let freed = side.free(readers, flush);
         let wait = side.bin.must_wait(readers);
         drop(side); // unlock
@@ -328,6 +333,21 @@ impl<T, W> Side<T, W> {
             self.bin.collect(readers, also)
         };
         self.keep_spares(freed)
+    }
+
+    /// The one node unlinked under the lock, if the writer may free it at once (see
+    /// [`Bin::take_lone`]): its allocation kept for reuse if it can be (then `None`), else
+    /// handed back, to be freed once the lock is let go.
+    #[inline]
+    fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked<T>>> {
+        if !self.outside.is_empty() {
+            return None; // a thread without a slot may be reading it
+        }
+        let lone = self.bin.take_lone(readers)?;
+        if core::mem::needs_drop::<T>() {
+            return Some(Some(lone));
+        }
+        Some(self.keep_spare(lone))
     }
 
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
