@@ -234,7 +234,7 @@ impl<T: Retired> Bin<T> {
     /// lock). `also`: nodes protected outside the readers (threads without slots).
     #[must_use = "the items are freed when the returned vector is dropped"]
     pub(crate) fn collect(&mut self, readers: &dyn Readers, also: &[usize]) -> Freed<T> {
-        if self.nothing_waits() {
+        if self.is_empty() {
             return Freed::default();
         }
         if also.is_empty() && self.alone(readers, false) {
@@ -289,7 +289,9 @@ impl<T: Retired> Bin<T> {
         })
     }
 
-    fn nothing_waits(&self) -> bool {
+    /// Whether no item waits to be freed.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
         self.loose.is_empty() && self.sealed.is_empty() && self.held.is_empty()
     }
 

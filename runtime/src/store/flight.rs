@@ -189,7 +189,7 @@ where
     V: Clone + Send + Sync,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
-        Insert::insert(self, Some(key.clone()), value);
+        Insert::insert(self, Some(key.clone()), value, None);
     }
 
     fn abandon(&self, key: &Hashed<K>) {

@@ -127,10 +127,14 @@ pub struct Pending<'s, K, V> {
     // where `lookup` checks it.
     store: &'s dyn Insert<K, V>,
     key: Option<Hashed<K>>,
+    /// The count of published nodes before the lookup that found no entry for the key (see
+    /// [`Store::insert`]); `None` if the lookup may have passed over one (a stale entry).
+    seen: Option<u64>,
 }
 
 trait Insert<K, V> {
-    fn insert(&self, key: Option<Hashed<K>>, value: &V);
+    /// `seen`: as [`Pending`]'s, or `None` to look the key up again.
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>);
 }
 
 impl<K, V> Pending<'_, K, V> {
@@ -154,7 +158,7 @@ impl<K, V> Pending<'_, K, V> {
         if let Some(value) = outcome.stored(&result)
             && keep(value)
         {
-            self.store.insert(self.key, value);
+            self.store.insert(self.key, value, self.seen);
         }
         result
     }
@@ -204,9 +208,10 @@ where
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
         let caller = Caller::Slot(self.threads.slot(me), me.index);
+        let seen = self.map.published();
         match self.hit(caller, hash, &key) {
             Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, &key),
+            None => self.missed(caller, hash, &key, seen),
         }
     }
 
@@ -215,9 +220,10 @@ where
     #[inline(never)]
     fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
         let caller = self.caller();
+        let seen = self.map.published();
         match self.hit(caller, hash, key) {
             Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, key),
+            None => self.missed(caller, hash, key, seen),
         }
     }
 
@@ -232,7 +238,8 @@ where
         }
     }
 
-    /// Counts a miss and makes the owned key to store the result under.
+    /// Counts a miss and makes the owned key to store the result under. `seen`: the count of
+    /// published nodes read before the lookup's probe (see [`Store::insert`]).
     #[cold]
     #[inline(never)]
     fn missed<Q: KeyRef<Owned = K>>(
@@ -240,11 +247,14 @@ where
         caller: Caller<'_>,
         hash: u64,
         key: &Q,
+        seen: u64,
     ) -> Lookup<'_, K, V> {
         self.count_miss(caller);
         Lookup::Miss(Pending {
             store: self,
             key: self.owned_key(hash, key),
+            // Without a time to live, a lookup that found no fresh entry found none at all.
+            seen: self.ttl.is_none().then_some(seen),
         })
     }
 
@@ -392,7 +402,11 @@ where
     /// acts on what the lookup found by the node's identity alone. As in CPython, a key that a
     /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
     /// replaced by this, the outer call's result, in an unbounded one.
-    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
+    ///
+    /// `seen`, if known: the count of published nodes read before a lookup that found no node
+    /// for the key. That lookup stands for the first one here: a node for the key that it
+    /// could not see was published after `seen`, which the check under the lock catches.
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
         let Some(Hashed { hash, key }) = key else {
             return; // maxsize = 0
         };
@@ -405,8 +419,12 @@ where
                 queued: AtomicU64::new(0),
             },
         };
+        let mut looked_up = seen.map(|seen| (seen, None));
         let unused = loop {
-            let (seen, found) = self.find_node(hash, &item.key);
+            let (seen, found) = match looked_up.take() {
+                Some(looked_up) => looked_up,
+                None => self.find_node(hash, &item.key),
+            };
             let mut map = self.map.lock(&self.threads);
             if map.published_since(hash, seen) {
                 continue; // lets go of the lock, and looks again
@@ -487,11 +505,18 @@ where
     /// time to live) once they outnumber the live ones: the queue stays O(maxsize), and the
     /// sweep, O(queue), runs once per as many removals as there are entries. Runs no user
     /// code: records are matched to entries by hash and stamp.
+    #[inline]
     fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let live = map.len();
-        if map.writer_state().recency.len() <= 2 * live + 16 {
-            return;
+        if map.writer_state().recency.len() > 2 * live + 16 {
+            self.sweep_stale_records(map);
         }
+    }
+
+    /// [`Store::drop_stale_records`]'s sweep.
+    #[cold]
+    #[inline(never)]
+    fn sweep_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let mut recency = core::mem::replace(&mut map.writer_state().recency, Recency::new());
         recency.retain(|stamp, &hash| {
             let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
@@ -552,8 +577,8 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
-        Store::insert(self, key, value);
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
+        Store::insert(self, key, value, seen);
     }
 }
 
