@@ -631,6 +631,7 @@ impl<T, W> Locked<'_, T, W> {
         let side = self.side_mut();
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
         let slots = &unsafe { &*old }.slots;
+        side.bin.reserve(side.live + 1);
         // The slots that are not null alone (the others hold nothing to retire).
         for index in side.occupied.drain() {
             let slot = &slots[index];
