@@ -127,8 +127,8 @@ pub struct Pending<'s, K, V> {
     // where `lookup` checks it.
     store: &'s dyn Insert<K, V>,
     key: Option<Hashed<K>>,
-    /// The count of published nodes before the lookup that found no entry for the key (see
-    /// [`Store::insert`]); `None` if the lookup may have passed over one (a stale entry).
+    /// A count of published nodes when no node of the key's hash was in the map (see
+    /// [`Store::insert`]); `None` if there was one, or it was not looked for.
     seen: Option<u64>,
 }
 
@@ -208,10 +208,9 @@ where
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
         let caller = Caller::Slot(self.threads.slot(me), me.index);
-        let seen = self.map.published();
         match self.hit(caller, hash, &key) {
             Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, &key, seen),
+            None => self.missed(caller, hash, &key),
         }
     }
 
@@ -220,10 +219,9 @@ where
     #[inline(never)]
     fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
         let caller = self.caller();
-        let seen = self.map.published();
         match self.hit(caller, hash, key) {
             Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, key, seen),
+            None => self.missed(caller, hash, key),
         }
     }
 
@@ -238,8 +236,7 @@ where
         }
     }
 
-    /// Counts a miss and makes the owned key to store the result under. `seen`: the count of
-    /// published nodes read before the lookup's probe (see [`Store::insert`]).
+    /// Counts a miss and makes the owned key to store the result under.
     #[cold]
     #[inline(never)]
     fn missed<Q: KeyRef<Owned = K>>(
@@ -247,14 +244,19 @@ where
         caller: Caller<'_>,
         hash: u64,
         key: &Q,
-        seen: u64,
     ) -> Lookup<'_, K, V> {
         self.count_miss(caller);
+        let key = self.owned_key(hash, key);
+        let seen = match caller {
+            Caller::Slot(slot, _) if key.is_some() => {
+                self.map.published_without(&slot.reader, hash)
+            }
+            _ => None,
+        };
         Lookup::Miss(Pending {
             store: self,
-            key: self.owned_key(hash, key),
-            // Without a time to live, a lookup that found no fresh entry found none at all.
-            seen: self.ttl.is_none().then_some(seen),
+            key,
+            seen,
         })
     }
 
@@ -403,9 +405,10 @@ where
     /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
     /// replaced by this, the outer call's result, in an unbounded one.
     ///
-    /// `seen`, if known: the count of published nodes read before a lookup that found no node
-    /// for the key. That lookup stands for the first one here: a node for the key that it
-    /// could not see was published after `seen`, which the check under the lock catches.
+    /// `seen`, if known: a count of published nodes when no node of the key's hash was in the
+    /// map (see `Map::published_without`). That stands for the first lookup here, without
+    /// running `Eq`: a node for the key now is one published after `seen`, which the check
+    /// under the lock catches.
     fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
         let Some(Hashed { hash, key }) = key else {
             return; // maxsize = 0
