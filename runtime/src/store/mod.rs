@@ -12,9 +12,10 @@
 //!
 //! No user code (`Hash`, `Eq`, `Clone`, `Drop`) runs while the writer lock is held, so user
 //! code that calls back (the same function, its controls, another store's) cannot deadlock:
-//! a writer clones the result and compares keys before it takes the lock, and under the lock
-//! checks only that no node for the same hash was published since it looked (see
-//! [`Store::insert`]); what it unlinks is dropped after the lock is let go. A panic in user
+//! a writer clones the result and compares keys before it takes the lock (only if a node of
+//! the key's hash was in the map when the call missed), and under the lock checks only that
+//! no node for the same hash was published since it looked (see [`Store::insert`]); what it
+//! unlinks is dropped after the lock is let go. A panic in user
 //! code thus never happens under the lock, and leaves nothing half-done.
 
 mod clock;
