@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo build --release -p py38-bench --example memoize_instructions
-//! for c in py38 py38_unbounded hand cached; do
+//! for c in py38 py38_unbounded py38_single_flight hand cached; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!         target/release/examples/memoize_instructions $c 2>&1 | grep refs
 //! done
@@ -33,11 +33,12 @@ fn main() {
     let f: fn(u64) -> u64 = match which.as_str() {
         "py38" => py38_lru,
         "py38_unbounded" => py38_unbounded,
+        "py38_single_flight" => py38_single_flight,
         "hand" => hand_written,
         "cached" => cached_lru,
         "none" => |n| n,
         _ => {
-            eprintln!("which? py38, py38_unbounded, hand, cached, none");
+            eprintln!("which? py38, py38_unbounded, py38_single_flight, hand, cached, none");
             return;
         }
     };

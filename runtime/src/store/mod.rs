@@ -202,27 +202,48 @@ where
     /// miss kept out of line.
     #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
+        self.lookup_with(key, Lookup::Hit, |caller, hash, key| {
+            self.missed(caller, hash, key)
+        })
+    }
+
+    /// The hit path of every synchronous lookup ([`Store::lookup`],
+    /// [`Store::lookup_flight`]): a stored result goes to `hit`, and a miss to `miss`, with the
+    /// caller, the hash and the key (`miss` is out of line: a call to a `#[cold]` function).
+    #[inline(always)]
+    fn lookup_with<Q: KeyRef<Owned = K>, R>(
+        &self,
+        key: Q,
+        hit: impl FnOnce(V) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+    ) -> R {
         let hash = hash_of(&key);
         let me = threads::known();
         if !me.has_slot() {
-            return self.lookup_new(hash, &key);
+            return self.lookup_new(hash, &key, hit, miss);
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
         let caller = Caller::Slot(self.threads.slot(me), me.index);
         match self.hit(caller, hash, &key) {
-            Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, &key),
+            Some(value) => hit(value),
+            None => miss(caller, hash, &key),
         }
     }
 
-    /// [`Store::lookup`] for a thread the stores do not know yet, or that has no slot.
+    /// [`Store::lookup_with`] for a thread the stores do not know yet, or that has no slot.
     #[cold]
     #[inline(never)]
-    fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
+    fn lookup_new<Q: KeyRef<Owned = K>, R>(
+        &self,
+        hash: u64,
+        key: &Q,
+        hit: impl FnOnce(V) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+    ) -> R {
         let caller = self.caller();
         match self.hit(caller, hash, key) {
-            Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, key),
+            Some(value) => hit(value),
+            None => miss(caller, hash, key),
         }
     }
 
