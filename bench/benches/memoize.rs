@@ -154,9 +154,56 @@ mod miss_insert {
     }
 }
 
+// A thousand calls per sample, as above.
+#[divan::bench_group(sample_size = 1000)]
+mod miss_insert_unbounded {
+    //! Every call is a new key, so every call runs the body and stores: the cache grows for
+    //! the whole run (each contender's as much as the others').
+    use super::*;
+
+    #[py38::memoize(maxsize = None)]
+    fn py38_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[cached]
+    fn cached_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[memoize::memoize(SharedCache)]
+    fn memoize_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+    fn hand_written(n: u64) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(&n) {
+            return v;
+        }
+        let v = work(n);
+        HAND.lock().unwrap().insert(n, v);
+        v
+    }
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
+        let counter = AtomicU64::new(0);
+        bencher.bench(|| f(black_box(counter.fetch_add(1, Ordering::Relaxed))));
+    }
+
+    contenders! { bench:
+        py38_memoize_unbounded => py38_unbounded,
+        hand_mutex_fxhashmap => hand_written,
+        cached_unbound => cached_unbounded,
+        memoize_shared_unbounded => memoize_unbounded,
+    }
+}
+
 mod fib34 {
     //! The seed's demo: fib(34) from an empty cache each time.
     use super::*;
+    use py38_bench::fib_cold;
 
     fn naive(n: u64) -> u64 {
         if n < 2 {
@@ -166,51 +213,19 @@ mod fib34 {
         }
     }
 
-    #[py38::memoize]
-    fn py38_fib(n: u64) -> u64 {
-        if n < 2 {
-            n
-        } else {
-            py38_fib(n - 1) + py38_fib(n - 2)
-        }
-    }
-
-    #[cached(max_size = 128)]
-    fn cached_fib(n: u64) -> u64 {
-        if n < 2 {
-            n
-        } else {
-            cached_fib(n - 1) + cached_fib(n - 2)
-        }
-    }
-
-    #[memoize::memoize(SharedCache, Capacity: 128)]
-    fn memoize_fib(n: u64) -> u64 {
-        if n < 2 {
-            n
-        } else {
-            memoize_fib(n - 1) + memoize_fib(n - 2)
-        }
-    }
-
     #[divan::bench(sample_count = 10, sample_size = 1)]
     fn naive_recursion() -> u64 {
         naive(black_box(34))
     }
-    #[divan::bench]
-    fn py38_memoize() -> u64 {
-        py38_fib::cache_clear();
-        py38_fib(black_box(34))
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
+        bencher.bench(|| f(black_box(34)));
     }
-    #[divan::bench]
-    fn cached_max_size_128() -> u64 {
-        use cached::Cached;
-        CACHED_FIB.write().cache_clear();
-        cached_fib(black_box(34))
-    }
-    #[divan::bench]
-    fn memoize_capacity_128() -> u64 {
-        memoized_flush_memoize_fib();
-        memoize_fib(black_box(34))
+
+    contenders! { bench:
+        py38_memoize => fib_cold::py38,
+        hand_mutex_fxhashmap => fib_cold::hand_written,
+        cached_max_size_128 => fib_cold::cached,
+        memoize_capacity_128 => fib_cold::memoize,
     }
 }

@@ -4,30 +4,41 @@
 //!
 //! ```sh
 //! cargo build --release -p py38-bench --example memoize_instructions
-//! for c in py38 py38_unbounded hand cached; do
+//! for c in py38 py38_unbounded py38_single_flight hand cached; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!         target/release/examples/memoize_instructions $c 2>&1 | grep refs
 //! done
 //! ```
 //! Subtract a run with `none` (the loop alone) and divide by 1,000,000.
 //! (`... memoize_instructions $c miss` for misses.)
+//!
+//! `... memoize_instructions $c fib` computes `fib(34)` from an empty cache 10,000 times
+//! instead (`$c`: py38, hand, cached, memoize or none): divide by 10,000.
 
 use std::hint::black_box;
 
 use py38_bench::KEYS;
 use py38_bench::u64_keys::*;
 
+/// How many times `fib` mode computes `fib(34)` from an empty cache.
+const COLD_FIBS: usize = 10_000;
+
 fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
-    let misses = std::env::args().nth(2).as_deref() == Some("miss");
+    let mode = std::env::args().nth(2);
+    if mode.as_deref() == Some("fib") {
+        return cold_fibs(&which);
+    }
+    let misses = mode.as_deref() == Some("miss");
     let f: fn(u64) -> u64 = match which.as_str() {
         "py38" => py38_lru,
         "py38_unbounded" => py38_unbounded,
+        "py38_single_flight" => py38_single_flight,
         "hand" => hand_written,
         "cached" => cached_lru,
         "none" => |n| n,
         _ => {
-            eprintln!("which? py38, py38_unbounded, hand, cached, none");
+            eprintln!("which? py38, py38_unbounded, py38_single_flight, hand, cached, none");
             return;
         }
     };
@@ -39,5 +50,23 @@ fn main() {
         key = if misses { key + 1 } else { (key + 7) % KEYS };
         total = total.wrapping_add(f(black_box(key)));
     }
+    println!("{}", black_box(total));
+}
+
+/// `fib(34)` from an empty cache, [`COLD_FIBS`] times, on one contender.
+fn cold_fibs(which: &str) {
+    use py38_bench::fib_cold;
+    let f: fn(u64) -> u64 = match which {
+        "py38" => fib_cold::py38,
+        "hand" => fib_cold::hand_written,
+        "cached" => fib_cold::cached,
+        "memoize" => fib_cold::memoize,
+        "none" => |n| n,
+        _ => {
+            eprintln!("which? py38, hand, cached, memoize, none");
+            return;
+        }
+    };
+    let total = (0..COLD_FIBS).fold(0u64, |total, _| total.wrapping_add(f(black_box(34))));
     println!("{}", black_box(total));
 }

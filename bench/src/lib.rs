@@ -104,3 +104,78 @@ pub mod u64_keys {
         v
     }
 }
+
+/// `fib(n)` from an empty cache: each contender clears its cache, then computes `fib(n)` (for
+/// `fib(34)`: 35 misses and 33 hits).
+#[allow(missing_docs)]
+pub mod fib_cold {
+    use super::*;
+
+    #[py38::memoize]
+    fn py38_fib(n: u64) -> u64 {
+        if n < 2 {
+            n
+        } else {
+            py38_fib(n - 1) + py38_fib(n - 2)
+        }
+    }
+
+    /// `#[memoize]` (maxsize 128).
+    pub fn py38(n: u64) -> u64 {
+        py38_fib::cache_clear();
+        py38_fib(n)
+    }
+
+    #[cached(max_size = 128)]
+    fn cached_fib(n: u64) -> u64 {
+        if n < 2 {
+            n
+        } else {
+            cached_fib(n - 1) + cached_fib(n - 2)
+        }
+    }
+
+    /// `cached`'s LRU cache of 128.
+    pub fn cached(n: u64) -> u64 {
+        use cached::Cached;
+        CACHED_FIB.write().cache_clear();
+        cached_fib(n)
+    }
+
+    #[memoize::memoize(SharedCache, Capacity: 128)]
+    fn memoize_fib(n: u64) -> u64 {
+        if n < 2 {
+            n
+        } else {
+            memoize_fib(n - 1) + memoize_fib(n - 2)
+        }
+    }
+
+    /// The `memoize` crate's LRU cache of 128, shared by all threads.
+    pub fn memoize(n: u64) -> u64 {
+        memoized_flush_memoize_fib();
+        memoize_fib(n)
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+    fn hand_fib(n: u64) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(&n) {
+            return v;
+        }
+        // The lock is let go while the body runs, as the other contenders do.
+        let v = if n < 2 {
+            n
+        } else {
+            hand_fib(n - 1) + hand_fib(n - 2)
+        };
+        HAND.lock().unwrap().insert(n, v);
+        v
+    }
+
+    /// The floor: a `Mutex<FxHashMap>` with no recency order and no bound.
+    pub fn hand_written(n: u64) -> u64 {
+        HAND.lock().unwrap().clear();
+        hand_fib(n)
+    }
+}

@@ -229,12 +229,18 @@ impl<T: Retired> Bin<T> {
         self.loose.push(item);
     }
 
+    /// Makes room for `more` items to be retired at once (a clear: one allocation rather than
+    /// one per doubling).
+    pub(crate) fn reserve(&mut self, more: usize) {
+        self.loose.reserve(more);
+    }
+
     /// Hands back the items no reader can see any more, for the caller to drop: dropping runs
     /// their `Drop`, user code, which the caller runs where it may call back (outside its
     /// lock). `also`: nodes protected outside the readers (threads without slots).
     #[must_use = "the items are freed when the returned vector is dropped"]
     pub(crate) fn collect(&mut self, readers: &dyn Readers, also: &[usize]) -> Freed<T> {
-        if self.nothing_waits() {
+        if self.is_empty() {
             return Freed::default();
         }
         if also.is_empty() && self.alone(readers, false) {
@@ -289,16 +295,36 @@ impl<T: Retired> Bin<T> {
         })
     }
 
-    fn nothing_waits(&self) -> bool {
+    /// Whether no item waits to be freed.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
         self.loose.is_empty() && self.sealed.is_empty() && self.held.is_empty()
     }
 
     /// Whether the calling thread is the store's only live user, and reads nothing of it now.
     fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
-        if readers.solo().is_none() && !readers.claim(&mut self.claim_memo, force) {
-            return false;
+        let solo = match readers.solo() {
+            Some(reader) => reader,
+            None if readers.claim(&mut self.claim_memo, force) => match readers.solo() {
+                Some(reader) => reader,
+                None => return false,
+            },
+            None => return false,
+        };
+        solo.is_idle()
+    }
+
+    /// The one item waiting, if it is the only one and the calling thread is the store's only
+    /// live user, reading nothing of it now: no reader can see the item (as in
+    /// [`Bin::collect`], whose common case this is: a miss that evicted one result, handed
+    /// back without batches). `None`, changing nothing, otherwise.
+    #[inline]
+    pub(crate) fn take_lone(&mut self, readers: &dyn Readers) -> Option<T> {
+        let lone = self.loose.len() == 1 && self.held.is_empty() && self.sealed.is_empty();
+        if !lone || !self.alone(readers, false) {
+            return None;
         }
-        readers.solo().is_some_and(Reader::is_idle)
+        self.loose.pop()
     }
 
     fn take_all(&mut self) -> Freed<T> {

@@ -196,7 +196,7 @@ where
     V: Clone + Send + Sync,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
-        Insert::insert(self, Some(key.clone()), value);
+        Insert::insert(self, Some(key.clone()), value, None);
     }
 
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>) {

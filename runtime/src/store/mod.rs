@@ -12,9 +12,10 @@
 //!
 //! No user code (`Hash`, `Eq`, `Clone`, `Drop`) runs while the writer lock is held, so user
 //! code that calls back (the same function, its controls, another store's) cannot deadlock:
-//! a writer clones the result and compares keys before it takes the lock, and under the lock
-//! checks only that no node for the same hash was published since it looked (see
-//! [`Store::insert`]); what it unlinks is dropped after the lock is let go. A panic in user
+//! a writer clones the result and compares keys before it takes the lock (only if a node of
+//! the key's hash was in the map when the call missed), and under the lock checks only that
+//! no node for the same hash was published since it looked (see [`Store::insert`]); what it
+//! unlinks is dropped after the lock is let go. A panic in user
 //! code thus never happens under the lock, and leaves nothing half-done.
 
 mod clock;
@@ -127,10 +128,14 @@ pub struct Pending<'s, K, V> {
     // where `lookup` checks it.
     store: &'s dyn Insert<K, V>,
     key: Option<Hashed<K>>,
+    /// A count of published nodes when no node of the key's hash was in the map (see
+    /// [`Store::insert`]); `None` if there was one, or it was not looked for.
+    seen: Option<u64>,
 }
 
 trait Insert<K, V> {
-    fn insert(&self, key: Option<Hashed<K>>, value: &V);
+    /// `seen`: as [`Pending`]'s, or `None` to look the key up again.
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>);
 }
 
 impl<K, V> Pending<'_, K, V> {
@@ -154,7 +159,7 @@ impl<K, V> Pending<'_, K, V> {
         if let Some(value) = outcome.stored(&result)
             && keep(value)
         {
-            self.store.insert(self.key, value);
+            self.store.insert(self.key, value, self.seen);
         }
         result
     }
@@ -197,27 +202,48 @@ where
     /// miss kept out of line.
     #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
+        self.lookup_with(key, Lookup::Hit, |caller, hash, key| {
+            self.missed(caller, hash, key)
+        })
+    }
+
+    /// The hit path of every synchronous lookup ([`Store::lookup`],
+    /// [`Store::lookup_flight`]): a stored result goes to `hit`, and a miss to `miss`, with the
+    /// caller, the hash and the key (`miss` is out of line: a call to a `#[cold]` function).
+    #[inline(always)]
+    fn lookup_with<Q: KeyRef<Owned = K>, R>(
+        &self,
+        key: Q,
+        hit: impl FnOnce(V) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+    ) -> R {
         let hash = hash_of(&key);
         let me = threads::known();
         if !me.has_slot() {
-            return self.lookup_new(hash, &key);
+            return self.lookup_new(hash, &key, hit, miss);
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
         let caller = Caller::Slot(self.threads.slot(me), me.index);
         match self.hit(caller, hash, &key) {
-            Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, &key),
+            Some(value) => hit(value),
+            None => miss(caller, hash, &key),
         }
     }
 
-    /// [`Store::lookup`] for a thread the stores do not know yet, or that has no slot.
+    /// [`Store::lookup_with`] for a thread the stores do not know yet, or that has no slot.
     #[cold]
     #[inline(never)]
-    fn lookup_new<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Lookup<'_, K, V> {
+    fn lookup_new<Q: KeyRef<Owned = K>, R>(
+        &self,
+        hash: u64,
+        key: &Q,
+        hit: impl FnOnce(V) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+    ) -> R {
         let caller = self.caller();
         match self.hit(caller, hash, key) {
-            Some(value) => Lookup::Hit(value),
-            None => self.missed(caller, hash, key),
+            Some(value) => hit(value),
+            None => miss(caller, hash, key),
         }
     }
 
@@ -242,9 +268,17 @@ where
         key: &Q,
     ) -> Lookup<'_, K, V> {
         self.count_miss(caller);
+        let key = self.owned_key(hash, key);
+        let seen = match caller {
+            Caller::Slot(slot, _) if key.is_some() => {
+                self.map.published_without(&slot.reader, hash)
+            }
+            _ => None,
+        };
         Lookup::Miss(Pending {
             store: self,
-            key: self.owned_key(hash, key),
+            key,
+            seen,
         })
     }
 
@@ -392,7 +426,12 @@ where
     /// acts on what the lookup found by the node's identity alone. As in CPython, a key that a
     /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
     /// replaced by this, the outer call's result, in an unbounded one.
-    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
+    ///
+    /// `seen`, if known: a count of published nodes when no node of the key's hash was in the
+    /// map (see `Map::published_without`). That stands for the first lookup here, without
+    /// running `Eq`: a node for the key now is one published after `seen`, which the check
+    /// under the lock catches.
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
         let Some(Hashed { hash, key }) = key else {
             return; // maxsize = 0
         };
@@ -405,8 +444,12 @@ where
                 queued: AtomicU64::new(0),
             },
         };
+        let mut looked_up = seen.map(|seen| (seen, None));
         let unused = loop {
-            let (seen, found) = self.find_node(hash, &item.key);
+            let (seen, found) = match looked_up.take() {
+                Some(looked_up) => looked_up,
+                None => self.find_node(hash, &item.key),
+            };
             let mut map = self.map.lock(&self.threads);
             if map.published_since(hash, seen) {
                 continue; // lets go of the lock, and looks again
@@ -487,11 +530,18 @@ where
     /// time to live) once they outnumber the live ones: the queue stays O(maxsize), and the
     /// sweep, O(queue), runs once per as many removals as there are entries. Runs no user
     /// code: records are matched to entries by hash and stamp.
+    #[inline]
     fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let live = map.len();
-        if map.writer_state().recency.len() <= 2 * live + 16 {
-            return;
+        if map.writer_state().recency.len() > 2 * live + 16 {
+            self.sweep_stale_records(map);
         }
+    }
+
+    /// [`Store::drop_stale_records`]'s sweep.
+    #[cold]
+    #[inline(never)]
+    fn sweep_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let mut recency = core::mem::replace(&mut map.writer_state().recency, Recency::new());
         recency.retain(|stamp, &hash| {
             let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
@@ -552,8 +602,8 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    fn insert(&self, key: Option<Hashed<K>>, value: &V) {
-        Store::insert(self, key, value);
+    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
+        Store::insert(self, key, value, seen);
     }
 }
 

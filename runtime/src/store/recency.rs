@@ -58,6 +58,7 @@ impl<K> Recency<K> {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, stamp: u64, key: K) {
         let record = Record { stamp, key };
         match self.in_order.back() {

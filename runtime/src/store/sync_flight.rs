@@ -25,9 +25,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, ThreadId};
 
-use super::hashed::{Hashed, Probe, hash_of};
+use super::hashed::{Hashed, Probe};
 use super::waits::Wait;
-use super::{Caller, Insert, Store, fork, threads};
+use super::{Caller, Insert, Store, fork};
 use crate::key::KeyRef;
 use crate::outcome::Outcome;
 
@@ -196,11 +196,11 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
     /// only after the result is stored, so that no caller finds neither.
     fn complete(&mut self, value: &V) {
         let Some(flight) = &self.flight else {
-            self.store.insert(self.key.take(), value);
+            self.store.insert(self.key.take(), value, None);
             return;
         };
         if let Some(key) = &self.key {
-            self.store.insert(Some(key.clone()), value);
+            self.store.insert(Some(key.clone()), value, None);
             self.store.take_out(key, flight);
         }
         flight.land(value);
@@ -239,31 +239,9 @@ where
     /// (inlined, and as fast), a miss kept out of line.
     #[inline(always)]
     pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
-        let hash = hash_of(&key);
-        let me = threads::known();
-        if !me.has_slot() {
-            return self.lookup_flight_new(hash, &key);
-        }
-        let caller = Caller::Slot(self.threads.slot(me), me.index);
-        match self.hit(caller, hash, &key) {
-            Some(value) => FlightLookup::Hit(value),
-            None => self.join_or_drive(caller, hash, &key),
-        }
-    }
-
-    /// [`Store::lookup_flight`] for a thread the stores do not know yet, or that has no slot.
-    #[cold]
-    #[inline(never)]
-    fn lookup_flight_new<Q: KeyRef<Owned = K>>(
-        &self,
-        hash: u64,
-        key: &Q,
-    ) -> FlightLookup<'_, K, V> {
-        let caller = self.caller();
-        match self.hit(caller, hash, key) {
-            Some(value) => FlightLookup::Hit(value),
-            None => self.join_or_drive(caller, hash, key),
-        }
+        self.lookup_with(key, FlightLookup::Hit, |caller, hash, key| {
+            self.join_or_drive(caller, hash, key)
+        })
     }
 
     /// A miss: waits for the computation of `key` under way, or drives one. Counts one hit

@@ -23,7 +23,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::epoch::{Bin, Freed, Readers, Retired};
 
+mod occupied;
 mod read;
+
+use occupied::Occupied;
 
 struct Node<T> {
     hash: u64,
@@ -161,6 +164,8 @@ struct Side<T, W> {
     live: usize,
     /// Slots of the current table that are not null (nodes and tombstones).
     used: usize,
+    /// Which they are.
+    occupied: Occupied,
     /// The capacity a new or cleared map starts with.
     floor: usize,
     bin: Bin<Unlinked<T>>,
@@ -208,6 +213,7 @@ impl<T, W> Map<T, W> {
             side: Mutex::new(Side {
                 live: 0,
                 used: 0,
+                occupied: Occupied::new(floor),
                 floor,
                 bin: Bin::new(),
                 outside: Vec::new(),
@@ -288,6 +294,14 @@ impl<T, W> Drop for Locked<'_, T, W> {
         let Some(mut side) = self.side.take() else {
             return;
         };
+        if !flush && side.bin.is_empty() {
+            return; // unlocks: nothing was unlinked, nothing waits (most misses that evict none)
+        }
+        if !flush && let Some(lone) = side.take_lone(readers) {
+            drop(side); // unlock
+            drop(lone); // `None` if its allocation was kept
+            return;
+        }
         let freed = side.free(readers, flush);
         let wait = side.bin.must_wait(readers);
         drop(side); // unlock
@@ -328,6 +342,21 @@ impl<T, W> Side<T, W> {
             self.bin.collect(readers, also)
         };
         self.keep_spares(freed)
+    }
+
+    /// The one node unlinked under the lock, if the writer may free it at once (see
+    /// [`Bin::take_lone`]): its allocation kept for reuse if it can be (then `None`), else
+    /// handed back, to be freed once the lock is let go.
+    #[inline]
+    fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked<T>>> {
+        if !self.outside.is_empty() {
+            return None; // a thread without a slot may be reading it
+        }
+        let lone = self.bin.take_lone(readers)?;
+        if core::mem::needs_drop::<T>() {
+            return Some(Some(lone));
+        }
+        Some(self.keep_spare(lone))
     }
 
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
@@ -490,7 +519,7 @@ impl<T, W> Locked<'_, T, W> {
         let table = self.current();
         let free =
             |(_, slot): &(usize, &AtomicPtr<Node<T>>)| !is_node(slot.load(Ordering::Relaxed));
-        let Some((_, slot)) = table.probe(hash).find(free) else {
+        let Some((index, slot)) = table.probe(hash).find(free) else {
             unreachable!("a table is at most half full");
         };
         let was_null = slot.load(Ordering::Relaxed).is_null();
@@ -499,7 +528,10 @@ impl<T, W> Locked<'_, T, W> {
         self.count_published();
         let side = self.side_mut();
         side.live += 1;
-        side.used += usize::from(was_null);
+        if was_null {
+            side.used += 1;
+            side.occupied.set(index);
+        }
     }
 
     /// Puts `item` in place of the one that is `same` as it, or adds it; whether it was added.
@@ -566,7 +598,11 @@ impl<T, W> Locked<'_, T, W> {
             before.store(ptr::null_mut(), Ordering::Relaxed);
             emptied += 1;
         }
-        self.side_mut().used -= emptied;
+        let side = self.side_mut();
+        side.used -= emptied;
+        for back in 0..emptied {
+            side.occupied.unset(index.wrapping_sub(back) & mask);
+        }
         old
     }
 
@@ -594,9 +630,13 @@ impl<T, W> Locked<'_, T, W> {
         };
         let side = self.side_mut();
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
-        for slot in unsafe { &*old }.slots.iter() {
+        let slots = &unsafe { &*old }.slots;
+        side.bin.reserve(side.live + 1);
+        // The slots that are not null alone (the others hold nothing to retire).
+        for index in side.occupied.drain() {
+            let slot = &slots[index];
             let node = slot.load(Ordering::Relaxed);
-            if in_place && !node.is_null() {
+            if in_place {
                 // A reader that reads this slot from now on finds it empty.
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }
@@ -605,6 +645,7 @@ impl<T, W> Locked<'_, T, W> {
             }
         }
         if !in_place {
+            side.occupied = Occupied::new(floor);
             side.bin.retire(Unlinked::Table(old));
         }
         side.live = 0;
@@ -616,6 +657,7 @@ impl<T, W> Locked<'_, T, W> {
         let new = Table::with_capacity(capacity);
         // SAFETY: not yet shared.
         let fresh = unsafe { &*new };
+        let mut occupied = Occupied::new(capacity);
         for slot in self.current().slots.iter() {
             let node = slot.load(Ordering::Relaxed);
             if is_node(node) {
@@ -624,15 +666,16 @@ impl<T, W> Locked<'_, T, W> {
                 let free = fresh
                     .probe(hash)
                     .find(|(_, s)| s.load(Ordering::Relaxed).is_null());
-                free.expect("a table is at most half full")
-                    .1
-                    .store(node, Ordering::Relaxed);
+                let (index, free) = free.expect("a table is at most half full");
+                free.store(node, Ordering::Relaxed);
+                occupied.set(index);
             }
         }
         // Release: readers that see the new table see its slots filled.
         let old = replace_in(&self.map.table, new);
         let side = self.side_mut();
         side.used = side.live;
+        side.occupied = occupied;
         side.bin.retire(Unlinked::Table(old));
     }
 }

@@ -186,6 +186,29 @@ fn eviction_is_exact_again_for_a_thread_alone_after_others_shared_the_store() {
     assert_eq!(info.hits + info.misses, 3 + 20_000 + 3 + 1 + 2 + 1);
 }
 
+/// The body of a miss stores its own key through a nested call (a re-entrant miss) before the
+/// outer call stores: the outer result does not add a second entry for the key. As CPython:
+/// a bounded cache keeps the inner result, an unbounded one takes the outer.
+#[test]
+fn a_key_stored_while_its_body_ran_is_stored_once() {
+    for (maxsize, kept) in [(Some(4), 10), (None, 20)] {
+        let store = Store::<(u32,), u32>::new(maxsize, None);
+        let Lookup::Miss(outer) = store.lookup((owned(&1u32),)) else {
+            panic!("a hit in an empty store");
+        };
+        let Lookup::Miss(inner) = store.lookup((owned(&1u32),)) else {
+            panic!("a hit before anything was stored");
+        };
+        assert_eq!(inner.run(|| 10), 10);
+        assert_eq!(outer.run(|| 20), 20);
+        assert_eq!(store.info(maxsize).currsize, 1, "maxsize {maxsize:?}");
+        match store.lookup((owned(&1u32),)) {
+            Lookup::Hit(value) => assert_eq!(value, kept, "maxsize {maxsize:?}"),
+            Lookup::Miss(_) => panic!("the key is stored"),
+        }
+    }
+}
+
 #[test]
 fn invalidate_removes_one_key() {
     let store = Store::new(Some(3), None);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::key::owned;
 use crate::outcome::{OkOnly, Probe as ResultProbe, Whole, keep_all};
+use crate::store::hash_of;
 
 type Flights = Store<(u32,), u32>;
 

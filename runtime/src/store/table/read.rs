@@ -116,6 +116,22 @@ impl<T, W> Map<T, W> {
         self.read_on(reader, hash, is, then, at + 1)
     }
 
+    /// The count of published nodes (see [`Map::published`]), if no node for `hash` is in the
+    /// map: then any node for `hash` that a writer finds later was published after that count
+    /// (see [`Locked::published_since`](super::Locked::published_since)). One probe, marked,
+    /// comparing hashes alone: no user code runs.
+    pub(crate) fn published_without(&self, reader: &Reader, hash: u64) -> Option<u64> {
+        let seen = self.published();
+        let entered = reader.enter();
+        // Acquire: pairs with the writer's release when it published the table.
+        let table = self.table.load(Ordering::Acquire);
+        // SAFETY: as in `read`: the table and its nodes outlive this probe, which is marked
+        // (or runs within an outer read's mark, if `enter` found one).
+        let found = unsafe { (*table).next_of(hash, 0) }.is_some();
+        reader.leave(entered);
+        (!found).then_some(seen)
+    }
+
     /// [`Map::read`] from the `from`th slot of the probe on (the nodes before were not the
     /// one), and with the mark held through user code if every hazard is in use (nested reads
     /// of one store). A probe that resumes in another table starts it from the beginning; one

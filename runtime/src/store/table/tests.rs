@@ -117,6 +117,9 @@ fn colliding_churn_keeps_every_chain_whole() {
         let used = slots.iter().filter(|s| !s.is_null()).count();
         assert_eq!(used, w.side().used);
         for (i, slot) in slots.iter().enumerate() {
+            assert_eq!(w.side().occupied.is_set(i), !slot.is_null(), "slot {i}");
+        }
+        for (i, slot) in slots.iter().enumerate() {
             let next = slots[(i + 1) % slots.len()];
             assert!(
                 *slot != tombstone() || !next.is_null(),
@@ -136,6 +139,34 @@ fn colliding_churn_keeps_every_chain_whole() {
         let _ = w.remove_if(crowded(key), |i| i.0 == key, |_| true);
     }
     assert_eq!(w.side().used, 0);
+}
+
+/// A table of the starting size is emptied in place, visiting only the slots it marks as used:
+/// after churn (tombstones, nulled chains), a clear still drops every item, once.
+#[test]
+fn clearing_in_place_drops_every_item_once() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let map = Map::new(16, ());
+    let threads = Threads::new();
+    let crowded = |key: u64| key % 7;
+    let mut made = 0;
+    for round in 0..20 {
+        let mut w = map.lock(&threads);
+        for key in 0..12 {
+            w.insert_new(crowded(key), (key, Counted(dropped.clone())));
+            made += 1;
+        }
+        for key in (round % 3..12).step_by(2) {
+            let _ = w.remove_if(crowded(key), |i| i.0 == key, |_| true);
+        }
+        assert_eq!(w.current().slots.len(), capacity_for(16), "not grown");
+        w.clear();
+        drop(w);
+        assert_eq!(dropped.load(Ordering::Relaxed), made, "round {round}");
+        let w = map.lock(&threads);
+        let slots = &w.current().slots;
+        assert!(slots.iter().all(|s| s.load(Ordering::Relaxed).is_null()));
+    }
 }
 
 #[test]
