@@ -40,13 +40,16 @@ pub(crate) fn declare(
     if has_attribute(attrs, declarer.other()) {
         return None;
     }
+    // The attributes hold no token of the user's: lexed from text (see `text.rs`).
     let doc = match doc {
-        Some(doc) => quote!(#[doc = #doc]),
-        None => quote!(#[doc(hidden)]),
+        Some(doc) => crate::text::doc_attribute(doc),
+        None => "#[doc(hidden)]".to_owned(),
     };
+    let attributes = crate::text::tokens(&format!(
+        "{doc} #[allow(non_camel_case_types, clippy::empty_enum)]"
+    ));
     Some(quote! {
-        #doc
-        #[allow(non_camel_case_types, clippy::empty_enum)]
+        #attributes
         #vis enum #name {}
     })
 }

@@ -37,6 +37,7 @@ use super::model::Function;
 use super::store::Variation;
 use super::uncached;
 use super::{memory, persist};
+use crate::text;
 
 /// The memoized function and its controls.
 pub(crate) fn expand(function: &Function<'_>, args: &Args) -> TokenStream {
@@ -85,16 +86,17 @@ fn memoized(function: &Function<'_>, variation: &Variation) -> (TokenStream, Sig
     // The body's function takes the arguments; here they are only passed on.
     crate::syntax::drop_mut(&mut sig);
     // The generated line is a paragraph of its own after the user's docs.
-    let gap = attrs
-        .iter()
-        .any(|attr| attr.path().is_ident("doc"))
-        .then(|| quote!(#[doc = ""]));
-    let doc = &variation.doc;
+    let gap = if attrs.iter().any(|attr| attr.path().is_ident("doc")) {
+        "#[doc = \"\"]"
+    } else {
+        ""
+    };
+    // Lexed from text (see `text.rs`).
+    let doc = text::tokens(&format!("{gap} {}", text::doc_attribute(&variation.doc)));
     let body = &variation.body;
     let memoized = quote! {
         #(#attrs)*
-        #gap
-        #[doc = #doc]
+        #doc
         #vis #sig {
             #body
         }
