@@ -45,8 +45,10 @@ pub(crate) fn declare(
         Some(doc) => crate::text::doc_attribute(doc),
         None => "#[doc(hidden)]".to_owned(),
     };
+    // Clippy's lint only under Clippy (which sets `cfg(clippy)`): an `allow` of a tool's lint
+    // costs the compiler on every build (see `uncached.rs`).
     let attributes = crate::text::tokens(&format!(
-        "{doc} #[allow(non_camel_case_types, clippy::empty_enum)]"
+        "{doc} #[allow(non_camel_case_types)] #[cfg_attr(clippy, allow(clippy::empty_enum))]"
     ));
     Some(quote! {
         #attributes
