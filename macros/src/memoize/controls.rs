@@ -65,6 +65,23 @@ pub(crate) struct Invalidate<'a> {
     pub(crate) sig: &'a Signature,
     /// `.invalidate(..)`: the call on the cache that removes the entry.
     pub(crate) call: TokenStream,
+    /// Whether the call reads every parameter (a key of the parameters, not `key = ..`).
+    pub(crate) reads_every_parameter: bool,
+}
+
+/// `#[allow(..)]` of what `cache_invalidate` may trip, only what it may (the compiler reads
+/// each `allow` on every build): `dead_code` where the `impl` does not allow it, and with
+/// `key = ..`, which may not read every parameter the control takes, `unused_variables`.
+fn invalidate_allow(site: &Site<'_>, cache: &Cache, invalidate: &Invalidate<'_>) -> TokenStream {
+    let dead_code = cache.allow == Allow::OnEachItem || site.in_impl;
+    let unused_variables = !invalidate.reads_every_parameter;
+    let text = match (dead_code, unused_variables) {
+        (true, true) => "#[allow(dead_code, unused_variables)]",
+        (true, false) => "#[allow(dead_code)]",
+        (false, true) => "#[allow(unused_variables)]",
+        (false, false) => return TokenStream::new(),
+    };
+    text::tokens(text)
 }
 
 /// The getter's name: `__py38_cache` on a free function's `enum`, `__py38_f_cache` in an
@@ -127,7 +144,8 @@ pub(crate) fn controls(
     let standard = standard
         .iter()
         .map(|control| control_fn(site, cache, control));
-    let invalidate = invalidate.map(|invalidate| invalidate_fn(site, invalidate_doc, invalidate));
+    let invalidate =
+        invalidate.map(|invalidate| invalidate_fn(site, cache, invalidate_doc, invalidate));
     let extra = cache
         .extra
         .iter()
@@ -214,7 +232,12 @@ fn control_fn(site: &Site<'_>, cache: &Cache, control: &Control) -> TokenStream 
     }
 }
 
-fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>) -> TokenStream {
+fn invalidate_fn(
+    site: &Site<'_>,
+    cache: &Cache,
+    doc: &TokenStream,
+    invalidate: &Invalidate<'_>,
+) -> TokenStream {
     let vis = site.vis;
     let getter = getter(site.in_impl, site.name);
     let name = control_name(site, "cache_invalidate");
@@ -225,10 +248,10 @@ fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>
     });
     let (generics, _, where_clause) = invalidate.sig.generics.split_for_impl();
     let call = &invalidate.call;
-    // With `key = ..`, it takes every parameter, and the expression may not read them all.
+    let allow = invalidate_allow(site, cache, invalidate);
     quote! {
         #doc
-        #[allow(dead_code, unused_variables)]
+        #allow
         #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
             Self::#getter() #call
         }

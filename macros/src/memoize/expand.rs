@@ -31,7 +31,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, ItemFn, Pat, Signature};
 
-use super::args::Args;
+use super::args::{Args, Keying};
 use super::controls::{self, Invalidate, Site};
 use super::model::Function;
 use super::store::Variation;
@@ -51,6 +51,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args) -> TokenStream {
     let invalidate = Invalidate {
         sig: &invalidate_sig,
         call: variation.invalidate,
+        reads_every_parameter: reads_every_parameter(args, &invalidate_sig),
     };
     let controls = controls::controls(
         &site(function.item, function.in_impl),
@@ -102,6 +103,16 @@ fn memoized(function: &Function<'_>, variation: &Variation) -> (TokenStream, Sig
         }
     };
     (memoized, sig)
+}
+
+/// Whether the key (and so `cache_invalidate`'s call) reads each of the control's parameters:
+/// a key of the parameters, each a plain name (`key = ..` may leave some unread).
+fn reads_every_parameter(args: &Args, sig: &Signature) -> bool {
+    !matches!(args.keying, Keying::Expr(_))
+        && sig.inputs.iter().all(|input| match input {
+            FnArg::Receiver(_) => true,
+            FnArg::Typed(typed) => matches!(&*typed.pat, Pat::Ident(_)),
+        })
 }
 
 /// The signature of `cache_invalidate`: the memoized function's, less the parameters
