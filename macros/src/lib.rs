@@ -12,6 +12,7 @@ mod namespace;
 mod paths;
 mod signature;
 mod syntax;
+mod text;
 
 use proc_macro::TokenStream;
 

@@ -40,13 +40,18 @@ pub(crate) fn declare(
     if has_attribute(attrs, declarer.other()) {
         return None;
     }
+    // The attributes hold no token of the user's: lexed from text (see `text.rs`).
     let doc = match doc {
-        Some(doc) => quote!(#[doc = #doc]),
-        None => quote!(#[doc(hidden)]),
+        Some(doc) => crate::text::doc_attribute(doc),
+        None => "#[doc(hidden)]".to_owned(),
     };
+    // Clippy's lint only under Clippy (which sets `cfg(clippy)`): an `allow` of a tool's lint
+    // costs the compiler on every build (see `uncached.rs`).
+    let attributes = crate::text::tokens(&format!(
+        "{doc} #[allow(non_camel_case_types)] #[cfg_attr(clippy, allow(clippy::empty_enum))]"
+    ));
     Some(quote! {
-        #doc
-        #[allow(non_camel_case_types, clippy::empty_enum)]
+        #attributes
         #vis enum #name {}
     })
 }

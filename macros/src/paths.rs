@@ -41,7 +41,14 @@ pub(crate) fn limits_at(span: Span) -> TokenStream {
     quote_spanned!(span=> ::py38::__private::limits)
 }
 
-/// `::py38`: the public items the controls return (`::py38::CacheInfo`).
-pub(crate) fn public() -> TokenStream {
-    quote!(::py38)
-}
+/// `py38::CacheInfo`, as code text (see `text.rs`).
+pub(crate) const CACHE_INFO: &str = "::py38::CacheInfo";
+
+/// `py38::CacheParameters`, as code text (see `text.rs`).
+pub(crate) const CACHE_PARAMETERS: &str = "::py38::CacheParameters";
+
+/// `py38::__private::Registry`, the in-memory cache's type, as code text.
+pub(crate) const REGISTRY: &str = "::py38::__private::Registry";
+
+/// `py38::__private::persist::Persistent`, a persistent cache's type, as code text.
+pub(crate) const PERSISTENT: &str = "::py38::__private::persist::Persistent";

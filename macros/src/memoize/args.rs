@@ -70,6 +70,15 @@ impl Args {
         self.maxsize.expr()
     }
 
+    /// [`Args::maxsize_expr`] and [`Args::ttl_expr`] as code text, when both are literals.
+    pub(crate) fn literal_limits_text(&self) -> Option<(String, String)> {
+        let ttl = match &self.ttl {
+            Some(ttl) => ttl.literal_text()?,
+            None => "::core::option::Option::None".to_owned(),
+        };
+        Some((self.maxsize.literal_text()?, ttl))
+    }
+
     /// `ttl` as the runtime takes it: `Option<Duration>`.
     pub(crate) fn ttl_expr(&self) -> TokenStream {
         match &self.ttl {

@@ -4,12 +4,12 @@
 //! `impl f { .. }` in the function's scope (`f::cache_info()`); a method's are associated
 //! functions beside it (`Self::f_cache_info()`).
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Attribute, Ident, Signature, Visibility};
 
 use crate::namespace::Declarer;
-use crate::paths;
+use crate::{paths, text};
 
 /// The memoized function, as far as its controls need it.
 pub(crate) struct Site<'a> {
@@ -23,8 +23,9 @@ pub(crate) struct Site<'a> {
 
 /// What a store gives the controls.
 pub(crate) struct Cache {
-    /// The type of the cache the getter returns a `&'static` to.
-    pub(crate) ty: TokenStream,
+    /// The type of the cache the getter returns a `&'static` to, as code text
+    /// (`::py38::__private::Registry`).
+    pub(crate) ty: &'static str,
     /// The expression that makes it, in a `static`.
     pub(crate) new: TokenStream,
     /// The doc attributes of `cache_info`, `cache_clear`, `cache_parameters` and
@@ -51,8 +52,9 @@ pub(crate) enum Allow {
 pub(crate) struct Control {
     pub(crate) method: &'static str,
     pub(crate) doc: TokenStream,
-    /// `None`: returns nothing, the call a statement.
-    pub(crate) output: Option<TokenStream>,
+    /// The return type, as code text (`::py38::CacheInfo`); `None`: returns nothing, the
+    /// call a statement.
+    pub(crate) output: Option<&'static str>,
 }
 
 /// `cache_invalidate`: the memoized function's parameters, removing the entry stored for
@@ -63,6 +65,23 @@ pub(crate) struct Invalidate<'a> {
     pub(crate) sig: &'a Signature,
     /// `.invalidate(..)`: the call on the cache that removes the entry.
     pub(crate) call: TokenStream,
+    /// Whether the call reads every parameter (a key of the parameters, not `key = ..`).
+    pub(crate) reads_every_parameter: bool,
+}
+
+/// `#[allow(..)]` of what `cache_invalidate` may trip, only what it may (the compiler reads
+/// each `allow` on every build): `dead_code` where the `impl` does not allow it, and with
+/// `key = ..`, which may not read every parameter the control takes, `unused_variables`.
+fn invalidate_allow(site: &Site<'_>, cache: &Cache, invalidate: &Invalidate<'_>) -> TokenStream {
+    let dead_code = cache.allow == Allow::OnEachItem || site.in_impl;
+    let unused_variables = !invalidate.reads_every_parameter;
+    let text = match (dead_code, unused_variables) {
+        (true, true) => "#[allow(dead_code, unused_variables)]",
+        (true, false) => "#[allow(dead_code)]",
+        (false, true) => "#[allow(unused_variables)]",
+        (false, false) => return TokenStream::new(),
+    };
+    text::tokens(text)
 }
 
 /// The getter's name: `__py38_cache` on a free function's `enum`, `__py38_f_cache` in an
@@ -105,12 +124,11 @@ pub(crate) fn controls(
 ) -> TokenStream {
     let getter = getter_fn(site, cache);
     let [info_doc, clear_doc, parameters_doc, invalidate_doc] = &cache.docs;
-    let public = paths::public();
     let standard = [
         Control {
             method: "info",
             doc: info_doc.clone(),
-            output: Some(quote!(#public::CacheInfo)),
+            output: Some(paths::CACHE_INFO),
         },
         Control {
             method: "clear",
@@ -120,13 +138,14 @@ pub(crate) fn controls(
         Control {
             method: "parameters",
             doc: parameters_doc.clone(),
-            output: Some(quote!(#public::CacheParameters)),
+            output: Some(paths::CACHE_PARAMETERS),
         },
     ];
     let standard = standard
         .iter()
         .map(|control| control_fn(site, cache, control));
-    let invalidate = invalidate.map(|invalidate| invalidate_fn(site, invalidate_doc, invalidate));
+    let invalidate =
+        invalidate.map(|invalidate| invalidate_fn(site, cache, invalidate_doc, invalidate));
     let extra = cache
         .extra
         .iter()
@@ -169,13 +188,22 @@ fn namespace(site: &Site<'_>) -> Option<TokenStream> {
 fn getter_fn(site: &Site<'_>, cache: &Cache) -> TokenStream {
     let getter = getter(site.in_impl, site.name);
     let Cache { ty, new, .. } = cache;
-    let allow = (cache.allow == Allow::OnEachItem).then(|| quote!(#[allow(dead_code)]));
+    let allow = if cache.allow == Allow::OnEachItem {
+        "#[allow(dead_code)]"
+    } else {
+        ""
+    };
+    // Only `new` may hold the user's tokens (a constant `maxsize`): the rest is lexed from
+    // text (see `text.rs`).
+    let head = text::tokens(&format!(
+        "#[doc(hidden)] {allow} fn {getter}() -> &'static {ty}"
+    ));
+    let declaration = text::tokens(&format!("static __CACHE: {ty} ="));
+    let reference = text::tokens("&__CACHE");
     quote! {
-        #[doc(hidden)]
-        #allow
-        fn #getter() -> &'static #ty {
-            static __CACHE: #ty = #new;
-            &__CACHE
+        #head {
+            #declaration #new;
+            #reference
         }
     }
 }
@@ -189,28 +217,27 @@ fn control_fn(site: &Site<'_>, cache: &Cache, control: &Control) -> TokenStream 
     let vis = site.vis;
     let getter = getter(site.in_impl, site.name);
     let name = control_name(site, &format!("cache_{method}"));
-    let method = Ident::new(method, Span::call_site());
     let each = cache.allow == Allow::OnEachItem || site.in_impl;
-    let allow = each.then(|| quote!(#[allow(dead_code)]));
-    match output {
-        Some(output) => quote! {
-            #doc
-            #allow
-            #vis fn #name() -> #output {
-                Self::#getter().#method()
-            }
-        },
-        None => quote! {
-            #doc
-            #allow
-            #vis fn #name() {
-                Self::#getter().#method();
-            }
-        },
+    let allow = each.then(|| text::tokens("#[allow(dead_code)]"));
+    // No token of the user's from `fn` on: lexed from text (see `text.rs`).
+    let function = match output {
+        Some(output) => format!("fn {name}() -> {output} {{ Self::{getter}().{method}() }}"),
+        None => format!("fn {name}() {{ Self::{getter}().{method}(); }}"),
+    };
+    let function = text::tokens(&function);
+    quote! {
+        #doc
+        #allow
+        #vis #function
     }
 }
 
-fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>) -> TokenStream {
+fn invalidate_fn(
+    site: &Site<'_>,
+    cache: &Cache,
+    doc: &TokenStream,
+    invalidate: &Invalidate<'_>,
+) -> TokenStream {
     let vis = site.vis;
     let getter = getter(site.in_impl, site.name);
     let name = control_name(site, "cache_invalidate");
@@ -221,10 +248,10 @@ fn invalidate_fn(site: &Site<'_>, doc: &TokenStream, invalidate: &Invalidate<'_>
     });
     let (generics, _, where_clause) = invalidate.sig.generics.split_for_impl();
     let call = &invalidate.call;
-    // With `key = ..`, it takes every parameter, and the expression may not read them all.
+    let allow = invalidate_allow(site, cache, invalidate);
     quote! {
         #doc
-        #[allow(dead_code, unused_variables)]
+        #allow
         #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
             Self::#getter() #call
         }

@@ -31,12 +31,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, ItemFn, Pat, Signature};
 
-use super::args::Args;
+use super::args::{Args, Keying};
 use super::controls::{self, Invalidate, Site};
 use super::model::Function;
 use super::store::Variation;
 use super::uncached;
 use super::{memory, persist};
+use crate::text;
 
 /// The memoized function and its controls.
 pub(crate) fn expand(function: &Function<'_>, args: &Args) -> TokenStream {
@@ -50,6 +51,7 @@ pub(crate) fn expand(function: &Function<'_>, args: &Args) -> TokenStream {
     let invalidate = Invalidate {
         sig: &invalidate_sig,
         call: variation.invalidate,
+        reads_every_parameter: reads_every_parameter(args, &invalidate_sig),
     };
     let controls = controls::controls(
         &site(function.item, function.in_impl),
@@ -85,21 +87,32 @@ fn memoized(function: &Function<'_>, variation: &Variation) -> (TokenStream, Sig
     // The body's function takes the arguments; here they are only passed on.
     crate::syntax::drop_mut(&mut sig);
     // The generated line is a paragraph of its own after the user's docs.
-    let gap = attrs
-        .iter()
-        .any(|attr| attr.path().is_ident("doc"))
-        .then(|| quote!(#[doc = ""]));
-    let doc = &variation.doc;
+    let gap = if attrs.iter().any(|attr| attr.path().is_ident("doc")) {
+        "#[doc = \"\"]"
+    } else {
+        ""
+    };
+    // Lexed from text (see `text.rs`).
+    let doc = text::tokens(&format!("{gap} {}", text::doc_attribute(&variation.doc)));
     let body = &variation.body;
     let memoized = quote! {
         #(#attrs)*
-        #gap
-        #[doc = #doc]
+        #doc
         #vis #sig {
             #body
         }
     };
     (memoized, sig)
+}
+
+/// Whether the key (and so `cache_invalidate`'s call) reads each of the control's parameters:
+/// a key of the parameters, each a plain name (`key = ..` may leave some unread).
+fn reads_every_parameter(args: &Args, sig: &Signature) -> bool {
+    !matches!(args.keying, Keying::Expr(_))
+        && sig.inputs.iter().all(|input| match input {
+            FnArg::Receiver(_) => true,
+            FnArg::Typed(typed) => matches!(&*typed.pat, Pat::Ident(_)),
+        })
 }
 
 /// The signature of `cache_invalidate`: the memoized function's, less the parameters

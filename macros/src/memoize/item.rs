@@ -13,6 +13,8 @@ use syn::parse::{ParseStream, Parser};
 use syn::token::Brace;
 use syn::{Attribute, Block, Item, ItemFn, Signature, Stmt, Visibility};
 
+use super::plain_signature;
+
 /// The item: a function with its body as tokens where that is enough, else syn's parse.
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Item> {
     match function_with_verbatim_body.parse2(tokens.clone()) {
@@ -25,7 +27,13 @@ pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Item> {
 fn function_with_verbatim_body(input: ParseStream<'_>) -> syn::Result<Option<ItemFn>> {
     let attrs = input.call(Attribute::parse_outer)?;
     let vis: Visibility = input.parse()?;
-    let sig: Signature = input.parse()?;
+    // The common shape without syn's parser (see `plain_signature.rs`), else syn's.
+    let sig = match input
+        .step(|cursor| plain_signature::parse(*cursor).ok_or_else(|| cursor.error("")))
+    {
+        Ok(sig) => sig,
+        Err(_) => input.parse::<Signature>()?,
+    };
     let body = input.step(|cursor| match cursor.token_tree() {
         Some((TokenTree::Group(group), rest)) if group.delimiter() == Delimiter::Brace => {
             Ok((group, rest))

@@ -101,6 +101,15 @@ impl Maxsize {
         }
     }
 
+    /// [`Maxsize::expr`] as code text, for a literal (which holds no span of the user's).
+    pub(crate) fn literal_text(&self) -> Option<String> {
+        match self {
+            Maxsize::Literal(Some(n)) => Some(format!("::core::option::Option::Some({n}usize)")),
+            Maxsize::Literal(None) => Some("::core::option::Option::None".to_owned()),
+            Maxsize::Const(_) => None,
+        }
+    }
+
     /// For the memoized function's doc: `the 128 most recently used results`.
     pub(crate) fn doc(&self) -> String {
         match self {
@@ -121,6 +130,16 @@ impl Ttl {
                 quote!(::core::option::Option::Some(::core::time::Duration::from_nanos(#nanos)))
             }
             Ttl::Const(constant) => constant.convert(),
+        }
+    }
+
+    /// [`Ttl::expr`] as code text, for a literal (which holds no span of the user's).
+    pub(crate) fn literal_text(&self) -> Option<String> {
+        match self {
+            Ttl::Nanos(nanos) => Some(format!(
+                "::core::option::Option::Some(::core::time::Duration::from_nanos({nanos}u64))"
+            )),
+            Ttl::Const(_) => None,
         }
     }
 

@@ -12,7 +12,7 @@ use super::lookup::{self, Lookup};
 use super::model::Function;
 use super::store::Variation;
 use super::uncached::Uncached;
-use crate::paths;
+use crate::{paths, text};
 
 /// The in-memory store's parts of the expansion.
 pub(crate) fn variation(function: &Function<'_>, args: &Args, uncached: &Uncached) -> Variation {
@@ -96,11 +96,22 @@ fn signature(function: &Function<'_>) -> Signature {
 
 /// The registry, and the controls' docs: also the stand-in's, for a function with errors.
 pub(crate) fn cache(args: &Args, in_impl: bool, name: &Ident) -> Cache {
-    let private = paths::private();
-    let (maxsize, typed, ttl) = (args.maxsize_expr(), args.typed, args.ttl_expr());
+    let registry = paths::REGISTRY;
+    let typed = args.typed;
+    // Literal limits hold no token of the user's: lexed from text (see `text.rs`).
+    let new = match args.literal_limits_text() {
+        Some((maxsize, ttl)) => {
+            text::tokens(&format!("{registry}::new({maxsize}, {typed}, {ttl})"))
+        }
+        None => {
+            let (maxsize, ttl) = (args.maxsize_expr(), args.ttl_expr());
+            let registry = text::tokens(registry);
+            quote!(#registry::new(#maxsize, #typed, #ttl))
+        }
+    };
     Cache {
-        ty: quote!(#private::Registry),
-        new: quote!(#private::Registry::new(#maxsize, #typed, #ttl)),
+        ty: registry,
+        new,
         docs: control_docs(in_impl, name),
         allow: Allow::OnNamespace,
         extra: Vec::new(),
@@ -121,7 +132,7 @@ fn control_docs(in_impl: bool, name: &Ident) -> [TokenStream; 4] {
         format!(" The options {subject} was memoized with, as Python's `cache_parameters()`."),
         format!(" Removes the result `{name}` stored for these arguments; `true` if there was one."),
     ]
-    .map(|doc| quote!(#[doc = #doc]))
+    .map(|doc| text::tokens(&text::doc_attribute(&doc)))
 }
 
 /// ` *Memoized* (..): keeps the 128 most recently used results; see ..`

@@ -11,6 +11,7 @@ mod lookup;
 mod memory;
 mod model;
 mod persist;
+mod plain_signature;
 mod store;
 mod uncached;
 

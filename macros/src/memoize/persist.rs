@@ -41,13 +41,12 @@ pub(crate) fn variation(
     let name = &item.sig.ident;
     let key = key(function);
     let cache = controls::cache_path(function.in_impl, name);
-    let persist = paths::persist();
     Variation {
         doc: doc_line(function.in_impl, name, store),
         sig: item.sig.clone(),
         body: body(function, &cache, &key, &uncached.call, &memory::keep(args)),
         cache: Cache {
-            ty: quote!(#persist::Persistent),
+            ty: paths::PERSISTENT,
             new: new_cache(item, args, store),
             docs: control_docs(),
             allow: Allow::OnEachItem,
@@ -243,6 +242,6 @@ fn errors_control() -> Control {
             /// How many times the store failed in this process (each time, the call ran without
             /// it, and the first failure of a burst was logged).
         },
-        output: Some(quote!(u64)),
+        output: Some("u64"),
     }
 }
