@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use super::hashed::{Hashed, Probe, hash_of};
-use super::{Insert, Store};
+use super::{FlightTable, Insert, Store, flight_table};
 use crate::key::KeyRef;
 use crate::outcome::{Outcome, Whole, keep_all};
 
@@ -192,15 +192,15 @@ trait Flights<K, V> {
 
 impl<K, V> Flights<K, V> for Store<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
         Insert::insert(self, Some(key.clone()), value, None);
     }
 
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>) {
-        let flights = self.flights.pin();
+        let flights = self.flights().pin();
         let _ = flights.remove_if(key, |_, current| Arc::ptr_eq(current, flight));
     }
 }
@@ -268,10 +268,17 @@ impl<K, V> Drop for AsyncPending<'_, K, V> {
     }
 }
 
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static> Store<K, V> {
+    /// The table of `async` computations under way, made on first use.
+    fn flights(&self) -> &FlightTable<K, Flight<V>> {
+        flight_table(&self.flights)
+    }
+}
+
 impl<K, V> Store<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     /// Looks an `async fn`'s call up: a stored result, a computation to join, or a miss to
     /// drive. Joining counts as a hit, as in `async_lru`.
@@ -281,7 +288,7 @@ where
         if let Some(value) = self.hit(caller, hash, &key) {
             return AsyncLookup::Hit(value);
         }
-        let flights = self.flights.pin();
+        let flights = self.flights().pin();
         let probe = Probe { hash, key: &key };
         if let Some(flight) = flights.get(&probe) {
             if flight.is_open() {

@@ -27,7 +27,7 @@ use std::thread::{self, ThreadId};
 
 use super::hashed::{Hashed, Probe};
 use super::waits::Wait;
-use super::{Caller, Insert, Store, fork};
+use super::{Caller, FlightTable, Insert, Store, flight_table, fork};
 use crate::key::KeyRef;
 use crate::outcome::Outcome;
 
@@ -162,11 +162,11 @@ trait Flights<K, V>: Insert<K, V> {
 
 impl<K, V> Flights<K, V> for Store<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<SyncFlight<V>>) {
-        let flights = self.sync_flights.pin();
+        let flights = self.sync_flights().pin();
         let _ = flights.remove_if(key, |_, current| Arc::ptr_eq(current, flight));
     }
 }
@@ -230,10 +230,17 @@ impl<K, V> Drop for FlightPending<'_, K, V> {
     }
 }
 
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static> Store<K, V> {
+    /// The table of `single_flight` computations under way, made on first use.
+    pub(super) fn sync_flights(&self) -> &FlightTable<K, SyncFlight<V>> {
+        flight_table(&self.sync_flights)
+    }
+}
+
 impl<K, V> Store<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync,
-    V: Clone + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.
@@ -316,7 +323,7 @@ where
         hash: u64,
         key: &Q,
     ) -> Result<FlightLookup<'_, K, V>, Arc<SyncFlight<V>>> {
-        let flights = self.sync_flights.pin();
+        let flights = self.sync_flights().pin();
         if let Some(flight) = flights.get(&Probe { hash, key }) {
             return Err(Arc::clone(flight));
         }
@@ -347,7 +354,7 @@ where
 
     /// Takes this very flight out of the table, if it is still there.
     fn remove_flight<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q, flight: &Arc<SyncFlight<V>>) {
-        let flights = self.sync_flights.pin();
+        let flights = self.sync_flights().pin();
         let _ = flights.remove_if(&Probe { hash, key }, |_, current| {
             Arc::ptr_eq(current, flight)
         });

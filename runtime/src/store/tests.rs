@@ -32,6 +32,21 @@ fn maxsize_two_evicts_the_least_recently_used() {
 }
 
 #[test]
+fn the_tables_of_flights_are_made_by_the_first_lookup_that_needs_one() {
+    let store: Store<(u32,), u32> = Store::new(Some(2), None);
+    for key in [1, 2, 1, 3] {
+        call(&store, key);
+    }
+    assert!(store.flights.get().is_none() && store.sync_flights.get().is_none());
+    match store.lookup_flight((owned(&4),)) {
+        FlightLookup::Miss(pending) => drop(pending.settle(Whole::default(), 40, keep_all)),
+        _ => panic!("4 was never stored"),
+    }
+    assert!(store.flights.get().is_none() && store.sync_flights.get().is_some());
+    assert_eq!(store.sync_flights().len(), 0);
+}
+
+#[test]
 fn maxsize_zero_stores_nothing() {
     let store = Store::new(Some(0), None);
     assert!(call(&store, 1));

@@ -45,7 +45,7 @@ fn call(store: &Flights, key: u32, body: impl FnOnce() -> u32) -> u32 {
 /// How many callers wait on the flight of `key`, if one is under way.
 fn waiters(store: &Flights, key: u32) -> usize {
     let key = (owned(&key),);
-    let flights = store.sync_flights.pin();
+    let flights = store.sync_flights().pin();
     flights
         .get(&Probe {
             hash: hash_of(&key),
@@ -90,7 +90,7 @@ fn two_threads_missing_one_key_run_the_body_once() {
         // The waiter counts as a hit, as a joined `async fn` computation does.
         assert_eq!(counts(&store), (1, 1, 1));
         assert_eq!(waiters(&store, 1), 0, "the flight left the table");
-        assert_eq!(store.sync_flights.len(), 0);
+        assert_eq!(store.sync_flights().len(), 0);
     });
 }
 
@@ -104,7 +104,7 @@ fn leader_fails_then_waiter_computes(
         let store = &store;
         let leading = s.spawn(move || leader(store));
         // The leader computes once its flight is in the table.
-        until(|| store.sync_flights.len() == 1);
+        until(|| store.sync_flights().len() == 1);
         let waiting = s.spawn(move || call(store, 1, || 20));
         (
             leading.join().expect("the leader's panic is caught"),
@@ -185,7 +185,7 @@ fn after_a_failure_one_waiter_computes_for_the_others() {
                 }))
                 .is_err()
             });
-            until(|| store.sync_flights.len() == 1);
+            until(|| store.sync_flights().len() == 1);
             let others: Vec<_> = (0..waiting)
                 .map(|_| {
                     s.spawn(move || {
@@ -242,7 +242,7 @@ fn recursion_over_other_keys_works_as_without_the_option() {
         let store = Flights::new(None, None);
         assert_eq!(fib(&store, 30), 832_040);
         assert_eq!(counts(&store), (28, 31, 31));
-        assert_eq!(store.sync_flights.len(), 0);
+        assert_eq!(store.sync_flights().len(), 0);
     });
 }
 
@@ -274,7 +274,7 @@ fn two_threads_each_calling_the_key_the_other_computes_do_not_deadlock() {
             values == [10 + 20 + 10, 20 + 10] || values == [10 + 20, 20 + 10 + 20],
             "{values:?}"
         );
-        assert_eq!(store.sync_flights.len(), 0);
+        assert_eq!(store.sync_flights().len(), 0);
     });
 }
 
@@ -324,7 +324,7 @@ fn maxsize_zero_shares_nothing() {
         });
         assert_eq!(bodies.load(Ordering::SeqCst), 2);
         assert_eq!(store.info(Some(0)).misses, 2);
-        assert_eq!(store.sync_flights.len(), 0);
+        assert_eq!(store.sync_flights().len(), 0);
     });
 }
 
@@ -341,10 +341,10 @@ fn an_ended_flight_left_in_the_table_is_taken_out() {
             hash: hash_of(&key),
             key: (1u32,),
         };
-        assert!(store.sync_flights.pin().try_insert(hashed, stale).is_ok());
+        assert!(store.sync_flights().pin().try_insert(hashed, stale).is_ok());
         assert_eq!(call(&store, 1, || 10), 10);
         assert_eq!(counts(&store), (0, 1, 1));
-        assert_eq!(store.sync_flights.len(), 0);
+        assert_eq!(store.sync_flights().len(), 0);
     });
 }
 
@@ -369,10 +369,10 @@ fn a_panic_in_eq_while_abandoning_wakes_the_waiters() {
     impl Eq for Touchy {}
     within(|| {
         let store: Store<(Touchy,), u32> = Store::new(Some(8), None);
-        let flights = || store.sync_flights.len();
+        let flights = || store.sync_flights().len();
         let waiting = || {
             store
-                .sync_flights
+                .sync_flights()
                 .pin()
                 .iter()
                 .map(|(_, flight)| flight.shared().waiting)
