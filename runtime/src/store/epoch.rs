@@ -408,6 +408,20 @@ fn asymmetric() -> bool {
     }
 }
 
+/// Makes [`asymmetric`]'s decision now if no thread has, or waits for the thread making it.
+/// The fork handler calls it first: a `fork()` while another thread is inside [`decide`] would
+/// leave the child's once-only cell taken by a thread it does not have, and the child blocked
+/// at its first barrier.
+pub(crate) fn decide_before_fork() {
+    let _ = asymmetric();
+}
+
+/// Whether [`asymmetric`]'s decision was made.
+#[cfg(test)]
+pub(crate) fn decided() -> bool {
+    MODE.load(Ordering::Relaxed) != 0
+}
+
 /// [`asymmetric`]'s answer: not yet known, `membarrier`, or fences on both sides.
 static MODE: AtomicU8 = AtomicU8::new(0);
 const ASYMMETRIC: u8 = 1;

@@ -65,9 +65,11 @@ fn install() {
 #[cfg(not(all(unix, not(miri))))]
 fn install() {}
 
-/// Before the fork: the list, every store's writer lock, the free indices, then the waits.
+/// Before the fork: the barriers' mode decided, then the list, every store's writer lock, the
+/// free indices, then the waits.
 #[cfg(all(unix, not(miri)))]
 extern "C" fn prepare() {
+    super::epoch::decide_before_fork();
     let stores = STORES.lock().unwrap_or_else(PoisonError::into_inner);
     let mut held: Vec<Box<dyn Any>> = Vec::with_capacity(stores.len() + 3);
     for store in stores.iter() {

@@ -107,3 +107,34 @@ fn flight_child(store: &Store<(u32,), u32>) -> ! {
     // SAFETY: ends the child at once, running nothing of the parent's copied state.
     unsafe { libc::_exit(if computed { 0 } else { 1 }) }
 }
+
+/// Set in a run of the test binary made by [`the_fork_handler_decides_the_barriers_mode_first`]
+/// for that one test: a process in which nothing has used a store yet.
+const FRESH: &str = "PY38_FORK_TEST_FRESH_PROCESS";
+
+/// A fork while another thread is deciding whether the process uses `membarrier` would leave
+/// the child blocked at its first barrier: the handler makes the decision before it forks. Run
+/// again in a fresh process, where nothing has made it yet.
+#[test]
+fn the_fork_handler_decides_the_barriers_mode_first() {
+    let name = "store::fork::tests::the_fork_handler_decides_the_barriers_mode_first";
+    if std::env::var_os(FRESH).is_some() {
+        assert!(
+            !crate::store::epoch::decided(),
+            "a fresh process has not decided"
+        );
+        super::prepare();
+        super::release();
+        assert!(crate::store::epoch::decided(), "the handler did not decide");
+        return;
+    }
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--test-threads=1"])
+        .env(FRESH, "1")
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the run in a fresh process failed: {status}"
+    );
+}
