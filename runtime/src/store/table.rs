@@ -473,7 +473,12 @@ impl<T, W> Locked<'_, T, W> {
 
     /// Whether a node for `hash` was published after the count `seen` and is in the map: a
     /// search made without the lock from `seen` on may have missed it (and no other).
+    /// No probe if nothing was published since (most misses: no other writer came between).
     pub(crate) fn published_since(&self, hash: u64, seen: u64) -> bool {
+        // Relaxed: only writers, under this lock, change the count.
+        if self.map.published.load(Ordering::Relaxed) == seen {
+            return false;
+        }
         self.locate_node(hash, |node| node.seq > seen).is_some()
     }
 
