@@ -56,6 +56,9 @@ pub(crate) struct Reader {
     /// Whether it runs user code while probing (every hazard in use): a writer must not wait
     /// for such a probe to end (see [`Bin::must_wait`]).
     in_user_code: AtomicBool,
+    /// Whether the thread holds its store's writer lock without the mutex (it is biased to
+    /// it; see `table`'s `writer_lock`). Written by its thread only.
+    pub(crate) writing: AtomicBool,
 }
 
 impl Reader {
@@ -152,6 +155,9 @@ pub(crate) trait Readers {
     fn moved_on(&self, index: usize, state: u64) -> bool;
     /// Whether the reader of index `index` runs user code while probing.
     fn runs_user_code(&self, index: usize) -> bool;
+    /// The mark of the reader of index `index` that says it holds the writer lock without the
+    /// mutex (see `Reader::writing`).
+    fn writing(&self, index: usize) -> &AtomicBool;
     /// The calling thread's index, if it has a reader.
     fn caller(&self) -> Option<usize>;
     /// The calling thread's reader, if the thread is the store's only live user: then no

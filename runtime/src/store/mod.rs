@@ -46,7 +46,7 @@ use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
 pub use sync_flight::{FlightLookup, FlightPending};
-use table::{Locked, Map, NodeId, Removal};
+use table::{LockUser, Locked, Map, NodeId, Removal};
 use threads::{Slot, Threads};
 
 /// How many results a store keeps.
@@ -473,13 +473,29 @@ where
                 Some(looked_up) => looked_up,
                 None => self.find_node(hash, &item.key),
             };
-            let mut map = self.map.lock(&self.threads);
+            let mut map = self.lock_map();
             if map.published_since(hash, seen) {
                 continue; // lets go of the lock, and looks again
             }
             break self.insert_locked(&mut map, hash, found, item);
         };
         drop(unused); // after the lock is let go: `Drop` is user code
+    }
+
+    /// The writer lock, taken as the calling thread: without the mutex if the store's only
+    /// live user (see [`table`]'s `writer_lock`).
+    #[inline]
+    fn lock_map(&self) -> WriteLock<'_, K, V> {
+        match self.caller() {
+            Caller::Slot(slot, index) => self.map.lock_as(
+                &self.threads,
+                LockUser {
+                    index,
+                    reader: &slot.reader,
+                },
+            ),
+            Caller::Crowd => self.map.lock(&self.threads),
+        }
     }
 
     /// The count of published nodes, then the node holding `key`, if any: a lookup made without
@@ -606,7 +622,7 @@ where
 
     /// The writer lock, taken and held without doing anything.
     fn hold_writer_lock(&'static self) -> Box<dyn core::any::Any> {
-        self.map.hold()
+        self.map.hold(&self.threads)
     }
 }
 

@@ -19,14 +19,16 @@
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::epoch::{Bin, Freed, Readers, Retired};
 
 mod occupied;
 mod read;
+mod writer_lock;
 
 use occupied::Occupied;
+pub(crate) use writer_lock::LockUser;
+use writer_lock::{Held, WriterLock};
 
 struct Node<T> {
     hash: u64,
@@ -192,7 +194,7 @@ pub(crate) struct Map<T, W> {
     table: AtomicPtr<Table<T>>,
     /// How many nodes were ever published (each node's `seq` is its place in that count).
     published: AtomicU64,
-    side: Mutex<Side<T, W>>,
+    side: WriterLock<Side<T, W>>,
     /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
     _owns: PhantomData<Box<Node<T>>>,
 }
@@ -210,7 +212,7 @@ impl<T, W> Map<T, W> {
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
             published: AtomicU64::new(0),
-            side: Mutex::new(Side {
+            side: WriterLock::new(Side {
                 live: 0,
                 used: 0,
                 occupied: Occupied::new(floor),
@@ -233,23 +235,41 @@ impl<T, W> Map<T, W> {
         self.published.load(Ordering::Acquire)
     }
 
-    /// Takes the writer lock (recovered if a panic in user code poisoned it: every operation
-    /// leaves the map consistent whenever it calls user code).
     /// The writer lock, taken and held without doing anything (see the store's `fork`).
-    pub(crate) fn hold(&'static self) -> Box<dyn core::any::Any>
+    pub(crate) fn hold(&'static self, readers: &dyn Readers) -> Box<dyn core::any::Any>
     where
         T: 'static,
         W: 'static,
     {
-        Box::new(self.side.lock().unwrap_or_else(PoisonError::into_inner))
+        Box::new(self.side.lock_mutex(readers.caller(), readers))
     }
 
-    /// `readers`: the store's threads, whom the bin asks what may be freed (see
-    /// [`Bin::collect`]).
+    /// Takes the writer lock. `readers`: the store's threads, whom the bin asks what may be
+    /// freed (see [`Bin::collect`]). (A panic while it was held is not a concern: every
+    /// operation leaves the map consistent whenever it calls user code.)
     pub(crate) fn lock<'m>(&'m self, readers: &'m dyn Readers) -> Locked<'m, T, W> {
+        self.locked(self.side.lock_mutex(readers.caller(), readers), readers)
+    }
+
+    /// [`Map::lock`] for a thread known by its reader: without the mutex if the lock is
+    /// biased to it (see [`writer_lock`]).
+    #[inline]
+    pub(crate) fn lock_as<'m>(
+        &'m self,
+        readers: &'m dyn Readers,
+        me: LockUser<'m>,
+    ) -> Locked<'m, T, W> {
+        self.locked(self.side.lock(Some(me), readers), readers)
+    }
+
+    fn locked<'m>(
+        &'m self,
+        side: Held<'m, Side<T, W>>,
+        readers: &'m dyn Readers,
+    ) -> Locked<'m, T, W> {
         Locked {
             map: self,
-            side: Some(self.side.lock().unwrap_or_else(PoisonError::into_inner)),
+            side: Some(side),
             readers,
             flush: false,
         }
@@ -258,7 +278,7 @@ impl<T, W> Map<T, W> {
 
 impl<T, W> Drop for Map<T, W> {
     fn drop(&mut self) {
-        let side = self.side.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let side = self.side.get_mut();
         for Spare(shell) in side.spare.drain(..) {
             // SAFETY: a `Box<Node<T>>`'s allocation (see `Side::spare`), freed once, as
             // uninitialised memory: its stale contents are not dropped.
@@ -282,7 +302,7 @@ impl<T, W> Drop for Map<T, W> {
 /// are freed, after the lock is released (their `Drop` is user code, which may call back).
 pub(crate) struct Locked<'m, T, W> {
     map: &'m Map<T, W>,
-    side: Option<MutexGuard<'m, Side<T, W>>>,
+    side: Option<Held<'m, Side<T, W>>>,
     readers: &'m dyn Readers,
     /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
     flush: bool,
@@ -319,7 +339,7 @@ impl<T, W> Map<T, W> {
     fn wait_for_probes(&self, readers: &dyn Readers) {
         loop {
             std::thread::yield_now();
-            let mut side = self.side.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut side = self.side.lock_mutex(readers.caller(), readers);
             let freed = side.free(readers, false);
             let wait = side.bin.must_wait(readers);
             drop(side);

@@ -26,7 +26,7 @@ use core::cell::{Cell, OnceCell};
 use core::cmp::Reverse;
 use core::ptr;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::counters::{Counts, Crowd};
@@ -385,6 +385,10 @@ impl Readers for Threads {
 
     fn runs_user_code(&self, index: usize) -> bool {
         self.owned(index).reader.runs_user_code()
+    }
+
+    fn writing(&self, index: usize) -> &AtomicBool {
+        &self.owned(index).reader.writing
     }
 
     fn moved_on(&self, index: usize, state: u64) -> bool {

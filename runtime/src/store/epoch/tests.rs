@@ -35,6 +35,9 @@ impl Readers for Set {
     fn runs_user_code(&self, index: usize) -> bool {
         self.readers[index].in_user_code.load(Ordering::Relaxed)
     }
+    fn writing(&self, index: usize) -> &AtomicBool {
+        &self.readers[index].writing
+    }
     fn caller(&self) -> Option<usize> {
         self.caller
     }

@@ -1,0 +1,169 @@
+//! The map's writer lock: a mutex, and a way around it for the store's only live user.
+//!
+//! A miss takes the writer lock once, and a mutex costs two atomic read-modify-writes (lock
+//! and unlock), about a seventh of a miss on one thread. A store used by one live thread
+//! alone (see [`Readers::solo`]) is *biased* to it, under the mutex: from then on that thread
+//! takes the lock with plain stores to its own reader's cache line (see
+//! `Reader::writing`). Any other thread that takes the mutex (a thread that joined the
+//! store, one without a reader of its own, a fork) first *revokes* the bias: it clears it,
+//! runs the heavy side of the barrier (see [`epoch`](super::super::epoch)), and waits until
+//! the biased thread is out. The biased thread puts its mark before it checks the bias again,
+//! with the light side between: either it sees the bias gone and takes the mutex, or the
+//! revoker sees its mark and waits. Two threads that share a store are never biased, so the
+//! barrier is paid once per change of hands, not once per call.
+//!
+//! `unsafe` code: the state behind the lock is reached through an `UnsafeCell`, by the
+//! mutex's holder or the biased thread, never both (run under Miri, see `.ci/run`).
+
+use core::cell::UnsafeCell;
+use core::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::super::epoch::{self, Reader, Readers};
+
+/// A lock around `S`, for one writer at a time.
+pub(super) struct WriterLock<S> {
+    mutex: Mutex<()>,
+    /// The index plus one of the thread the lock is biased to, or 0.
+    biased: AtomicUsize,
+    state: UnsafeCell<S>,
+}
+
+// SAFETY: the state is reached by one thread at a time (the mutex's holder, or the biased
+// thread while its mark is up and the bias stands): as `Mutex<S>`, `Sync` if `S` is `Send`.
+unsafe impl<S: Send> Sync for WriterLock<S> {}
+
+/// The calling thread as the lock knows it: its index and reader in the store.
+#[derive(Clone, Copy)]
+pub(crate) struct LockUser<'r> {
+    pub(crate) index: usize,
+    pub(crate) reader: &'r Reader,
+}
+
+/// The lock, held: through the mutex, or by the biased thread with its mark up.
+pub(super) struct Held<'l, S> {
+    lock: &'l WriterLock<S>,
+    how: How<'l>,
+}
+
+enum How<'l> {
+    Mutex(#[allow(dead_code)] MutexGuard<'l, ()>),
+    Biased(&'l Reader),
+}
+
+impl<S> WriterLock<S> {
+    pub(super) fn new(state: S) -> Self {
+        WriterLock {
+            mutex: Mutex::new(()),
+            biased: AtomicUsize::new(0),
+            state: UnsafeCell::new(state),
+        }
+    }
+
+    /// The state, with no other thread able to reach it (`&mut self`).
+    pub(super) fn get_mut(&mut self) -> &mut S {
+        self.state.get_mut()
+    }
+
+    /// Takes the lock for `me`, without the mutex if it is biased to `me`.
+    #[inline]
+    pub(super) fn lock<'l>(
+        &'l self,
+        me: Option<LockUser<'l>>,
+        readers: &dyn Readers,
+    ) -> Held<'l, S> {
+        if let Some(me) = me
+            && self.biased.load(Ordering::Relaxed) == me.index + 1
+        {
+            // Only this thread stores to its mark: a store, no read-modify-write.
+            me.reader.writing.store(true, Ordering::Relaxed);
+            // Pairs with the revoker's heavy barrier (see the module's documentation).
+            epoch::light_barrier();
+            if self.biased.load(Ordering::Relaxed) == me.index + 1 {
+                return Held {
+                    lock: self,
+                    how: How::Biased(me.reader),
+                };
+            }
+            me.reader.writing.store(false, Ordering::Release);
+        }
+        self.lock_mutex(me.map(|me| me.index), readers)
+    }
+
+    /// Takes the mutex, then revokes a bias to another thread; biases the lock to `me` if `me`
+    /// is the store's only live user.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn lock_mutex(&self, me: Option<usize>, readers: &dyn Readers) -> Held<'_, S> {
+        let guard = self.mutex.lock().unwrap_or_else(PoisonError::into_inner);
+        let biased = self.biased.load(Ordering::Relaxed);
+        let mine = me.map(|index| index + 1);
+        if biased != 0 && Some(biased) != mine {
+            self.revoke(biased - 1, readers);
+        }
+        if let Some(mine) = mine
+            && biased != mine
+            && readers.solo().is_some()
+        {
+            self.biased.store(mine, Ordering::Relaxed);
+        }
+        Held {
+            lock: self,
+            how: How::Mutex(guard),
+        }
+    }
+
+    /// Ends the bias to thread `index`, and waits until it is out. Caller holds the mutex.
+    #[cold]
+    fn revoke(&self, index: usize, readers: &dyn Readers) {
+        self.biased.store(0, Ordering::Relaxed);
+        let sure = epoch::heavy_barrier();
+        let mark = readers.writing(index);
+        // Acquire: pairs with the biased thread's release when it let go, so that what it
+        // wrote is seen here.
+        while mark.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        if !sure {
+            // The system refused the barrier (see `epoch::heavy_barrier`): the biased thread's
+            // mark may not be visible yet. A store leaves a CPU's buffer within microseconds;
+            // wait well past that, then look again.
+            std::thread::sleep(Duration::from_millis(1));
+            while mark.load(Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+impl<S> Drop for Held<'_, S> {
+    fn drop(&mut self) {
+        if let How::Biased(reader) = self.how {
+            // Release: a revoker that sees the mark down sees what was written under it.
+            reader.writing.store(false, Ordering::Release);
+        }
+        // `How::Mutex`: the guard unlocks as it drops.
+    }
+}
+
+impl<S> Deref for Held<'_, S> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        // SAFETY: the lock is held (see `WriterLock`'s `Sync`): no other thread reaches the
+        // state until it is let go, and this borrow ends before.
+        unsafe { &*self.lock.state.get() }
+    }
+}
+
+impl<S> DerefMut for Held<'_, S> {
+    fn deref_mut(&mut self) -> &mut S {
+        // SAFETY: as in `deref`; `&mut self` makes the borrow unique on this thread too.
+        unsafe { &mut *self.lock.state.get() }
+    }
+}
+
+#[cfg(test)]
+mod tests;
