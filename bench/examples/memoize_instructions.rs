@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo build --release -p py38-bench --example memoize_instructions
-//! for c in py38 py38_unbounded py38_single_flight hand cached; do
+//! for c in py38 py38_unbounded py38_single_flight hand cached memoize; do
 //!     valgrind --tool=callgrind --callgrind-out-file=/dev/null \
 //!         target/release/examples/memoize_instructions $c 2>&1 | grep refs
 //! done
@@ -36,9 +36,15 @@ fn main() {
         "py38_single_flight" => py38_single_flight,
         "hand" => hand_written,
         "cached" => cached_lru,
+        "cached_unbounded" => cached_unbounded,
+        "memoize" => memoize_lru,
+        "memoize_unbounded" => memoize_unbounded,
         "none" => |n| n,
         _ => {
-            eprintln!("which? py38, py38_unbounded, py38_single_flight, hand, cached, none");
+            eprintln!(
+                "which? py38, py38_unbounded, py38_single_flight, hand, cached, \
+                 cached_unbounded, memoize, memoize_unbounded, none"
+            );
             return;
         }
     };

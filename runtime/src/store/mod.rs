@@ -467,17 +467,19 @@ where
                 queued: AtomicU64::new(0),
             },
         };
+        // The calling thread, found once for the lookup, the lock and the stamp.
+        let caller = self.caller();
         let mut looked_up = seen.map(|seen| (seen, None));
         let unused = loop {
             let (seen, found) = match looked_up.take() {
                 Some(looked_up) => looked_up,
-                None => self.find_node(hash, &item.key),
+                None => self.find_node(caller, hash, &item.key),
             };
-            let mut map = self.lock_map();
+            let mut map = self.lock_map(caller);
             if map.published_since(hash, seen) {
                 continue; // lets go of the lock, and looks again
             }
-            break self.insert_locked(&mut map, hash, found, item);
+            break self.insert_locked(&mut map, caller, hash, found, item);
         };
         drop(unused); // after the lock is let go: `Drop` is user code
     }
@@ -485,8 +487,8 @@ where
     /// The writer lock, taken as the calling thread: without the mutex if the store's only
     /// live user (see [`table`]'s `writer_lock`).
     #[inline]
-    fn lock_map(&self) -> WriteLock<'_, K, V> {
-        match self.caller() {
+    fn lock_map<'s>(&'s self, caller: Caller<'s>) -> WriteLock<'s, K, V> {
+        match caller {
             Caller::Slot(slot, index) => self.map.lock_as(
                 &self.threads,
                 LockUser {
@@ -500,10 +502,10 @@ where
 
     /// The count of published nodes, then the node holding `key`, if any: a lookup made without
     /// the lock (it runs `Eq`), for a writer to act on under it.
-    fn find_node(&self, hash: u64, key: &K) -> (u64, Option<NodeId>) {
+    fn find_node(&self, caller: Caller<'_>, hash: u64, key: &K) -> (u64, Option<NodeId>) {
         let seen = self.map.published();
         let is = |cached: &Cached<K, V>| cached.key == *key;
-        (seen, self.read(self.caller(), hash, is, |_, id| id))
+        (seen, self.read(caller, hash, is, |_, id| id))
     }
 
     /// [`Store::insert`], with the writer lock held and the key already looked up (`found`).
@@ -511,6 +513,7 @@ where
     fn insert_locked(
         &self,
         map: &mut WriteLock<'_, K, V>,
+        caller: Caller<'_>,
         hash: u64,
         found: Option<NodeId>,
         item: Cached<K, V>,
@@ -533,7 +536,7 @@ where
             map.insert_new(hash, item);
             return None;
         };
-        let stamp = self.tick(self.caller(), self.stamp_floor.load(Ordering::Relaxed));
+        let stamp = self.tick(caller, self.stamp_floor.load(Ordering::Relaxed));
         item.entry.stamp.store(stamp, Ordering::Relaxed);
         item.entry.queued.store(stamp, Ordering::Relaxed);
         map.insert_new(hash, item);
@@ -550,7 +553,7 @@ where
     /// lock, as [`Store::insert`] does.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
         loop {
-            let (seen, found) = self.find_node(key.hash, &key.key);
+            let (seen, found) = self.find_node(self.caller(), key.hash, &key.key);
             let Some(id) = found else {
                 return false;
             };
