@@ -209,8 +209,14 @@ where
         let writer = Writer {
             recency: Recency::new(),
         };
+        // An unbounded store seldom removes: its nodes are carved from chunks.
+        let map = if limit == Limit::Unbounded {
+            Map::chunked(capacity, writer)
+        } else {
+            Map::new(capacity, writer)
+        };
         Store {
-            map: Map::new(capacity, writer),
+            map,
             limit,
             ttl,
             flights: OnceLock::new(),

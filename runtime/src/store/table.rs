@@ -22,10 +22,12 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use super::epoch::{Bin, Freed, Readers, Retired};
 
+mod chunks;
 mod occupied;
 mod read;
 mod writer_lock;
 
+use chunks::{Carver, ChunkOf};
 use occupied::Occupied;
 pub(crate) use writer_lock::LockUser;
 use writer_lock::{Held, WriterLock};
@@ -34,7 +36,44 @@ struct Node<T> {
     hash: u64,
     /// When it was published: the map's count of published nodes, this one included.
     seq: u64,
+    /// The chunk it was carved from (see [`chunks`]), or null: a `Box` of its own.
+    chunk: ChunkOf<T>,
     item: T,
+}
+
+/// Drops a node's item and frees its memory.
+///
+/// # Safety
+/// `node` was made by `new_node`, is reachable by no reader, and is freed once.
+unsafe fn free_node<T>(node: *mut Node<T>) {
+    // SAFETY: alive until freed here, by the caller's promise.
+    let ChunkOf(chunk) = unsafe { (*node).chunk };
+    if chunk.is_null() {
+        // SAFETY: a `Box<Node<T>>`, as the caller promises.
+        drop(unsafe { Box::from_raw(node) });
+    } else {
+        // SAFETY: the item is dropped once, then the node's count of its chunk given back.
+        unsafe {
+            ptr::drop_in_place(node);
+            chunks::release(chunk, 1);
+        }
+    }
+}
+
+/// Frees a spare node's memory (see [`Side::spare`]), without dropping its stale contents.
+///
+/// # Safety
+/// `shell` is a spare, freed once.
+unsafe fn free_shell<T>(shell: *mut Node<T>) {
+    // SAFETY: a spare's `chunk` was written with its node, and is kept (see `new_node`).
+    let ChunkOf(chunk) = unsafe { (*shell).chunk };
+    if chunk.is_null() {
+        // SAFETY: a `Box<Node<T>>`'s allocation, freed as uninitialised memory.
+        drop(unsafe { Box::from_raw(shell.cast::<core::mem::MaybeUninit<Node<T>>>()) });
+    } else {
+        // SAFETY: the node's count of its chunk, given back once.
+        unsafe { chunks::release(chunk, 1) };
+    }
 }
 
 /// A node's identity, for a writer that found it without the lock (running user code, `Eq`)
@@ -49,9 +88,11 @@ struct Table<T> {
 
 impl<T> Table<T> {
     fn with_capacity(capacity: usize) -> *mut Self {
-        let slots = (0..capacity)
-            .map(|_| AtomicPtr::new(ptr::null_mut()))
-            .collect();
+        // Zeroed memory, which the allocator may have fresh from the system, already zero,
+        // where writing nulls would cost a pass over a large table as it grows.
+        let slots = Box::<[AtomicPtr<Node<T>>]>::new_zeroed_slice(capacity);
+        // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is).
+        let slots = unsafe { slots.assume_init() };
         Box::into_raw(Box::new(Table { slots }))
     }
 
@@ -141,9 +182,8 @@ impl<T> Drop for Unlinked<T> {
         // retired, and the bin drops it only once no reader that could reach it is reading.
         // It is retired once, so freed once.
         match *self {
-            // SAFETY: a node made by `new_node` (a `Box`, or a spare that was one), unlinked
-            // and unreachable, as above.
-            Unlinked::Node(node) => drop(unsafe { Box::from_raw(node) }),
+            // SAFETY: a node made by `new_node`, unlinked and unreachable, as above.
+            Unlinked::Node(node) => unsafe { free_node(node) },
             // SAFETY: a table made by `Table::with_capacity` (a `Box`), unlinked and
             // unreachable, as above; its nodes are not freed with it (`Table` owns pointers).
             Unlinked::Table(table) => drop(unsafe { Box::from_raw(table) }),
@@ -183,6 +223,8 @@ struct Side<T, W> {
     /// How many nodes were made in a spare.
     #[cfg(test)]
     reused: usize,
+    /// Where new nodes are carved, for a map made [`Map::chunked`]; else each is a `Box`.
+    carver: Option<Carver<T>>,
     /// The state of the map's user that only the writer touches (the store's recency queue),
     /// guarded by the writer lock with the rest.
     writer_state: W,
@@ -208,6 +250,16 @@ fn capacity_for(n: usize) -> usize {
 impl<T, W> Map<T, W> {
     /// An empty map sized for `expected` items (a move to a larger table happens as needed).
     pub(crate) fn new(expected: usize, writer_state: W) -> Self {
+        Self::with_nodes(expected, writer_state, None)
+    }
+
+    /// [`Map::new`] for a map that seldom removes: its nodes are carved from chunks (see
+    /// [`chunks`]).
+    pub(crate) fn chunked(expected: usize, writer_state: W) -> Self {
+        Self::with_nodes(expected, writer_state, Some(Carver::new()))
+    }
+
+    fn with_nodes(expected: usize, writer_state: W, carver: Option<Carver<T>>) -> Self {
         let floor = capacity_for(expected);
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
@@ -222,6 +274,7 @@ impl<T, W> Map<T, W> {
                 spare: Vec::new(),
                 #[cfg(test)]
                 reused: 0,
+                carver,
                 writer_state,
             }),
             _owns: PhantomData,
@@ -280,9 +333,8 @@ impl<T, W> Drop for Map<T, W> {
     fn drop(&mut self) {
         let side = self.side.get_mut();
         for Spare(shell) in side.spare.drain(..) {
-            // SAFETY: a `Box<Node<T>>`'s allocation (see `Side::spare`), freed once, as
-            // uninitialised memory: its stale contents are not dropped.
-            drop(unsafe { Box::from_raw(shell.cast::<core::mem::MaybeUninit<Node<T>>>()) });
+            // SAFETY: a spare (see `Side::spare`), freed once.
+            unsafe { free_shell(shell) };
         }
         // SAFETY: `&mut self`: no reader is left. The current table and its nodes are owned by
         // the map alone (unlinked ones are the bin's, dropped with it).
@@ -290,9 +342,9 @@ impl<T, W> Drop for Map<T, W> {
         for slot in table.slots.iter() {
             let node = slot.load(Ordering::Relaxed);
             if is_node(node) {
-                // SAFETY: a node of the current table, made by `new_node` (a `Box`), owned by
-                // the map alone and freed once, here.
-                drop(unsafe { Box::from_raw(node) });
+                // SAFETY: a node of the current table, made by `new_node`, owned by the map
+                // alone and freed once, here.
+                unsafe { free_node(node) };
             }
         }
     }
@@ -431,19 +483,48 @@ impl<T, W> Locked<'_, T, W> {
     /// published (the caller publishes it, then [`Locked::count_published`]).
     fn new_node(&mut self, hash: u64, item: T) -> *mut Node<T> {
         let seq = self.map.published.load(Ordering::Relaxed) + 1;
-        match self.side_mut().spare.pop() {
+        let side = self.side_mut();
+        match side.spare.pop() {
             Some(Spare(shell)) => {
                 // SAFETY: a spare is a node's allocation that no reader can reach and whose
                 // contents need no dropping (see `Side::spare`): writing over it is like
-                // writing into new memory.
-                unsafe { shell.write(Node { hash, seq, item }) };
+                // writing into new memory. It stays in its chunk, if it has one.
+                unsafe {
+                    let chunk = (*shell).chunk;
+                    shell.write(Node {
+                        hash,
+                        seq,
+                        chunk,
+                        item,
+                    });
+                }
                 #[cfg(test)]
                 {
-                    self.side_mut().reused += 1;
+                    side.reused += 1;
                 }
                 shell
             }
-            None => Box::into_raw(Box::new(Node { hash, seq, item })),
+            None => match &mut side.carver {
+                Some(carver) => {
+                    let (node, chunk) = carver.carve();
+                    // SAFETY: memory for one node, carved for it alone.
+                    unsafe {
+                        node.write(Node {
+                            hash,
+                            seq,
+                            chunk,
+                            item,
+                        });
+                    }
+                    node
+                }
+                None => Box::into_raw(Box::new(Node {
+                    hash,
+                    seq,
+                    chunk: ChunkOf(ptr::null_mut()),
+                    item,
+                })),
+            },
         }
     }
 
