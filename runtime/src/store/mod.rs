@@ -80,7 +80,7 @@ struct Cached<K, V> {
 struct Writer {
     /// The hash of each entry, by its last use. The entry a record stands for is the one of
     /// that hash whose `queued` stamp is the record's: the key is not kept twice, nor compared.
-    recency: Recency<u64>,
+    recency: Recency,
 }
 
 /// The calling thread, as one store knows it: its slot and index, or none (then it counts in
@@ -591,7 +591,7 @@ where
     #[inline(never)]
     fn sweep_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
         let mut recency = core::mem::replace(&mut map.writer_state().recency, Recency::new());
-        recency.retain(|stamp, &hash| {
+        recency.retain(&mut |stamp, hash| {
             let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
             map.get(hash, is).is_some()
         });

@@ -21,36 +21,38 @@ use core::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// A record: a key and the stamp it was queued under. Ordered by stamp alone, oldest first.
-struct Record<K> {
+/// The key is the entry's hash (see `Writer`): the queue is not generic, so its code is
+/// compiled once, with this crate, rather than in each crate that memoizes a function.
+struct Record {
     stamp: u64,
-    key: K,
+    key: u64,
 }
 
-impl<K> PartialEq for Record<K> {
+impl PartialEq for Record {
     fn eq(&self, other: &Self) -> bool {
         self.stamp == other.stamp
     }
 }
-impl<K> Eq for Record<K> {}
-impl<K> PartialOrd for Record<K> {
+impl Eq for Record {}
+impl PartialOrd for Record {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<K> Ord for Record<K> {
+impl Ord for Record {
     fn cmp(&self, other: &Self) -> Ordering {
         other.stamp.cmp(&self.stamp) // reversed: `BinaryHeap` is a max-heap
     }
 }
 
-pub(crate) struct Recency<K> {
+pub(crate) struct Recency {
     /// Records in stamp order, oldest first.
-    in_order: VecDeque<Record<K>>,
+    in_order: VecDeque<Record>,
     /// Records that came older than the newest in `in_order`.
-    late: BinaryHeap<Record<K>>,
+    late: BinaryHeap<Record>,
 }
 
-impl<K> Recency<K> {
+impl Recency {
     pub(crate) fn new() -> Self {
         Recency {
             in_order: VecDeque::new(),
@@ -59,7 +61,7 @@ impl<K> Recency<K> {
     }
 
     #[inline]
-    pub(crate) fn push(&mut self, stamp: u64, key: K) {
+    pub(crate) fn push(&mut self, stamp: u64, key: u64) {
         let record = Record { stamp, key };
         match self.in_order.back() {
             Some(newest) if newest.stamp > stamp => self.late.push(record),
@@ -68,7 +70,8 @@ impl<K> Recency<K> {
     }
 
     /// The oldest record: its stamp and key.
-    pub(crate) fn pop(&mut self) -> Option<(u64, K)> {
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<(u64, u64)> {
         let late_first = match (self.in_order.front(), self.late.peek()) {
             (Some(first), Some(late)) => late.stamp < first.stamp,
             (None, _) => true,
@@ -83,10 +86,10 @@ impl<K> Recency<K> {
     }
 
     /// Keeps only the records `keep` accepts (given each one's stamp and key).
-    pub(crate) fn retain(&mut self, mut keep: impl FnMut(u64, &K) -> bool) {
+    pub(crate) fn retain(&mut self, keep: &mut dyn FnMut(u64, u64) -> bool) {
         self.in_order
-            .retain(|record| keep(record.stamp, &record.key));
-        self.late.retain(|record| keep(record.stamp, &record.key));
+            .retain(|record| keep(record.stamp, record.key));
+        self.late.retain(|record| keep(record.stamp, record.key));
     }
 
     pub(crate) fn len(&self) -> usize {

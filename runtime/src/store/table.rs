@@ -481,6 +481,7 @@ impl<T, W> Locked<'_, T, W> {
 
     /// A node for `item`, in a spare allocation if there is one, numbered as the next to be
     /// published (the caller publishes it, then [`Locked::count_published`]).
+    #[inline]
     fn new_node(&mut self, hash: u64, item: T) -> *mut Node<T> {
         let seq = self.map.published.load(Ordering::Relaxed) + 1;
         let side = self.side_mut();

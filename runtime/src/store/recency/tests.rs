@@ -10,7 +10,7 @@ proptest! {
         for (i, op) in ops.into_iter().enumerate() {
             match op {
                 Some(stamp) => {
-                    recency.push(stamp, i);
+                    recency.push(stamp, i as u64);
                     model.push(stamp);
                 }
                 None => {
