@@ -361,14 +361,24 @@ pub(crate) struct Locked<'m, T, W> {
 }
 
 impl<T, W> Drop for Locked<'_, T, W> {
+    #[inline]
     fn drop(&mut self) {
-        let (flush, readers) = (self.flush, self.readers);
-        let Some(mut side) = self.side.take() else {
+        let Some(side) = self.side.take() else {
             return;
         };
-        if !flush && side.bin.is_empty() {
+        if !self.flush && side.bin.is_empty() {
             return; // unlocks: nothing was unlinked, nothing waits (most misses that evict none)
         }
+        self.free_and_let_go(side);
+    }
+}
+
+impl<'m, T, W> Locked<'m, T, W> {
+    /// Lets go of the lock, freeing what no reader can see any more (out of line: a map that
+    /// unlinked nothing, as an unbounded store's on a miss, skips it).
+    #[inline(never)]
+    fn free_and_let_go(&self, mut side: Held<'m, Side<T, W>>) {
+        let (flush, readers) = (self.flush, self.readers);
         if !flush && let Some(lone) = side.take_lone(readers) {
             drop(side); // unlock
             drop(lone); // `None` if its allocation was kept
