@@ -438,3 +438,39 @@ fn a_reader_stalled_in_user_code_holds_back_only_what_it_reads() {
         );
     });
 }
+
+/// A thread alone in a store takes the writer lock without the mutex (see `table`'s
+/// `writer_lock`); another thread that clears the store and counts it meanwhile (which does
+/// not join the store: the first stays its only user) revokes that, again and again. Every
+/// call still gets its own key's result, and the store never holds more than its bound.
+#[test]
+fn misses_of_the_only_user_interleave_with_another_threads_controls() {
+    const MAX: usize = 16;
+    let store: Store<(u32,), u32> = Store::new(Some(MAX), None);
+    let turns: u32 = if cfg!(miri) { 20 } else { 2_000 };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut key = 0;
+            while !done.load(Ordering::Relaxed) {
+                call(&store, key % 40);
+                key += 1;
+            }
+        });
+        s.spawn(|| {
+            for turn in 0..turns {
+                if turn % 2 == 0 {
+                    store.clear();
+                } else {
+                    assert!(store.info(Some(MAX)).currsize <= MAX);
+                }
+                std::thread::yield_now();
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+    });
+    assert!(store.info(Some(MAX)).currsize <= MAX);
+    for key in 0..40 {
+        call(&store, key); // asserts the value
+    }
+}
