@@ -6,7 +6,7 @@
 //! takes the lock with plain stores to its own reader's cache line (see
 //! `Reader::writing`). Any other thread that takes the mutex (a thread that joined the
 //! store, one without a reader of its own, a fork) first *revokes* the bias: it clears it,
-//! runs the heavy side of the barrier (see [`epoch`](super::super::epoch)), and waits until
+//! runs the heavy side of the barrier (see [`epoch`]), and waits until
 //! the biased thread is out. The biased thread puts its mark before it checks the bias again,
 //! with the light side between: either it sees the bias gone and takes the mutex, or the
 //! revoker sees its mark and waits. Two threads that share a store are never biased, so the
