@@ -1,4 +1,5 @@
-//! A time-bounded stress suite for `#[memoize]`: many threads, thread churn, panics in user
+//! A time-bounded stress suite for `#[memoize]`: many threads, thread churn, a lone caller
+//! against a thread that clears and counts, panics in user
 //! code (a result's `Clone`, a key's `Hash`, `Eq` and `Clone`, the body), `ttl` expiry, clears
 //! and invalidations all at once, `async fn`s aborted mid-flight, re-entrant recursion,
 //! computations shared by `single_flight = true`, and memory over a long run. Every result is
@@ -21,6 +22,7 @@ mod harness;
 mod targets;
 mod values;
 
+mod alone;
 mod async_tasks;
 mod churn;
 mod cleared_async;
