@@ -1,6 +1,6 @@
 //! A time-bounded stress suite for `#[memoize]`: many threads, thread churn, a lone caller
-//! against a thread that clears and counts, panics in user
-//! code (a result's `Clone`, a key's `Hash`, `Eq` and `Clone`, the body), `ttl` expiry, clears
+//! against a thread that clears and counts, panics in user code (a result's `Clone`, a key's
+//! `Hash`, `Eq` and `Clone`, the body), `ttl` expiry, clears
 //! and invalidations all at once, `async fn`s aborted mid-flight, re-entrant recursion,
 //! computations shared by `single_flight = true`, and memory over a long run. Every result is
 //! checked against the pure function, every copy of a result is counted (so a leak or a double
