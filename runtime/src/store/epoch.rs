@@ -491,12 +491,22 @@ pub(crate) fn heavy_barrier() -> bool {
     true
 }
 
+/// Set once [`heavy_barrier`] was refused after start-up (see [`refused_later`]).
+static REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`heavy_barrier`] has been refused since start-up: then nothing that relies on it
+/// to see another thread's mark at once (the writer lock's bias) may start again.
+pub(crate) fn heavy_barrier_refused() -> bool {
+    REFUSED.load(Ordering::Relaxed)
+}
+
 /// The command worked when the process registered (see [`register`]) and is refused now: a
 /// seccomp filter installed since. Readers rely on it, so nothing retired may be freed from
 /// now on; said once, on standard error, rather than leaking in silence.
 #[cfg(all(target_os = "linux", not(miri)))]
 #[cold]
 fn refused_later() {
+    REFUSED.store(true, Ordering::Relaxed);
     static SAID: std::sync::Once = std::sync::Once::new();
     SAID.call_once(|| {
         eprintln!(

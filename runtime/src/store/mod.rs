@@ -598,14 +598,23 @@ where
         map.writer_state().recency = recency;
     }
 
-    /// The statistics, with `maxsize` as given.
+    /// The statistics, with `maxsize` as given. Takes no lock: a thread that only asks for
+    /// statistics does not take the writer lock from the store's user (see `writer_lock`).
     pub fn info(&self, maxsize: Option<usize>) -> CacheInfo {
         let (hits, misses) = self.threads.totals();
+        let len = self.map.len();
+        // A miss stores, then evicts: between the two a full map holds one more than its
+        // bound. Before the store and after the eviction it held `max`, so `max` is what a
+        // look under the lock would have seen.
+        let currsize = match self.limit {
+            Limit::Bounded(max) => len.min(max),
+            Limit::Nothing | Limit::Unbounded => len,
+        };
         CacheInfo {
             hits,
             misses,
             maxsize,
-            currsize: self.map.lock(&self.threads).len(),
+            currsize,
         }
     }
 

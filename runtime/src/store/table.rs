@@ -18,7 +18,7 @@
 
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use super::epoch::{Bin, Freed, Readers, Retired};
 
@@ -52,11 +52,11 @@ unsafe fn free_node<T>(node: *mut Node<T>) {
         // SAFETY: a `Box<Node<T>>`, as the caller promises.
         drop(unsafe { Box::from_raw(node) });
     } else {
-        // SAFETY: the item is dropped once, then the node's count of its chunk given back.
-        unsafe {
-            ptr::drop_in_place(node);
-            chunks::release(chunk, 1);
-        }
+        // Given back on unwind too: an item whose `Drop` panics does not keep its chunk.
+        let _give_back = chunks::GiveBack(chunk);
+        // SAFETY: the item is dropped once, then the node's count of its chunk given back
+        // (by `_give_back`, as it drops).
+        unsafe { ptr::drop_in_place(node) };
     }
 }
 
@@ -178,8 +178,8 @@ impl<T> Retired for Unlinked<T> {
 
 impl<T> Drop for Unlinked<T> {
     fn drop(&mut self) {
-        // Each pointer came from `Box::into_raw`, was unlinked from the map before it was
-        // retired, and the bin drops it only once no reader that could reach it is reading.
+        // Each node came from `new_node` (a `Box`, or a chunk's place) and each table from
+        // `Box::into_raw`; each was unlinked from the map before it was retired, and the bin drops it only once no reader that could reach it is reading.
         // It is retired once, so freed once.
         match *self {
             // SAFETY: a node made by `new_node`, unlinked and unreachable, as above.
@@ -202,8 +202,6 @@ const SPARE: usize = 2 * super::epoch::SEAL_AT;
 
 /// What only the writer touches: counts, the bin, and the store's own writer state `W`.
 struct Side<T, W> {
-    /// Nodes in the current table.
-    live: usize,
     /// Slots of the current table that are not null (nodes and tombstones).
     used: usize,
     /// Which they are.
@@ -218,7 +216,8 @@ struct Side<T, W> {
     /// need no dropping (freeing them runs no user code, so it may happen under the lock).
     /// The bin frees a batch at a time, more than the allocator's per-thread cache holds:
     /// freeing each node and allocating again cost about 180 instructions a miss.
-    /// Each is a `Box<Node<T>>`'s allocation, reachable by no reader, its contents stale.
+    /// Each is a node's allocation (a `Box`'s, or a place in a chunk, which it keeps alive),
+    /// reachable by no reader, its contents stale.
     spare: Vec<Spare<T>>,
     /// How many nodes were made in a spare.
     #[cfg(test)]
@@ -236,6 +235,9 @@ pub(crate) struct Map<T, W> {
     table: AtomicPtr<Table<T>>,
     /// How many nodes were ever published (each node's `seq` is its place in that count).
     published: AtomicU64,
+    /// Nodes in the current table. Written by the writer alone (plain stores), read by
+    /// anyone: [`Map::len`] needs no lock.
+    live: AtomicUsize,
     side: WriterLock<Side<T, W>>,
     /// Owns nodes of `T`: `Sync` only if `T` is (readers share items across threads).
     _owns: PhantomData<Box<Node<T>>>,
@@ -264,8 +266,8 @@ impl<T, W> Map<T, W> {
         Map {
             table: AtomicPtr::new(Table::with_capacity(floor)),
             published: AtomicU64::new(0),
+            live: AtomicUsize::new(0),
             side: WriterLock::new(Side {
-                live: 0,
                 used: 0,
                 occupied: Occupied::new(floor),
                 floor,
@@ -286,6 +288,12 @@ impl<T, W> Map<T, W> {
     /// still in the map.
     pub(crate) fn published(&self) -> u64 {
         self.published.load(Ordering::Acquire)
+    }
+
+    /// How many items the map holds, as last written: no lock taken, so a writer may be
+    /// changing it.
+    pub(crate) fn len(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
     }
 
     /// The writer lock, taken and held without doing anything (see the store's `fork`).
@@ -553,7 +561,12 @@ impl<T, W> Locked<'_, T, W> {
 
     /// How many items the map holds.
     pub(crate) fn len(&self) -> usize {
-        self.side().live
+        self.map.live.load(Ordering::Relaxed)
+    }
+
+    /// Sets the count of items: the writer is the only thread that writes it, so a store.
+    fn set_len(&self, len: usize) {
+        self.map.live.store(len, Ordering::Relaxed);
     }
 
     fn current(&self) -> &Table<T> {
@@ -630,7 +643,7 @@ impl<T, W> Locked<'_, T, W> {
     pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
         let side = self.side();
         if side.used + 1 > self.current().slots.len() / 2 {
-            self.move_to(capacity_for(side.live + 1).max(side.floor));
+            self.move_to(capacity_for(self.len() + 1).max(side.floor));
         }
         let node = self.new_node(hash, item);
         let table = self.current();
@@ -643,8 +656,8 @@ impl<T, W> Locked<'_, T, W> {
         // Release: readers that see the pointer see the node fully made.
         slot.store(node, Ordering::Release);
         self.count_published();
+        self.set_len(self.len() + 1);
         let side = self.side_mut();
-        side.live += 1;
         if was_null {
             side.used += 1;
             side.occupied.set(index);
@@ -687,9 +700,8 @@ impl<T, W> Locked<'_, T, W> {
 
     fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
-        let side = self.side_mut();
-        side.live -= 1;
-        side.bin.retire(Unlinked::Node(old));
+        self.set_len(self.len() - 1);
+        self.side_mut().bin.retire(Unlinked::Node(old));
     }
 
     /// Empties slot `index`, handing back its node. The slot becomes a tombstone only if a
@@ -745,10 +757,12 @@ impl<T, W> Locked<'_, T, W> {
         } else {
             replace_in(&self.map.table, Table::with_capacity(floor))
         };
+        let live = self.len();
+        self.set_len(0);
         let side = self.side_mut();
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
         let slots = &unsafe { &*old }.slots;
-        side.bin.reserve(side.live + 1);
+        side.bin.reserve(live + 1);
         // The slots that are not null alone (the others hold nothing to retire).
         for index in side.occupied.drain() {
             let slot = &slots[index];
@@ -765,7 +779,6 @@ impl<T, W> Locked<'_, T, W> {
             side.occupied = Occupied::new(floor);
             side.bin.retire(Unlinked::Table(old));
         }
-        side.live = 0;
         side.used = 0;
     }
 
@@ -790,8 +803,9 @@ impl<T, W> Locked<'_, T, W> {
         }
         // Release: readers that see the new table see its slots filled.
         let old = replace_in(&self.map.table, new);
+        let live = self.len();
         let side = self.side_mut();
-        side.used = side.live;
+        side.used = live;
         side.occupied = occupied;
         side.bin.retire(Unlinked::Table(old));
     }

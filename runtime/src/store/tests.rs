@@ -474,3 +474,33 @@ fn misses_of_the_only_user_interleave_with_another_threads_controls() {
         call(&store, key); // asserts the value
     }
 }
+
+/// `cache_info` takes no lock, so it neither waits for a writer nor revokes a bias; and a
+/// full map caught between a miss's store and its eviction reports `maxsize`, not one more.
+#[test]
+fn info_takes_no_lock_and_never_reports_more_than_maxsize() {
+    let store: Arc<Store<(u32,), u32>> = Arc::new(Store::new(Some(2), None));
+    call(&store, 1);
+    call(&store, 2);
+    let mut map = store.map.lock(&store.threads);
+    let third = Cached {
+        key: (3,),
+        entry: Entry {
+            value: 30,
+            born: None,
+            stamp: AtomicU64::new(0),
+            queued: AtomicU64::new(0),
+        },
+    };
+    map.insert_new(3, third); // as a miss does, before it evicts
+    let (sent, answer) = std::sync::mpsc::channel();
+    let asking = Arc::clone(&store);
+    std::thread::spawn(move || sent.send(asking.info(Some(2)).currsize).ok());
+    let currsize = answer.recv_timeout(std::time::Duration::from_secs(10));
+    drop(map);
+    assert_eq!(
+        currsize,
+        Ok(2),
+        "answered while the lock was held, with the bound"
+    );
+}

@@ -261,6 +261,9 @@ impl Threads {
         slot.lease.store(me.lease, Ordering::Relaxed);
         // What the slot's previous thread saw says nothing of this one.
         slot.counts.restart(self.others(Some(me.index)));
+        // Nor does its mark: up only if it held the writer lock when a fork copied it (see
+        // `table`'s `writer_lock`), and this thread holds nothing yet.
+        slot.reader.writing.store(false, Ordering::Relaxed);
         let mine = (me.index + 1) as u64;
         let previous = self
             .solo

@@ -5,7 +5,8 @@
 //!
 //! A node removed from such a map holds its chunk's memory until the chunk's other nodes go
 //! too: at most [`CHUNK`] nodes' memory per node still stored (the worst case, one survivor
-//! per chunk, takes removing all but one key in every [`CHUNK`]).
+//! per chunk, takes removing all but one key in every [`CHUNK`]). A spare (see the map's
+//! `Side::spare`) holds its chunk too, until it is reused or the map is dropped.
 
 use core::mem::MaybeUninit;
 use core::ptr;
@@ -93,11 +94,24 @@ impl<T> Drop for Carver<T> {
     }
 }
 
+/// Gives back one node's count of its chunk as it drops (see [`release`]): for a free that
+/// must happen even if dropping the node's item panics.
+pub(super) struct GiveBack<T>(pub(super) *mut Chunk<T>);
+
+impl<T> Drop for GiveBack<T> {
+    fn drop(&mut self) {
+        // SAFETY: made by the one who owns a node's count of this chunk, for that node, whose
+        // item is dropped (or being dropped, on unwind) and not touched again; dropped once.
+        unsafe { release(self.0, 1) };
+    }
+}
+
 /// Gives back `n` of a chunk's count, and frees the chunk if that was the last.
 ///
 /// # Safety
 /// `chunk` came from a [`Carver`], and the caller owns `n` of its count (one per node it
-/// frees, whose item it dropped already), given back once.
+/// frees, whose item it dropped already or never will: a spare's stale contents), given back
+/// once.
 pub(super) unsafe fn release<T>(chunk: *mut Chunk<T>, n: usize) {
     // Release, then acquire before freeing: every thread's use of the chunk's nodes happens
     // before the free (as an `Arc`'s count).

@@ -286,3 +286,34 @@ fn readers_see_whole_items_while_a_writer_churns_a_chunked_map() {
         "freed nodes were reused, in their chunks"
     );
 }
+
+/// An item whose `Drop` panics when told to.
+struct Bomb(bool);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if self.0 {
+            self.0 = false;
+            panic!("an item's drop panics");
+        }
+    }
+}
+
+/// A chunk is freed even if one of its items' `Drop` panicked: under Miri, a chunk kept by
+/// the panic shows as a leak.
+#[test]
+fn a_panicking_item_drop_does_not_keep_its_chunk() {
+    let threads = Threads::new();
+    let map: Map<(u64, Bomb), ()> = Map::chunked(8, ());
+    let mut w = map.lock(&threads);
+    for key in 0..4 {
+        w.insert_new(hash(key), (key, Bomb(false)));
+    }
+    w.insert_new(hash(9), (9, Bomb(true)));
+    let removed = w.remove_if(hash(9), |item| item.0 == 9, |_| true);
+    assert!(matches!(removed, Removal::Removed));
+    // The node is freed when the lock is let go (the thread is the map's only user).
+    let freeing = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(w)));
+    assert!(freeing.is_err(), "the bomb went off");
+    drop(map); // frees the other four, and the chunk with the last of them
+}

@@ -9,23 +9,36 @@
 //! runs the heavy side of the barrier (see [`epoch`]), and waits until
 //! the biased thread is out. The biased thread puts its mark before it checks the bias again,
 //! with the light side between: either it sees the bias gone and takes the mutex, or the
-//! revoker sees its mark and waits. Two threads that share a store are never biased, so the
-//! barrier is paid once per change of hands, not once per call.
+//! revoker sees its mark and waits. Two threads that share a store are never biased. A thread
+//! that only looks in now and then (`cache_clear`, an invalidation) revokes each time; after
+//! a revocation the lock stays unbiased for [`HOLD_OFF`] locks of the mutex, so such a thread
+//! pays the barrier at most once per [`HOLD_OFF`] writes of the store's user. `cache_info`
+//! takes no lock at all.
+//!
+//! The bias is never granted once the system refused the barrier (see
+//! [`epoch::heavy_barrier_refused`]); a bias granted before is revoked with a fence and a
+//! wait instead.
 //!
 //! `unsafe` code: the state behind the lock is reached through an `UnsafeCell`, by the
 //! mutex's holder or the biased thread, never both (run under Miri, see `.ci/run`).
 
 use core::cell::UnsafeCell;
+use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::super::epoch::{self, Reader, Readers};
 
+/// How many locks of the mutex, after a revocation, before the bias may be granted again.
+pub(super) const HOLD_OFF: u32 = 64;
+
 /// A lock around `S`, for one writer at a time.
 pub(super) struct WriterLock<S> {
-    mutex: Mutex<()>,
+    /// Guards, besides the state, how many locks of the mutex are left before the bias may
+    /// be granted again (see [`HOLD_OFF`]).
+    mutex: Mutex<u32>,
     /// The index plus one of the thread the lock is biased to, or 0.
     biased: AtomicUsize,
     state: UnsafeCell<S>,
@@ -46,17 +59,19 @@ pub(crate) struct LockUser<'r> {
 pub(super) struct Held<'l, S> {
     lock: &'l WriterLock<S>,
     how: How<'l>,
+    /// Shared across threads only where `&S` may be: a `Held` hands out `&S`.
+    shares: PhantomData<&'l S>,
 }
 
 enum How<'l> {
-    Mutex(#[allow(dead_code)] MutexGuard<'l, ()>),
+    Mutex(#[allow(dead_code)] MutexGuard<'l, u32>),
     Biased(&'l Reader),
 }
 
 impl<S> WriterLock<S> {
     pub(super) fn new(state: S) -> Self {
         WriterLock {
-            mutex: Mutex::new(()),
+            mutex: Mutex::new(0),
             biased: AtomicUsize::new(0),
             state: UnsafeCell::new(state),
         }
@@ -85,6 +100,7 @@ impl<S> WriterLock<S> {
                 return Held {
                     lock: self,
                     how: How::Biased(me.reader),
+                    shares: PhantomData,
                 };
             }
             me.reader.writing.store(false, Ordering::Release);
@@ -93,25 +109,34 @@ impl<S> WriterLock<S> {
     }
 
     /// Takes the mutex, then revokes a bias to another thread; biases the lock to `me` if `me`
-    /// is the store's only live user.
+    /// is the store's only live user (and no revocation is recent, see [`HOLD_OFF`]).
     #[cold]
     #[inline(never)]
     pub(super) fn lock_mutex(&self, me: Option<usize>, readers: &dyn Readers) -> Held<'_, S> {
-        let guard = self.mutex.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self.mutex.lock().unwrap_or_else(PoisonError::into_inner);
         let biased = self.biased.load(Ordering::Relaxed);
         let mine = me.map(|index| index + 1);
         if biased != 0 && Some(biased) != mine {
             self.revoke(biased - 1, readers);
+            *guard = HOLD_OFF;
         }
         if let Some(mine) = mine
             && biased != mine
             && readers.solo().is_some()
         {
-            self.biased.store(mine, Ordering::Relaxed);
+            if *guard > 0 {
+                *guard -= 1;
+            } else if !epoch::heavy_barrier_refused() {
+                // A mark left up by a thread that held this index in a parent process (a
+                // fork copies memory, not threads) would hold a revoker back forever.
+                readers.writing(mine - 1).store(false, Ordering::Relaxed);
+                self.biased.store(mine, Ordering::Relaxed);
+            }
         }
         Held {
             lock: self,
             how: How::Mutex(guard),
+            shares: PhantomData,
         }
     }
 
@@ -121,19 +146,18 @@ impl<S> WriterLock<S> {
         self.biased.store(0, Ordering::Relaxed);
         let sure = epoch::heavy_barrier();
         let mark = readers.writing(index);
+        if !sure {
+            // The system refused the barrier (see `epoch::heavy_barrier`): the biased thread's
+            // mark may not be visible yet. Fence this side at least; a store leaves a CPU's
+            // buffer within microseconds, so wait well past that before looking. No bias is
+            // granted from now on (see `lock_mutex`), so this is paid once.
+            fence(Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(1));
+        }
         // Acquire: pairs with the biased thread's release when it let go, so that what it
         // wrote is seen here.
         while mark.load(Ordering::Acquire) {
             std::thread::yield_now();
-        }
-        if !sure {
-            // The system refused the barrier (see `epoch::heavy_barrier`): the biased thread's
-            // mark may not be visible yet. A store leaves a CPU's buffer within microseconds;
-            // wait well past that, then look again.
-            std::thread::sleep(Duration::from_millis(1));
-            while mark.load(Ordering::Acquire) {
-                std::thread::yield_now();
-            }
         }
     }
 }

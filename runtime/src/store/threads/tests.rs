@@ -87,3 +87,22 @@ fn a_store_is_solo_while_one_live_thread_uses_it() {
         std::thread::yield_now();
     }
 }
+
+/// A thread that takes a slot over starts with its mark down (see `Reader::writing`): the
+/// previous thread's may have been copied up by a fork, and a revoker would wait for it.
+#[test]
+fn a_thread_taking_a_slot_over_finds_its_writing_mark_down() {
+    let threads = Threads::new();
+    let mine = me();
+    threads
+        .slot(mine)
+        .reader
+        .writing
+        .store(true, Ordering::Relaxed);
+    // The next thread of this index: another lease (no live thread has this one).
+    let next = Me {
+        index: mine.index,
+        lease: u64::MAX - 1,
+    };
+    assert!(!threads.slot(next).reader.writing.load(Ordering::Relaxed));
+}

@@ -107,3 +107,49 @@ fn counts_under_the_lock_from_two_threads_add_up_whoever_is_biased() {
     });
     assert_eq!(*lock.lock(None, &threads), 2 * ROUNDS);
 }
+
+/// Takes the lock as a thread without a reader (so it revokes any bias), on a thread of its
+/// own; whether that was done within ten seconds (a revoker waiting for a mark that never
+/// comes down would wait forever).
+fn revoke_within_seconds(threads: &'static Threads, lock: &'static WriterLock<u64>) -> bool {
+    let (sent, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        drop(lock.lock(None, threads));
+        sent.send(()).ok(); // the receiver may have given up waiting
+    });
+    done.recv_timeout(Duration::from_secs(10)).is_ok()
+}
+
+/// A thread whose mark is up when it is granted the bias (a fork copied the mark of a thread
+/// that held this index in the parent) lowers it: else a revoker waits forever.
+#[test]
+fn a_mark_left_up_is_lowered_when_the_bias_is_granted() {
+    let threads: &'static Threads = Box::leak(Box::new(Threads::new()));
+    let lock: &'static WriterLock<u64> = Box::leak(Box::new(WriterLock::new(0)));
+    let me = me(threads);
+    me.reader.writing.store(true, Ordering::Relaxed); // as a fork may leave it
+    assert!(threads.claim(&mut 0, true));
+    drop(lock.lock(Some(me), threads)); // biases
+    assert_eq!(lock.biased.load(Ordering::Relaxed), me.index + 1);
+    assert!(revoke_within_seconds(threads, lock), "the revoker hangs");
+    assert_eq!(lock.biased.load(Ordering::Relaxed), 0, "revoked");
+}
+
+/// After a revocation, the only live user takes the mutex [`HOLD_OFF`] times before the bias
+/// is granted again: a thread that looks in now and then does not pay the barrier for every
+/// few writes of the user.
+#[test]
+fn the_bias_is_held_off_for_a_while_after_a_revocation() {
+    let threads: &'static Threads = Box::leak(Box::new(Threads::new()));
+    let lock: &'static WriterLock<u64> = Box::leak(Box::new(WriterLock::new(0)));
+    let me = me(threads);
+    assert!(threads.claim(&mut 0, true));
+    drop(lock.lock(Some(me), threads)); // biases
+    assert!(is_biased(&lock.lock(Some(me), threads)));
+    assert!(revoke_within_seconds(threads, lock));
+    for round in 0..=HOLD_OFF {
+        let held = lock.lock(Some(me), threads);
+        assert!(!is_biased(&held), "biased again after {round} locks");
+    }
+    assert!(is_biased(&lock.lock(Some(me), threads)), "granted again");
+}
