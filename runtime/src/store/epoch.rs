@@ -308,7 +308,7 @@ impl<T: Retired> Bin<T> {
     }
 
     /// Whether the calling thread is the store's only live user, and reads nothing of it now.
-    fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
+    pub(crate) fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
         let solo = match readers.solo() {
             Some(reader) => reader,
             None if readers.claim(&mut self.claim_memo, force) => match readers.solo() {

@@ -231,20 +231,21 @@ where
     /// miss kept out of line.
     #[inline(always)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
-        self.lookup_with(key, Lookup::Hit, |caller, hash, key| {
-            self.missed(caller, hash, key)
+        self.lookup_with(key, Lookup::Hit, |caller, hash, key, seen| {
+            self.missed(caller, hash, key, seen)
         })
     }
 
     /// The hit path of every synchronous lookup ([`Store::lookup`],
     /// [`Store::lookup_flight`]): a stored result goes to `hit`, and a miss to `miss`, with the
-    /// caller, the hash and the key (`miss` is out of line: a call to a `#[cold]` function).
+    /// caller, the hash, the key and what the lookup saw (see [`Store::hit_or_seen`]); `miss` is
+    /// out of line: a call to a `#[cold]` function.
     #[inline(always)]
     fn lookup_with<Q: KeyRef<Owned = K>, R>(
         &self,
         key: Q,
         hit: impl FnOnce(V) -> R,
-        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q, Option<u64>) -> R,
     ) -> R {
         let hash = hash_of(&key);
         let me = threads::known();
@@ -253,9 +254,9 @@ where
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
         let caller = Caller::Slot(self.threads.slot(me), me.index);
-        match self.hit(caller, hash, &key) {
-            Some(value) => hit(value),
-            None => miss(caller, hash, &key),
+        match self.hit_or_seen(caller, hash, &key) {
+            Ok(value) => hit(value),
+            Err(seen) => miss(caller, hash, &key, seen),
         }
     }
 
@@ -267,12 +268,12 @@ where
         hash: u64,
         key: &Q,
         hit: impl FnOnce(V) -> R,
-        miss: impl FnOnce(Caller<'_>, u64, &Q) -> R,
+        miss: impl FnOnce(Caller<'_>, u64, &Q, Option<u64>) -> R,
     ) -> R {
         let caller = self.caller();
-        match self.hit(caller, hash, key) {
-            Some(value) => hit(value),
-            None => miss(caller, hash, key),
+        match self.hit_or_seen(caller, hash, key) {
+            Ok(value) => hit(value),
+            Err(seen) => miss(caller, hash, key, seen),
         }
     }
 
@@ -287,7 +288,8 @@ where
         }
     }
 
-    /// Counts a miss and makes the owned key to store the result under.
+    /// Counts a miss and makes the owned key to store the result under; `seen`: as
+    /// [`Store::hit_or_seen`] gave it.
     #[cold]
     #[inline(never)]
     fn missed<Q: KeyRef<Owned = K>>(
@@ -295,20 +297,47 @@ where
         caller: Caller<'_>,
         hash: u64,
         key: &Q,
+        seen: Option<u64>,
     ) -> Lookup<'_, K, V> {
         self.count_miss(caller);
         let key = self.owned_key(hash, key);
-        let seen = match caller {
-            Caller::Slot(slot, _) if key.is_some() => {
-                self.map.published_without(&slot.reader, hash)
-            }
-            _ => None,
-        };
         Lookup::Miss(Pending {
             store: self,
             key,
             seen,
         })
+    }
+
+    /// [`Store::hit`], and for a miss, the count of published nodes before a lookup that met
+    /// no node for `hash` at all (see `Map::read_or_published`), if it was one: that stands
+    /// for the lookup an insert would make (see [`Pending`]'s `seen`).
+    #[inline(always)]
+    fn hit_or_seen<Q: KeyRef<Owned = K>>(
+        &self,
+        caller: Caller<'_>,
+        hash: u64,
+        key: &Q,
+    ) -> Result<V, Option<u64>> {
+        let Caller::Slot(slot, _) = caller else {
+            return self.hit(caller, hash, key).ok_or(None);
+        };
+        if self.limit == Limit::Nothing {
+            return Err(None);
+        }
+        let is = |cached: &Cached<K, V>| key.matches(&cached.key);
+        // `inline(always)`: the use of a found entry is most of a hit.
+        let used = self.map.read_or_published(
+            &slot.reader,
+            hash,
+            is,
+            #[inline(always)]
+            |cached, _| self.use_entry(caller, &cached.entry),
+        );
+        match used {
+            Ok(Some(Some(value))) => Ok(value),
+            Ok(_) => Err(None), // found stale, or only other keys of the hash
+            Err(seen) => Err(Some(seen)),
+        }
     }
 
     /// The stored result for a key, if any and fresh, counted as a hit.
@@ -457,7 +486,7 @@ where
     /// replaced by this, the outer call's result, in an unbounded one.
     ///
     /// `seen`, if known: a count of published nodes when no node of the key's hash was in the
-    /// map (see `Map::published_without`). That stands for the first lookup here, without
+    /// map (see `Map::read_or_published`). That stands for the first lookup here, without
     /// running `Eq`: a node for the key now is one published after `seen`, which the check
     /// under the lock catches.
     fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {

@@ -246,7 +246,7 @@ where
     /// (inlined, and as fast), a miss kept out of line.
     #[inline(always)]
     pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
-        self.lookup_with(key, FlightLookup::Hit, |caller, hash, key| {
+        self.lookup_with(key, FlightLookup::Hit, |caller, hash, key, _| {
             self.join_or_drive(caller, hash, key)
         })
     }

@@ -449,6 +449,18 @@ impl<T, W> Side<T, W> {
         Some(self.keep_spare(lone))
     }
 
+    /// Whether a node just unlinked may become a spare at once: its item needs no dropping,
+    /// there is room, no thread without a slot reads outside the lock, and the calling thread
+    /// is the store's only live user, reading nothing of it now ([`Bin::take_lone`]'s test,
+    /// made before the node is retired rather than after).
+    #[inline]
+    fn may_keep_spare_now(&mut self, readers: &dyn Readers) -> bool {
+        !core::mem::needs_drop::<T>()
+            && self.spare.len() < SPARE
+            && self.outside.is_empty()
+            && self.bin.alone(readers, false)
+    }
+
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
     /// hands back the rest, to be freed.
     fn keep_spares(&mut self, mut freed: Freed<Unlinked<T>>) -> Freed<Unlinked<T>> {
@@ -701,7 +713,15 @@ impl<T, W> Locked<'_, T, W> {
     fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
         self.set_len(self.len() - 1);
-        self.side_mut().bin.retire(Unlinked::Node(old));
+        let readers = self.readers;
+        let side = self.side_mut();
+        if side.may_keep_spare_now(readers) {
+            // No reader can reach it (see `may_keep_spare_now`): kept for the next new node
+            // at once, without going through the bin (a bounded store's miss, which evicts).
+            side.spare.push(Spare(old));
+            return;
+        }
+        side.bin.retire(Unlinked::Node(old));
     }
 
     /// Empties slot `index`, handing back its node. The slot becomes a tombstone only if a

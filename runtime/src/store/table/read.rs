@@ -87,9 +87,41 @@ impl<T, W> Map<T, W> {
         &self,
         reader: &Reader,
         hash: u64,
-        mut is: impl FnMut(&T) -> bool,
+        is: impl FnMut(&T) -> bool,
         then: impl FnOnce(&T, NodeId) -> R,
     ) -> Option<R> {
+        self.read_counting::<false, R>(reader, hash, is, then)
+            .unwrap_or(None)
+    }
+
+    /// [`Map::read`], telling apart a miss that met no node for `hash` at all: that one is
+    /// `Err`, with the count of published nodes (see [`Map::published`]) taken before the
+    /// probe. Then any node for `hash` that a writer finds later was published after that
+    /// count (see [`Locked::published_since`](super::Locked::published_since)): the count
+    /// stands for a lookup of the key, and the probe compared hashes alone.
+    #[inline(always)]
+    pub(crate) fn read_or_published<R>(
+        &self,
+        reader: &Reader,
+        hash: u64,
+        is: impl FnMut(&T) -> bool,
+        then: impl FnOnce(&T, NodeId) -> R,
+    ) -> Result<Option<R>, u64> {
+        self.read_counting::<true, R>(reader, hash, is, then)
+    }
+
+    /// [`Map::read_or_published`], the count taken only if `COUNT` (else `Err(0)`).
+    #[inline(always)]
+    fn read_counting<const COUNT: bool, R>(
+        &self,
+        reader: &Reader,
+        hash: u64,
+        mut is: impl FnMut(&T) -> bool,
+        then: impl FnOnce(&T, NodeId) -> R,
+    ) -> Result<Option<R>, u64> {
+        // Before the probe: a node published up to this count is in the table the probe
+        // reads (or was removed since).
+        let seen = if COUNT { self.published() } else { 0 };
         let entered = reader.enter();
         // Acquire: pairs with the writer's release when it published the table.
         let table = self.table.load(Ordering::Acquire);
@@ -97,11 +129,11 @@ impl<T, W> Map<T, W> {
         // was probing when they were unlinked has finished, and this one is probing.
         let Some((at, node)) = (unsafe { (*table).next_of(hash, 0) }) else {
             reader.leave(entered);
-            return None;
+            return Err(seen);
         };
         let Some(hazard) = reader.protect(ptr::from_ref(node).cast()) else {
             reader.leave(entered);
-            return self.read_on(reader, hash, is, then, 0);
+            return Ok(self.read_on(reader, hash, is, then, 0));
         };
         reader.leave(entered);
         // From here the node is alive for its hazard: a writer frees no node that a hazard,
@@ -110,26 +142,10 @@ impl<T, W> Map<T, W> {
         if is(&node.item) {
             let result = then(&node.item, id_of(node));
             drop(hold);
-            return Some(result);
+            return Ok(Some(result));
         }
         drop(hold);
-        self.read_on(reader, hash, is, then, at + 1)
-    }
-
-    /// The count of published nodes (see [`Map::published`]), if no node for `hash` is in the
-    /// map: then any node for `hash` that a writer finds later was published after that count
-    /// (see [`Locked::published_since`](super::Locked::published_since)). One probe, marked,
-    /// comparing hashes alone: no user code runs.
-    pub(crate) fn published_without(&self, reader: &Reader, hash: u64) -> Option<u64> {
-        let seen = self.published();
-        let entered = reader.enter();
-        // Acquire: pairs with the writer's release when it published the table.
-        let table = self.table.load(Ordering::Acquire);
-        // SAFETY: as in `read`: the table and its nodes outlive this probe, which is marked
-        // (or runs within an outer read's mark, if `enter` found one).
-        let found = unsafe { (*table).next_of(hash, 0) }.is_some();
-        reader.leave(entered);
-        (!found).then_some(seen)
+        Ok(self.read_on(reader, hash, is, then, at + 1))
     }
 
     /// [`Map::read`] from the `from`th slot of the probe on (the nodes before were not the

@@ -1,8 +1,8 @@
 use super::*;
 use crate::store::drop_count::Counted;
 use crate::store::threads::{self, Threads};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Barrier};
 
 /// Fewer rounds under Miri, which is slow; the same paths.
 const ROUNDS: u64 = if cfg!(miri) { 300 } else { 20_000 };
@@ -316,4 +316,45 @@ fn a_panicking_item_drop_does_not_keep_its_chunk() {
     let freeing = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| drop(w)));
     assert!(freeing.is_err(), "the bomb went off");
     drop(map); // frees the other four, and the chunk with the last of them
+}
+
+/// The only live user removing an item that needs no dropping keeps its allocation for the
+/// next new node at once, without the bin; with another live user, the node goes to the bin.
+#[test]
+fn the_only_live_user_keeps_a_removed_nodes_allocation_at_once() {
+    let threads = Threads::new();
+    let map: Map<(u64, [u64; 4]), ()> = Map::new(8, ());
+    let mut w = map.lock(&threads);
+    w.insert_new(hash(1), (1, [1; 4]));
+    assert!(threads.claim(&mut 0, true), "alone");
+    assert!(matches!(
+        w.remove_if(hash(1), |i| i.0 == 1, |_| true),
+        Removal::Removed
+    ));
+    assert!(w.side().bin.is_empty(), "not retired");
+    assert_eq!(w.side().spare.len(), 1, "kept");
+    w.insert_new(hash(2), (2, [2; 4]));
+    assert_eq!(w.side().reused, 1, "the new node is in it");
+    drop(w);
+    let (joined, done) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            threads.slot(threads::me()); // another live user, until the removal is made
+            joined.wait();
+            done.wait();
+        });
+        joined.wait();
+        let mut w = map.lock(&threads);
+        w.insert_new(hash(3), (3, [3; 4]));
+        assert!(matches!(
+            w.remove_if(hash(3), |i| i.0 == 3, |_| true),
+            Removal::Removed
+        ));
+        assert!(
+            !w.side().bin.is_empty(),
+            "retired: the other thread may read it"
+        );
+        drop(w);
+        done.wait();
+    });
 }
