@@ -119,9 +119,11 @@ impl Reader {
     }
 
     /// Whether the thread is neither probing nor reading a node (asked by the thread itself).
-    fn is_idle(&self) -> bool {
+    /// Hazards are taken and given back in nested order: none is held if the first is free.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
         self.state.load(Ordering::Relaxed).is_multiple_of(2)
-            && (self.hazards.iter()).all(|hazard| hazard.load(Ordering::Relaxed).is_null())
+            && self.hazards[0].load(Ordering::Relaxed).is_null()
     }
 
     /// Whether the probe it was making in `state` is over. Acquire: pairs with `leave`.
@@ -163,6 +165,9 @@ pub(crate) trait Readers {
     /// The calling thread's reader, if the thread is the store's only live user: then no
     /// other thread can reach what it unlinks.
     fn solo(&self) -> Option<&Reader>;
+    /// [`Readers::solo`], for a caller that knows its index (`caller` gave it): whether it is
+    /// the store's only live user.
+    fn is_solo_at(&self, index: usize) -> bool;
     /// Tries to become the store's only live user (see [`Readers::solo`]); `force`: even if no
     /// thread joined since the last try, whose outcome `memo` keeps.
     fn claim(&self, memo: &mut u64, force: bool) -> bool;

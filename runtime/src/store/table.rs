@@ -320,7 +320,9 @@ impl<T, W> Map<T, W> {
         readers: &'m dyn Readers,
         me: LockUser<'m>,
     ) -> Locked<'m, T, W> {
-        self.locked(self.side.lock(Some(me), readers), readers)
+        let mut locked = self.locked(self.side.lock(Some(me), readers), readers);
+        locked.user = Some(me);
+        locked
     }
 
     fn locked<'m>(
@@ -332,6 +334,7 @@ impl<T, W> Map<T, W> {
             map: self,
             side: Some(side),
             readers,
+            user: None,
             flush: false,
         }
     }
@@ -364,6 +367,8 @@ pub(crate) struct Locked<'m, T, W> {
     map: &'m Map<T, W>,
     side: Option<Held<'m, Side<T, W>>>,
     readers: &'m dyn Readers,
+    /// The calling thread, if the caller named it ([`Map::lock_as`]).
+    user: Option<LockUser<'m>>,
     /// Whether to free what was unlinked now, however little (see [`Locked::clear`]).
     flush: bool,
 }
@@ -453,12 +458,16 @@ impl<T, W> Side<T, W> {
     /// there is room, no thread without a slot reads outside the lock, and the calling thread
     /// is the store's only live user, reading nothing of it now ([`Bin::take_lone`]'s test,
     /// made before the node is retired rather than after).
+    /// `user`: the calling thread, if known (a shorter test).
     #[inline]
-    fn may_keep_spare_now(&mut self, readers: &dyn Readers) -> bool {
-        !core::mem::needs_drop::<T>()
-            && self.spare.len() < SPARE
-            && self.outside.is_empty()
-            && self.bin.alone(readers, false)
+    fn may_keep_spare_now(&mut self, readers: &dyn Readers, user: Option<LockUser<'_>>) -> bool {
+        if core::mem::needs_drop::<T>() || self.spare.len() >= SPARE || !self.outside.is_empty() {
+            return false;
+        }
+        match user {
+            Some(user) if readers.is_solo_at(user.index) => user.reader.is_idle(),
+            _ => self.bin.alone(readers, false),
+        }
     }
 
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
@@ -713,9 +722,9 @@ impl<T, W> Locked<'_, T, W> {
     fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
         self.set_len(self.len() - 1);
-        let readers = self.readers;
+        let (readers, user) = (self.readers, self.user);
         let side = self.side_mut();
-        if side.may_keep_spare_now(readers) {
+        if side.may_keep_spare_now(readers, user) {
             // No reader can reach it (see `may_keep_spare_now`): kept for the next new node
             // at once, without going through the bin (a bounded store's miss, which evicts).
             side.spare.push(Spare(old));

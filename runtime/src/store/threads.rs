@@ -283,11 +283,17 @@ impl Threads {
     /// [`Threads::claim_solo`]). Pairs with the barrier in [`Threads::join`].
     #[inline]
     fn is_solo(&self, me: Me) -> bool {
-        if !me.has_slot() {
+        self.is_solo_index(me.index)
+    }
+
+    /// [`Threads::is_solo`] by index.
+    #[inline]
+    fn is_solo_index(&self, index: usize) -> bool {
+        if index >= MAX_OWNED {
             return false;
         }
         epoch::light_barrier();
-        self.solo.load(Ordering::Relaxed) & OWNER == (me.index + 1) as u64
+        self.solo.load(Ordering::Relaxed) & OWNER == (index + 1) as u64
     }
 
     /// Claims the store for the calling thread if no other live thread has joined it (a
@@ -397,6 +403,10 @@ impl Readers for Threads {
     fn moved_on(&self, index: usize, state: u64) -> bool {
         let slot = self.owned(index);
         slot.reader.moved_on(state) || !is_live(index, slot.lease.load(Ordering::Relaxed))
+    }
+
+    fn is_solo_at(&self, index: usize) -> bool {
+        self.is_solo_index(index)
     }
 
     fn solo(&self) -> Option<&Reader> {

@@ -44,6 +44,9 @@ impl Readers for Set {
     fn solo(&self) -> Option<&Reader> {
         self.solo.map(|index| &self.readers[index])
     }
+    fn is_solo_at(&self, index: usize) -> bool {
+        self.solo == Some(index)
+    }
     fn claim(&self, _: &mut u64, _: bool) -> bool {
         false
     }
