@@ -17,6 +17,7 @@
 #![allow(unsafe_code)]
 
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
@@ -332,7 +333,7 @@ impl<T, W> Map<T, W> {
     ) -> Locked<'m, T, W> {
         Locked {
             map: self,
-            side: Some(side),
+            side: ManuallyDrop::new(side),
             readers,
             user: None,
             flush: false,
@@ -365,7 +366,8 @@ impl<T, W> Drop for Map<T, W> {
 /// are freed, after the lock is released (their `Drop` is user code, which may call back).
 pub(crate) struct Locked<'m, T, W> {
     map: &'m Map<T, W>,
-    side: Option<Held<'m, Side<T, W>>>,
+    /// Taken out once, as the lock is let go (see `Drop`).
+    side: ManuallyDrop<Held<'m, Side<T, W>>>,
     readers: &'m dyn Readers,
     /// The calling thread, if the caller named it ([`Map::lock_as`]).
     user: Option<LockUser<'m>>,
@@ -376,12 +378,14 @@ pub(crate) struct Locked<'m, T, W> {
 impl<T, W> Drop for Locked<'_, T, W> {
     #[inline]
     fn drop(&mut self) {
-        let Some(side) = self.side.take() else {
+        if !self.flush && self.side.bin.is_empty() {
+            // Unlocks: nothing was unlinked, nothing waits (most misses).
+            // SAFETY: dropped once, here, and not used after.
+            unsafe { ManuallyDrop::drop(&mut self.side) };
             return;
-        };
-        if !self.flush && side.bin.is_empty() {
-            return; // unlocks: nothing was unlinked, nothing waits (most misses that evict none)
         }
+        // SAFETY: taken once, here, and not used after.
+        let side = unsafe { ManuallyDrop::take(&mut self.side) };
         self.free_and_let_go(side);
     }
 }
@@ -511,11 +515,11 @@ pub(crate) enum Removal<'a, T> {
 
 impl<T, W> Locked<'_, T, W> {
     fn side(&self) -> &Side<T, W> {
-        self.side.as_ref().expect("held until dropped")
+        &self.side
     }
 
     fn side_mut(&mut self) -> &mut Side<T, W> {
-        self.side.as_mut().expect("held until dropped")
+        &mut self.side
     }
 
     /// A node for `item`, in a spare allocation if there is one, numbered as the next to be
