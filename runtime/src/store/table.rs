@@ -665,6 +665,7 @@ impl<T, W> Locked<'_, T, W> {
     }
 
     /// Adds an item. The caller has checked that no item for it is there.
+    #[inline]
     pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
         let side = self.side();
         if side.used + 1 > self.current().slots.len() / 2 {
@@ -703,6 +704,7 @@ impl<T, W> Locked<'_, T, W> {
     }
 
     /// Removes the item `is` accepts if `remove` says so.
+    #[inline]
     pub(crate) fn remove_if(
         &mut self,
         hash: u64,
@@ -723,6 +725,7 @@ impl<T, W> Locked<'_, T, W> {
         Removal::Removed
     }
 
+    #[inline]
     fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
         self.set_len(self.len() - 1);
