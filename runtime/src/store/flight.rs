@@ -196,7 +196,7 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
-        Insert::insert(self, Some(key.clone()), value, None);
+        Insert::insert(self, Some(key.clone()), value, None, None);
     }
 
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>) {

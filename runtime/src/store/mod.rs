@@ -154,11 +154,21 @@ pub struct Pending<'s, K, V> {
     /// A count of published nodes when no node of the key's hash was in the map (see
     /// [`Store::insert`]); `None` if there was one, or it was not looked for.
     seen: Option<u64>,
+    /// The thread that looked the key up, and settles: a `Pending` never leaves its thread
+    /// (it is neither `Send` nor `Sync`, through `store`).
+    caller: Caller<'s>,
 }
 
 trait Insert<K, V> {
-    /// `seen`: as [`Pending`]'s, or `None` to look the key up again.
-    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>);
+    /// `seen`: as [`Pending`]'s, or `None` to look the key up again. `caller`: the calling
+    /// thread as the store knows it, if known.
+    fn insert(
+        &self,
+        key: Option<Hashed<K>>,
+        value: &V,
+        seen: Option<u64>,
+        caller: Option<Caller<'_>>,
+    );
 }
 
 impl<K, V> Pending<'_, K, V> {
@@ -182,7 +192,8 @@ impl<K, V> Pending<'_, K, V> {
         if let Some(value) = outcome.stored(&result)
             && keep(value)
         {
-            self.store.insert(self.key, value, self.seen);
+            self.store
+                .insert(self.key, value, self.seen, Some(self.caller));
         }
         result
     }
@@ -241,11 +252,11 @@ where
     /// caller, the hash, the key and what the lookup saw (see [`Store::hit_or_seen`]); `miss` is
     /// out of line: a call to a `#[cold]` function.
     #[inline(always)]
-    fn lookup_with<Q: KeyRef<Owned = K>, R>(
-        &self,
+    fn lookup_with<'s, Q: KeyRef<Owned = K>, R>(
+        &'s self,
         key: Q,
         hit: impl FnOnce(V) -> R,
-        miss: impl FnOnce(Caller<'_>, u64, &Q, Option<u64>) -> R,
+        miss: impl FnOnce(Caller<'s>, u64, &Q, Option<u64>) -> R,
     ) -> R {
         let hash = hash_of(&key);
         let me = threads::known();
@@ -263,12 +274,12 @@ where
     /// [`Store::lookup_with`] for a thread the stores do not know yet, or that has no slot.
     #[cold]
     #[inline(never)]
-    fn lookup_new<Q: KeyRef<Owned = K>, R>(
-        &self,
+    fn lookup_new<'s, Q: KeyRef<Owned = K>, R>(
+        &'s self,
         hash: u64,
         key: &Q,
         hit: impl FnOnce(V) -> R,
-        miss: impl FnOnce(Caller<'_>, u64, &Q, Option<u64>) -> R,
+        miss: impl FnOnce(Caller<'s>, u64, &Q, Option<u64>) -> R,
     ) -> R {
         let caller = self.caller();
         match self.hit_or_seen(caller, hash, key) {
@@ -292,19 +303,20 @@ where
     /// [`Store::hit_or_seen`] gave it.
     #[cold]
     #[inline(never)]
-    fn missed<Q: KeyRef<Owned = K>>(
-        &self,
-        caller: Caller<'_>,
+    fn missed<'s, Q: KeyRef<Owned = K>>(
+        &'s self,
+        caller: Caller<'s>,
         hash: u64,
         key: &Q,
         seen: Option<u64>,
-    ) -> Lookup<'_, K, V> {
+    ) -> Lookup<'s, K, V> {
         self.count_miss(caller);
         let key = self.owned_key(hash, key);
         Lookup::Miss(Pending {
             store: self,
             key,
             seen,
+            caller,
         })
     }
 
@@ -489,7 +501,13 @@ where
     /// map (see `Map::read_or_published`). That stands for the first lookup here, without
     /// running `Eq`: a node for the key now is one published after `seen`, which the check
     /// under the lock catches.
-    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
+    fn insert(
+        &self,
+        key: Option<Hashed<K>>,
+        value: &V,
+        seen: Option<u64>,
+        caller: Option<Caller<'_>>,
+    ) {
         let Some(Hashed { hash, key }) = key else {
             return; // maxsize = 0
         };
@@ -502,8 +520,9 @@ where
                 queued: AtomicU64::new(0),
             },
         };
-        // The calling thread, found once for the lookup, the lock and the stamp.
-        let caller = self.caller();
+        // The calling thread, found once for the lookup, the lock and the stamp (by the
+        // lookup, if it was made on this thread).
+        let caller = caller.unwrap_or_else(|| self.caller());
         let mut looked_up = seen.map(|seen| (seen, None));
         let unused = loop {
             let (seen, found) = match looked_up.take() {
@@ -688,8 +707,14 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
-    fn insert(&self, key: Option<Hashed<K>>, value: &V, seen: Option<u64>) {
-        Store::insert(self, key, value, seen);
+    fn insert(
+        &self,
+        key: Option<Hashed<K>>,
+        value: &V,
+        seen: Option<u64>,
+        caller: Option<Caller<'_>>,
+    ) {
+        Store::insert(self, key, value, seen, caller);
     }
 }
 
