@@ -18,6 +18,7 @@
 //! unlinks is dropped after the lock is let go. A panic in user
 //! code thus never happens under the lock, and leaves nothing half-done.
 
+mod born;
 mod clock;
 mod counters;
 #[cfg(test)]
@@ -36,11 +37,12 @@ use core::any::Any;
 use core::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
 use crate::outcome::{Outcome, Whole, keep_all};
+use born::Born;
 pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
@@ -63,7 +65,7 @@ enum Limit {
 struct Entry<V> {
     value: V,
     /// When it was stored, for stores with a time to live.
-    born: Option<Instant>,
+    born: Born,
     /// Logical time of the last use; written by every hit (bounded stores only).
     stamp: AtomicU64,
     /// The stamp of this entry's valid record in the recency queue; writer only.
@@ -80,7 +82,7 @@ struct Cached<K, V> {
 struct Fresh<K, V> {
     key: K,
     value: V,
-    born: Option<Instant>,
+    born: Born,
 }
 
 impl<K, V> Fresh<K, V> {
@@ -473,10 +475,7 @@ where
     /// Whether an entry has outlived the store's time to live.
     #[inline]
     fn is_stale(&self, entry: &Entry<V>) -> bool {
-        match (self.ttl, entry.born) {
-            (Some(ttl), Some(born)) => born.elapsed() >= ttl,
-            _ => false,
-        }
+        self.ttl.is_some_and(|ttl| entry.born.older_than(ttl))
     }
 
     /// The key to store on a miss (none when nothing is stored).
@@ -539,7 +538,10 @@ where
         let item = Fresh {
             key,
             value: value.clone(),
-            born: self.ttl.map(|_| Instant::now()),
+            born: match self.ttl {
+                Some(_) => Born::now(),
+                None => Born::UNRECORDED,
+            },
         };
         // The calling thread, found once for the lookup, the lock and the stamp (by the
         // lookup, if it was made on this thread).

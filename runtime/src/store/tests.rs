@@ -487,7 +487,7 @@ fn info_takes_no_lock_and_never_reports_more_than_maxsize() {
         key: (3,),
         entry: Entry {
             value: 30,
-            born: None,
+            born: Born::UNRECORDED,
             stamp: AtomicU64::new(0),
             queued: AtomicU64::new(0),
         },
