@@ -1,7 +1,7 @@
 use super::*;
 use crate::store::threads::{self, Threads};
-use std::sync::Barrier;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Barrier};
 
 /// Fewer rounds under Miri, which is slow; the same paths.
 const ROUNDS: u64 = if cfg!(miri) { 50 } else { 20_000 };
@@ -111,27 +111,32 @@ fn counts_under_the_lock_from_two_threads_add_up_whoever_is_biased() {
 /// Takes the lock as a thread without a reader (so it revokes any bias), on a thread of its
 /// own; whether that was done within ten seconds (a revoker waiting for a mark that never
 /// comes down would wait forever).
-fn revoke_within_seconds(threads: &'static Threads, lock: &'static WriterLock<u64>) -> bool {
+fn revoke_within_seconds(threads: &Arc<Threads>, lock: &Arc<WriterLock<u64>>) -> bool {
     let (sent, done) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        drop(lock.lock(None, threads));
+    let (threads, lock) = (Arc::clone(threads), Arc::clone(lock));
+    let revoker = std::thread::spawn(move || {
+        drop(lock.lock(None, &*threads));
         sent.send(()).ok(); // the receiver may have given up waiting
     });
-    done.recv_timeout(Duration::from_secs(10)).is_ok()
+    let done = done.recv_timeout(Duration::from_secs(10)).is_ok();
+    if done {
+        revoker.join().expect("the revoker ends");
+    }
+    done
 }
 
 /// A thread whose mark is up when it is granted the bias (a fork copied the mark of a thread
 /// that held this index in the parent) lowers it: else a revoker waits forever.
 #[test]
 fn a_mark_left_up_is_lowered_when_the_bias_is_granted() {
-    let threads: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let lock: &'static WriterLock<u64> = Box::leak(Box::new(WriterLock::new(0)));
-    let me = me(threads);
+    let threads = Arc::new(Threads::new());
+    let lock = Arc::new(WriterLock::new(0_u64));
+    let me = me(&threads);
     me.reader.writing.store(true, Ordering::Relaxed); // as a fork may leave it
     assert!(threads.claim(&mut 0, true));
-    drop(lock.lock(Some(me), threads)); // biases
+    drop(lock.lock(Some(me), &*threads)); // biases
     assert_eq!(lock.biased.load(Ordering::Relaxed), me.index + 1);
-    assert!(revoke_within_seconds(threads, lock), "the revoker hangs");
+    assert!(revoke_within_seconds(&threads, &lock), "the revoker hangs");
     assert_eq!(lock.biased.load(Ordering::Relaxed), 0, "revoked");
 }
 
@@ -140,16 +145,16 @@ fn a_mark_left_up_is_lowered_when_the_bias_is_granted() {
 /// few writes of the user.
 #[test]
 fn the_bias_is_held_off_for_a_while_after_a_revocation() {
-    let threads: &'static Threads = Box::leak(Box::new(Threads::new()));
-    let lock: &'static WriterLock<u64> = Box::leak(Box::new(WriterLock::new(0)));
-    let me = me(threads);
+    let threads = Arc::new(Threads::new());
+    let lock = Arc::new(WriterLock::new(0_u64));
+    let me = me(&threads);
     assert!(threads.claim(&mut 0, true));
-    drop(lock.lock(Some(me), threads)); // biases
-    assert!(is_biased(&lock.lock(Some(me), threads)));
-    assert!(revoke_within_seconds(threads, lock));
+    drop(lock.lock(Some(me), &*threads)); // biases
+    assert!(is_biased(&lock.lock(Some(me), &*threads)));
+    assert!(revoke_within_seconds(&threads, &lock));
     for round in 0..=HOLD_OFF {
-        let held = lock.lock(Some(me), threads);
+        let held = lock.lock(Some(me), &*threads);
         assert!(!is_biased(&held), "biased again after {round} locks");
     }
-    assert!(is_biased(&lock.lock(Some(me), threads)), "granted again");
+    assert!(is_biased(&lock.lock(Some(me), &*threads)), "granted again");
 }
