@@ -327,9 +327,10 @@ where
     }
 
     /// Counts a miss and makes the owned key to store the result under; `seen`: as
-    /// [`Store::hit_or_seen`] gave it.
-    #[cold]
-    #[inline(never)]
+    /// [`Store::hit_or_seen`] gave it. Inlined: the `Pending` it makes is handed on field by
+    /// field where it is made, not returned through memory in narrow stores that the caller
+    /// would copy with wide loads (which the processor cannot forward: two stalls a miss).
+    #[inline(always)]
     fn missed<'s, Q: KeyRef<Owned = K>>(
         &'s self,
         caller: Caller<'s>,
