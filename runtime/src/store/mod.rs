@@ -330,7 +330,10 @@ where
     /// [`Store::hit_or_seen`] gave it. Inlined: the `Pending` it makes is handed on field by
     /// field where it is made, not returned through memory in narrow stores that the caller
     /// would copy with wide loads (which the processor cannot forward: two stalls a miss).
-    #[inline(always)]
+    /// Out of line in debug builds, where inlining it would cost each memoized function's
+    /// build more than it saves a miss.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline(never))]
     fn missed<'s, Q: KeyRef<Owned = K>>(
         &'s self,
         caller: Caller<'s>,
