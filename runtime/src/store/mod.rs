@@ -14,7 +14,7 @@
 //! code that calls back (the same function, its controls, another store's) cannot deadlock:
 //! a writer clones the result and compares keys before it takes the lock (only if a node of
 //! the key's hash was in the map when the call missed), and under the lock checks only that
-//! no node for the same hash was published since it looked (see [`Store::insert`]); what it
+//! no node for the same hash was published since it looked (see [`Insert::insert`]); what it
 //! unlinks is dropped after the lock is let go. A panic in user
 //! code thus never happens under the lock, and leaves nothing half-done.
 
@@ -179,7 +179,7 @@ pub struct Pending<'s, K, V> {
     store: &'s dyn Insert<K, V>,
     key: Option<Hashed<K>>,
     /// A count of published nodes when no node of the key's hash was in the map (see
-    /// [`Store::insert`]); `None` if there was one, or it was not looked for.
+    /// [`Insert::insert`]); `None` if there was one, or it was not looked for.
     seen: Option<u64>,
     /// The thread that looked the key up, and settles: a `Pending` never leaves its thread
     /// (it is neither `Send` nor `Sync`, through `store`).
@@ -515,56 +515,6 @@ where
         }
     }
 
-    /// Stores the result of a miss, then evicts the least recently used result if over the
-    /// bound (the new result, the most recent, is never the one evicted: as in CPython).
-    ///
-    /// User code runs first, with no lock held: the result is cloned, and the key compared
-    /// with those stored (a lookup, as a hit's). Then, under the lock, the writer checks that
-    /// no node for the same hash was published since that lookup (else it looks again), and
-    /// acts on what the lookup found by the node's identity alone. As in CPython, a key that a
-    /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
-    /// replaced by this, the outer call's result, in an unbounded one.
-    ///
-    /// `seen`, if known: a count of published nodes when no node of the key's hash was in the
-    /// map (see `Map::read_or_published`). That stands for the first lookup here, without
-    /// running `Eq`: a node for the key now is one published after `seen`, which the check
-    /// under the lock catches.
-    fn insert(
-        &self,
-        key: Option<Hashed<K>>,
-        value: &V,
-        seen: Option<u64>,
-        caller: Option<Caller<'_>>,
-    ) {
-        let Some(Hashed { hash, key }) = key else {
-            return; // maxsize = 0
-        };
-        let item = Fresh {
-            key,
-            value: value.clone(),
-            born: match self.ttl {
-                Some(_) => Born::now(),
-                None => Born::UNRECORDED,
-            },
-        };
-        // The calling thread, found once for the lookup, the lock and the stamp (by the
-        // lookup, if it was made on this thread).
-        let caller = caller.unwrap_or_else(|| self.caller());
-        let mut looked_up = seen.map(|seen| (seen, None));
-        let unused = loop {
-            let (seen, found) = match looked_up.take() {
-                Some(looked_up) => looked_up,
-                None => self.find_node(caller, hash, &item.key),
-            };
-            let mut map = self.lock_map(caller);
-            if map.published_since(hash, seen) {
-                continue; // lets go of the lock, and looks again
-            }
-            break self.insert_locked(&mut map, caller, hash, found, item);
-        };
-        drop(unused); // after the lock is let go: `Drop` is user code
-    }
-
     /// The writer lock, taken as the calling thread: without the mutex if the store's only
     /// live user (see [`table`]'s `writer_lock`).
     #[inline]
@@ -589,7 +539,7 @@ where
         (seen, self.read(caller, hash, is, |_, id| id))
     }
 
-    /// [`Store::insert`], with the writer lock held and the key already looked up (`found`).
+    /// [`Insert::insert`], with the writer lock held and the key already looked up (`found`).
     /// Runs no user code; hands back the item if it is not stored, to be dropped unlocked.
     fn insert_locked(
         &self,
@@ -629,7 +579,7 @@ where
     }
 
     /// Removes the result stored for a key; whether there was one. Compares keys without the
-    /// lock, as [`Store::insert`] does.
+    /// lock, as [`Insert::insert`] does.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
         loop {
             let (seen, found) = self.find_node(self.caller(), key.hash, &key.key);
@@ -732,6 +682,20 @@ where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
 {
+    /// Stores the result of a miss, then evicts the least recently used result if over the
+    /// bound (the new result, the most recent, is never the one evicted: as in CPython).
+    ///
+    /// User code runs first, with no lock held: the result is cloned, and the key compared
+    /// with those stored (a lookup, as a hit's). Then, under the lock, the writer checks that
+    /// no node for the same hash was published since that lookup (else it looks again), and
+    /// acts on what the lookup found by the node's identity alone. As in CPython, a key that a
+    /// re-entrant call stored while the body ran is left as it is in a bounded cache, and
+    /// replaced by this, the outer call's result, in an unbounded one.
+    ///
+    /// `seen`, if known: a count of published nodes when no node of the key's hash was in the
+    /// map (see `Map::read_or_published`). That stands for the first lookup here, without
+    /// running `Eq`: a node for the key now is one published after `seen`, which the check
+    /// under the lock catches.
     fn insert(
         &self,
         key: Option<Hashed<K>>,
@@ -739,7 +703,33 @@ where
         seen: Option<u64>,
         caller: Option<Caller<'_>>,
     ) {
-        Store::insert(self, key, value, seen, caller);
+        let Some(Hashed { hash, key }) = key else {
+            return; // maxsize = 0
+        };
+        let item = Fresh {
+            key,
+            value: value.clone(),
+            born: match self.ttl {
+                Some(_) => Born::now(),
+                None => Born::UNRECORDED,
+            },
+        };
+        // The calling thread, found once for the lookup, the lock and the stamp (by the
+        // lookup, if it was made on this thread).
+        let caller = caller.unwrap_or_else(|| self.caller());
+        let mut looked_up = seen.map(|seen| (seen, None));
+        let unused = loop {
+            let (seen, found) = match looked_up.take() {
+                Some(looked_up) => looked_up,
+                None => self.find_node(caller, hash, &item.key),
+            };
+            let mut map = self.lock_map(caller);
+            if map.published_since(hash, seen) {
+                continue; // lets go of the lock, and looks again
+            }
+            break self.insert_locked(&mut map, caller, hash, found, item);
+        };
+        drop(unused); // after the lock is let go: `Drop` is user code
     }
 }
 
