@@ -112,25 +112,26 @@ pub(crate) fn dbg_fmt(kind: Kind, tokens: TokenStream) -> TokenStream {
     if !errors.is_empty() {
         return stand_in(kind, errors.to_compile_errors());
     }
-    // `dst, "...", positional..., added..., named = ...`
-    let mut args = Vec::new();
-    if let Some(destination) = &input.destination {
-        args.extend(destination.iter().cloned());
-        args.push(comma());
-    }
     let mut string = Literal::string(&format.string);
     string.set_span(literal.token.span());
-    args.push(string.into());
-    for positional in &input.positional {
+    // `dst, "...", positional..., added..., named = ...`, the user's tokens moved, not cloned
+    // (a clone of a group is a call to the compiler).
+    let mut args = Vec::new();
+    if let Some(destination) = input.destination {
+        args.extend(destination);
         args.push(comma());
-        args.extend(positional.iter().cloned());
+    }
+    args.push(string.into());
+    for positional in input.positional {
+        args.push(comma());
+        args.extend(positional);
     }
     args.extend(format.args);
-    for (name, value) in &input.named {
+    for (name, value) in input.named {
         args.push(comma());
-        args.push(name.clone().into());
+        args.push(name.into());
         args.push(Punct::new('=', Spacing::Alone).into());
-        args.extend(value.iter().cloned());
+        args.extend(value);
     }
     kind.call(args)
 }
@@ -292,17 +293,17 @@ impl Format {
             };
             self.add(first, value).to_string()
         };
-        let mut rust_spec = match (&spec, field.conversion, &field.debug) {
+        let rust_spec = match (&spec, field.conversion, &field.debug) {
             (Some(spec), _, _) => self.render(spec, first)?,
             (None, Some('r'), _) | (None, None, Some(_)) => "?".to_owned(),
             (None, _, _) => String::new(),
         };
-        if !rust_spec.is_empty() {
-            rust_spec.insert(0, ':');
-        }
         self.string.push('{');
         self.string.push_str(&argument);
-        self.string.push_str(&rust_spec);
+        if !rust_spec.is_empty() {
+            self.string.push(':');
+            self.string.push_str(&rust_spec);
+        }
         self.string.push('}');
         Ok(())
     }
