@@ -41,11 +41,14 @@ pub(crate) fn parse(body: &str) -> Result<Field, String> {
     let mut at = end;
     let mut debug = None;
     if bytes.get(at) == Some(&b'=') {
-        if expr.trim().is_empty() {
+        if is_blank(expr) {
             return Err("f-string: expression required before '='".into());
         }
         let after = &body[at + 1..];
-        at = body.len() - after.trim_start().len();
+        at += 1;
+        if starts_with_space(after) {
+            at = body.len() - after.trim_start().len();
+        }
         debug = Some(body[..at].to_owned());
         if !matches!(bytes.get(at), None | Some(b'!' | b':')) {
             return Err(
@@ -73,7 +76,7 @@ pub(crate) fn parse(body: &str) -> Result<Field, String> {
         at += 1 + letters.len();
     }
     let spec = (bytes.get(at) == Some(&b':')).then(|| body[at + 1..].to_owned());
-    if debug.is_none() && conversion.is_none() && expr.trim().is_empty() && !expr.is_empty() {
+    if debug.is_none() && conversion.is_none() && is_blank(expr) && !expr.is_empty() {
         return Err("f-string: empty expression not allowed".into());
     }
     Ok(Field {
@@ -82,6 +85,28 @@ pub(crate) fn parse(body: &str) -> Result<Field, String> {
         conversion,
         spec,
     })
+}
+
+/// Whether `text` is whitespace only (or empty), as `trim().is_empty()` says, without
+/// `trim`'s walk (unoptimised in the user's build) when it starts with other ASCII.
+fn is_blank(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(&first) if first.is_ascii() && !is_ascii_space(first) => false,
+        Some(_) => text.trim().is_empty(),
+    }
+}
+
+/// Whether `text` starts with whitespace, as `trim_start` takes it (non-ASCII: maybe).
+fn starts_with_space(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(|&first| !first.is_ascii() || is_ascii_space(first))
+}
+
+/// The ASCII characters `char::is_whitespace` takes.
+fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t'..=b'\r' | b' ')
 }
 
 /// The text up to the first `:`.

@@ -743,3 +743,13 @@ fn macro_rules_fragments_are_read_through() {
         "[1u8, 2].iter().map(|b| b * 2).sum::<u8>()=6"
     );
 }
+
+/// The arguments' temporaries are dropped when the call ends, as `format!`'s are (its block,
+/// edition 2024), not at the end of the statement: the `Ref` is gone before `borrow_mut`.
+#[test]
+fn temporaries_end_with_the_call_as_in_format() {
+    let cell = std::cell::RefCell::new(1);
+    let std = format!("{:?}", *cell.borrow()) + &cell.borrow_mut().to_string();
+    let ours = dbg_fmt!("{*cell.borrow()=}") + &cell.borrow_mut().to_string();
+    assert_eq!((std.as_str(), ours.as_str()), ("11", "*cell.borrow()=11"));
+}
