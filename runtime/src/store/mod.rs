@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use crate::CacheInfo;
 use crate::key::KeyRef;
-use crate::outcome::{Outcome, Whole, keep_all};
+use crate::outcome::{Outcome, Whole};
 pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
@@ -166,7 +166,17 @@ impl<K, V> Pending<'_, K, V> {
     /// nothing is stored.
     #[inline]
     pub fn run(self, body: impl FnOnce() -> V) -> V {
-        self.settle(Whole::default(), body(), keep_all)
+        self.settle_all(Whole::default(), body())
+    }
+
+    /// [`Pending::settle`] with every result kept (the `keep` of a function without the
+    /// option): one instantiation per outcome, none per predicate.
+    #[inline]
+    pub fn settle_all<O: Outcome<Stored = V>>(self, outcome: O, result: O::Result) -> O::Result {
+        if let Some(value) = outcome.stored(&result) {
+            self.store.insert(self.key, value, self.seen);
+        }
+        result
     }
 
     /// Stores what `outcome` takes of the body's `result` (an `Ok` value of a `Result`), if

@@ -191,6 +191,19 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
         result
     }
 
+    /// [`FlightPending::settle`] with every result kept (a function without `keep`).
+    #[inline]
+    pub fn settle_all<O: Outcome<Stored = V>>(
+        mut self,
+        outcome: O,
+        result: O::Result,
+    ) -> O::Result {
+        if let Some(value) = outcome.stored(&result) {
+            self.complete(value);
+        }
+        result
+    }
+
     /// Stores the result and hands a copy to the waiters. The flight stays armed (`Drop`
     /// abandons it) until every step that runs user code has returned; it leaves the table
     /// only after the result is stored, so that no caller finds neither.
