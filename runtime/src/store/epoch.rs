@@ -64,7 +64,8 @@ pub(crate) struct Reader {
 impl Reader {
     /// Marks the thread as probing, unless an outer read already does (then `None`, and the
     /// outer read clears the mark); the marked state, for [`leave`](Self::leave).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn enter(&self) -> Option<u64> {
         // Only this thread writes its reader: a load and a store, no read-modify-write.
         let state = self.state.load(Ordering::Relaxed);
@@ -83,7 +84,8 @@ impl Reader {
     /// Ends a probe, if this read [`enter`](Self::enter)ed it (`entered`: what `enter` gave).
     /// Release: every read of the map, and every hazard stored during the probe, happens
     /// before a writer sees the mark cleared.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn leave(&self, entered: Option<u64>) {
         if let Some(state) = entered {
             self.state.store(state + 1, Ordering::Release);
@@ -93,7 +95,8 @@ impl Reader {
     /// Protects `node` for user code to read after the probe: the hazard's index, or `None` if
     /// every hazard is in use (nested reads of one store past [`HAZARDS`]). Called while
     /// probing.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn protect(&self, node: *const ()) -> Option<usize> {
         let at =
             (self.hazards.iter()).position(|hazard| hazard.load(Ordering::Relaxed).is_null())?;
@@ -104,7 +107,8 @@ impl Reader {
 
     /// Clears hazard `at`, the latest one taken. Release: user code's reads of the node
     /// happen before a writer sees it cleared.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn release(&self, at: usize) {
         self.hazards[at].store(core::ptr::null_mut(), Ordering::Release);
     }
@@ -405,7 +409,8 @@ impl<T: Retired> Bin<T> {
 
 /// Whether the process uses `membarrier` (readers' half of the barrier is then free): one
 /// relaxed load once decided (a `OnceLock` check costs a few instructions more per read).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 fn asymmetric() -> bool {
     match MODE.load(Ordering::Relaxed) {
         ASYMMETRIC => true,
@@ -464,7 +469,8 @@ fn register() -> bool {
 
 /// The light side of the barrier: after a reader's mark is stored, before it reads the map
 /// (and, for a writer freeing alone, after it unlinked, before it reads who else joined).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn light_barrier() {
     if asymmetric() {
         core::sync::atomic::compiler_fence(Ordering::SeqCst);

@@ -17,6 +17,12 @@
 //! no node for the same hash was published since it looked (see [`Store::insert`]); what it
 //! unlinks is dropped after the lock is let go. A panic in user
 //! code thus never happens under the lock, and leaves nothing half-done.
+//!
+//! The hit path's helpers here and in the modules below are `inline(always)` in optimized
+//! builds only (`cfg_attr(not(debug_assertions), ..)`), plain `inline` in debug builds: at
+//! `opt-level = 0` a forced inline copies each helper, unoptimized, into every function that
+//! calls it, and the crate that memoizes builds all of them (a one-function crate without
+//! incremental compilation: 1210 M -> 1093 M instructions of `rustc`).
 
 mod clock;
 mod counters;
@@ -239,7 +245,8 @@ where
     /// Looks a key up by the caller's form of it, counting a hit or a miss. Inlined into the
     /// memoized function (a hit is a few dozen instructions; calls would add a third), the
     /// miss kept out of line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         self.lookup_with(key, Lookup::Hit, |caller, hash, key| {
             self.missed(caller, hash, key)
@@ -249,7 +256,8 @@ where
     /// The hit path of every synchronous lookup ([`Store::lookup`],
     /// [`Store::lookup_flight`]): a stored result goes to `hit`, and a miss to `miss`, with the
     /// caller, the hash and the key (`miss` is out of line: a call to a `#[cold]` function).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn lookup_with<Q: KeyRef<Owned = K>, R>(
         &self,
         key: Q,
@@ -287,7 +295,8 @@ where
     }
 
     /// The calling thread, as this store knows it (its index handed out on first use).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn caller(&self) -> Caller<'_> {
         let me = threads::me();
         if me.has_slot() {
@@ -322,7 +331,8 @@ where
     }
 
     /// The stored result for a key, if any and fresh, counted as a hit.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn hit<Q: KeyRef<Owned = K>>(&self, caller: Caller<'_>, hash: u64, key: &Q) -> Option<V> {
         if self.limit == Limit::Nothing {
             return None;
@@ -333,7 +343,8 @@ where
             caller,
             hash,
             is,
-            #[inline(always)]
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            #[cfg_attr(debug_assertions, inline)]
             |cached, _| self.use_entry(caller, &cached.entry),
         );
         used.flatten()
@@ -341,7 +352,8 @@ where
 
     /// Hands the entry for `hash` that `is` accepts to `then`, kept alive meanwhile (see
     /// [`table`]'s `Map::read`).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn read<R>(
         &self,
         caller: Caller<'_>,
@@ -356,7 +368,8 @@ where
     }
 
     /// Counts a hit on a found entry and records its use, unless it is stale.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn use_entry(&self, caller: Caller<'_>, entry: &Entry<V>) -> Option<V> {
         if self.is_stale(entry) {
             return None;
@@ -390,7 +403,8 @@ where
     }
 
     /// Counts a hit; `true` if the calling thread has had the store to itself lately.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn count_hit(&self, caller: Caller<'_>) -> bool {
         match caller {
             Caller::Slot(slot, index) => slot.counts.hit(|| self.threads.others(Some(index))),
@@ -399,7 +413,8 @@ where
     }
 
     /// The calling thread's next recency stamp after `floor` (see [`clock`]).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn tick(&self, caller: Caller<'_>, floor: u64) -> u64 {
         match caller {
             Caller::Slot(slot, _) => slot.counts.tick(floor),

@@ -257,7 +257,8 @@ where
 {
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
         self.lookup_with(key, FlightLookup::Hit, |caller, hash, key| {
             self.join_or_drive(caller, hash, key)

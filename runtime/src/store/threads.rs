@@ -104,13 +104,15 @@ impl Drop for Release {
 
 /// The calling thread as far as it is known: no index ([`Me::has_slot`] false) if it has none
 /// yet, or has none (see [`me`]).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn known() -> Me {
     ME.get()
 }
 
 /// The calling thread: its index and lease, handed out on first use.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+#[cfg_attr(debug_assertions, inline)]
 pub(crate) fn me() -> Me {
     let me = ME.get();
     if me.lease != 0 { me } else { claim() }
@@ -212,7 +214,8 @@ impl Threads {
 
     /// The calling thread's slot (it has one: `me.has_slot()`), joining the store first if the
     /// slot served another thread, or none, before.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn slot(&self, me: Me) -> &Slot {
         let slot = self.owned(me.index);
         if slot.lease.load(Ordering::Relaxed) != me.lease {
@@ -222,7 +225,8 @@ impl Threads {
     }
 
     /// Slot `index` (below [`MAX_OWNED`]), its segment made if need be.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn owned(&self, index: usize) -> &Slot {
         let segment = &self.segments[index / SEGMENT];
         // Acquire: pairs with the release that published the segment, made whole.

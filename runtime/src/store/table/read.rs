@@ -19,7 +19,8 @@ enum Hold<'m, T, W> {
 }
 
 impl<T, W> Drop for Hold<'_, T, W> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn drop(&mut self) {
         match *self {
             Hold::Hazard(reader, at) => reader.release(at),
@@ -40,7 +41,8 @@ impl<T> Table<T> {
     ///
     /// # Safety
     /// As [`Table::search`].
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     unsafe fn next_of(&self, hash: u64, from: usize) -> Option<(usize, &Node<T>)> {
         let mask = self.slots.len() - 1;
         // Truncation intended: the low bits pick the first slot.
@@ -67,7 +69,8 @@ impl<T> Table<T> {
 struct Hazard<'r>(&'r Reader, usize);
 
 impl Drop for Hazard<'_> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     fn drop(&mut self) {
         self.0.release(self.1);
     }
@@ -82,7 +85,8 @@ impl<T, W> Map<T, W> {
     /// read-modify-write. The probe runs marked; `is` (user code) and `then` run with the node
     /// under a hazard. Inlined: a hit is a few dozen instructions, and the first node of the
     /// hash is nearly always the one (past it, see [`Map::read_on`]).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn read<R>(
         &self,
         reader: &Reader,
