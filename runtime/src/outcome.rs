@@ -51,12 +51,10 @@ impl<R> Outcome for Whole<R> {
     type Result = R;
     type Stored = R;
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn stored(self, result: &R) -> Option<&R> {
         Some(result)
     }
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn hit(self, stored: R) -> R {
         stored
     }
@@ -66,12 +64,10 @@ impl<T, E> Outcome for OkOnly<T, E> {
     type Result = Result<T, E>;
     type Stored = T;
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn stored(self, result: &Result<T, E>) -> Option<&T> {
         result.as_ref().ok()
     }
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn hit(self, stored: T) -> Result<T, E> {
         Ok(stored)
     }
@@ -86,7 +82,6 @@ pub struct Plain<R>(PhantomData<fn() -> R>);
 impl<R> Probe<R> {
     /// The probe of `R`.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     #[must_use]
     pub const fn new() -> Self {
         Probe(Plain(PhantomData))
@@ -102,7 +97,6 @@ impl<R> Default for Probe<R> {
 impl<T, E> Probe<Result<T, E>> {
     /// A `Result` keeps its `Ok` values only.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     #[must_use]
     pub const fn outcome(&self) -> OkOnly<T, E> {
         OkOnly(PhantomData)
@@ -112,7 +106,6 @@ impl<T, E> Probe<Result<T, E>> {
 impl<R> Deref for Probe<R> {
     type Target = Plain<R>;
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn deref(&self) -> &Plain<R> {
         &self.0
     }
@@ -121,7 +114,6 @@ impl<R> Deref for Probe<R> {
 impl<R> Plain<R> {
     /// Any other type is kept whole.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     #[must_use]
     pub const fn outcome(&self) -> Whole<R> {
         Whole(PhantomData)
@@ -130,7 +122,6 @@ impl<R> Plain<R> {
 
 /// The `keep` of a function without the option: every result the outcome stores is kept.
 #[cfg_attr(not(debug_assertions), inline(always))]
-#[cfg_attr(debug_assertions, inline)]
 #[must_use]
 pub fn keep_all<V: ?Sized>(_: &V) -> bool {
     true

@@ -176,7 +176,7 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
     /// `keep` accepts it, hands a copy to the callers waiting for it, and returns the result.
     /// Otherwise (or if user code panics on the way: `keep`, a `Clone`, `Hash` or `Eq`) the
     /// waiters wake, look up again, and one of them computes anew.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn settle<O: Outcome<Stored = V>>(
         mut self,
         outcome: O,
@@ -192,7 +192,7 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
     }
 
     /// [`FlightPending::settle`] with every result kept (a function without `keep`).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn settle_all<O: Outcome<Stored = V>>(
         mut self,
         outcome: O,
@@ -258,7 +258,6 @@ where
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
         self.lookup_with(key, FlightLookup::Hit, |caller, hash, key| {
             self.join_or_drive(caller, hash, key)

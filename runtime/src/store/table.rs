@@ -112,7 +112,7 @@ impl<T> Table<T> {
     /// # Safety
     /// The nodes this table points to must not be freed while the returned borrow lives: the
     /// caller is marked as reading, or is the writer (who alone frees, and not meanwhile).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     unsafe fn search(
         &self,
         hash: u64,
@@ -314,7 +314,7 @@ impl<T, W> Map<T, W> {
 
     /// [`Map::lock`] for a thread known by its reader: without the mutex if the lock is
     /// biased to it (see [`writer_lock`]).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn lock_as<'m>(
         &'m self,
         readers: &'m dyn Readers,
@@ -369,7 +369,7 @@ pub(crate) struct Locked<'m, T, W> {
 }
 
 impl<T, W> Drop for Locked<'_, T, W> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn drop(&mut self) {
         let Some(side) = self.side.take() else {
             return;
@@ -437,7 +437,7 @@ impl<T, W> Side<T, W> {
     /// The one node unlinked under the lock, if the writer may free it at once (see
     /// [`Bin::take_lone`]): its allocation kept for reuse if it can be (then `None`), else
     /// handed back, to be freed once the lock is let go.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked<T>>> {
         if !self.outside.is_empty() {
             return None; // a thread without a slot may be reading it
@@ -499,7 +499,7 @@ impl<T, W> Locked<'_, T, W> {
 
     /// A node for `item`, in a spare allocation if there is one, numbered as the next to be
     /// published (the caller publishes it, then [`Locked::count_published`]).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn new_node(&mut self, hash: u64, item: T) -> *mut Node<T> {
         let seq = self.map.published.load(Ordering::Relaxed) + 1;
         let side = self.side_mut();

@@ -20,7 +20,6 @@ enum Hold<'m, T, W> {
 
 impl<T, W> Drop for Hold<'_, T, W> {
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn drop(&mut self) {
         match *self {
             Hold::Hazard(reader, at) => reader.release(at),
@@ -42,7 +41,6 @@ impl<T> Table<T> {
     /// # Safety
     /// As [`Table::search`].
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     unsafe fn next_of(&self, hash: u64, from: usize) -> Option<(usize, &Node<T>)> {
         let mask = self.slots.len() - 1;
         // Truncation intended: the low bits pick the first slot.
@@ -70,7 +68,6 @@ struct Hazard<'r>(&'r Reader, usize);
 
 impl Drop for Hazard<'_> {
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     fn drop(&mut self) {
         self.0.release(self.1);
     }
@@ -86,7 +83,6 @@ impl<T, W> Map<T, W> {
     /// under a hazard. Inlined: a hit is a few dozen instructions, and the first node of the
     /// hash is nearly always the one (past it, see [`Map::read_on`]).
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     pub(crate) fn read<R>(
         &self,
         reader: &Reader,
