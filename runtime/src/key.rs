@@ -61,7 +61,7 @@ pub(crate) struct Borrowed<'a, T: ?Sized>(pub(crate) &'a T);
 /// generic `owned<T: KeyPart>(&T) -> impl KeyRef` reported the bound a second time, at the
 /// lookup's `::<_, ..>` with the macro's span: an opaque type is well-formed only where the
 /// bounds of its function hold.)
-#[inline]
+#[cfg_attr(not(debug_assertions), inline)]
 pub fn arg<T: ?Sized>(value: &T) -> Arg<'_, T> {
     Arg(Unfit(value))
 }
@@ -81,7 +81,7 @@ impl<'a, T: ?Sized> core::ops::Deref for Arg<'a, T> {
 
 impl<'a, T: KeyPart> Arg<'a, T> {
     /// The key part of an argument passed by value.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn owned(&self) -> impl KeyRef<Owned = T> + use<'a, T> {
         Owned(self.0.0)
     }
@@ -89,7 +89,7 @@ impl<'a, T: KeyPart> Arg<'a, T> {
 
 impl<'a, T: BorrowedKeyPart + ?Sized> Arg<'a, T> {
     /// The key part of an argument passed by reference.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn borrowed(&self) -> impl KeyRef<Owned = T::Owned> + use<'a, T> {
         Borrowed(self.0.0)
     }
@@ -144,7 +144,7 @@ impl KeyRef for Invalid {
 }
 
 impl<T: Hash> Hash for Owned<'_, T> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
@@ -155,7 +155,7 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyRef for Owned<'_, T> {
     fn to_owned_key(&self) -> T {
         self.0.clone()
     }
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn matches(&self, owned: &T) -> bool {
         self.0 == owned
     }
@@ -164,7 +164,7 @@ impl<T: Hash + Eq + Clone + Send + Sync + 'static> KeyRef for Owned<'_, T> {
 // `Borrow`'s contract makes `T` and `T::Owned` hash alike, which is what lets a stored
 // `String` be found by a `&str`.
 impl<T: Hash + ?Sized> Hash for Borrowed<'_, T> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.hash(state);
     }
@@ -179,7 +179,7 @@ where
     fn to_owned_key(&self) -> T::Owned {
         self.0.to_owned()
     }
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn matches(&self, owned: &T::Owned) -> bool {
         owned.borrow() == self.0
     }
@@ -196,7 +196,7 @@ macro_rules! tuple_key {
                 ($(self.$idx.to_owned_key(),)*)
             }
             #[allow(unused_variables)]
-            #[inline]
+            #[cfg_attr(not(debug_assertions), inline)]
             fn matches(&self, owned: &Self::Owned) -> bool {
                 true $(&& self.$idx.matches(&owned.$idx))*
             }

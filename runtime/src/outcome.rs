@@ -50,11 +50,11 @@ impl<T, E> Copy for OkOnly<T, E> {}
 impl<R> Outcome for Whole<R> {
     type Result = R;
     type Stored = R;
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn stored(self, result: &R) -> Option<&R> {
         Some(result)
     }
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn hit(self, stored: R) -> R {
         stored
     }
@@ -63,11 +63,11 @@ impl<R> Outcome for Whole<R> {
 impl<T, E> Outcome for OkOnly<T, E> {
     type Result = Result<T, E>;
     type Stored = T;
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn stored(self, result: &Result<T, E>) -> Option<&T> {
         result.as_ref().ok()
     }
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn hit(self, stored: T) -> Result<T, E> {
         Ok(stored)
     }
@@ -81,7 +81,7 @@ pub struct Plain<R>(PhantomData<fn() -> R>);
 
 impl<R> Probe<R> {
     /// The probe of `R`.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     #[must_use]
     pub const fn new() -> Self {
         Probe(Plain(PhantomData))
@@ -96,7 +96,7 @@ impl<R> Default for Probe<R> {
 
 impl<T, E> Probe<Result<T, E>> {
     /// A `Result` keeps its `Ok` values only.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     #[must_use]
     pub const fn outcome(&self) -> OkOnly<T, E> {
         OkOnly(PhantomData)
@@ -105,7 +105,7 @@ impl<T, E> Probe<Result<T, E>> {
 
 impl<R> Deref for Probe<R> {
     type Target = Plain<R>;
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn deref(&self) -> &Plain<R> {
         &self.0
     }
@@ -113,7 +113,7 @@ impl<R> Deref for Probe<R> {
 
 impl<R> Plain<R> {
     /// Any other type is kept whole.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     #[must_use]
     pub const fn outcome(&self) -> Whole<R> {
         Whole(PhantomData)
@@ -121,7 +121,7 @@ impl<R> Plain<R> {
 }
 
 /// The `keep` of a function without the option: every result the outcome stores is kept.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 #[must_use]
 pub fn keep_all<V: ?Sized>(_: &V) -> bool {
     true

@@ -79,7 +79,7 @@ impl Registry {
     }
 
     /// Looks an `async fn`'s call up in the store of its key and value types.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn lookup_async<Q, V, O, I: 'static>(
         &'static self,
         outcome: O,
@@ -116,7 +116,6 @@ impl Registry {
     /// the memoized function in an optimized build: see `Store::lookup`; see also
     /// [`Registry::lookup_flight`] on debug builds).
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup<Q, V, O, I: 'static>(
         &'static self,
         outcome: O,
@@ -140,7 +139,6 @@ impl Registry {
     /// whole hit path into every memoized function, where the compiler builds it unoptimized
     /// each time; a plain call shares one copy per key and value types.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    #[cfg_attr(debug_assertions, inline)]
     pub fn lookup_flight<Q, V, O, I: 'static>(
         &'static self,
         outcome: O,
@@ -156,7 +154,7 @@ impl Registry {
     }
 
     /// The store for keys `K` and values `V`, made on first use.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn store<K, V, I: 'static>(&self) -> &'static Store<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -244,7 +242,7 @@ impl Registry {
 
 /// The store behind `any`, which the caller has found to be a `Store<K, V>` (by the `exact`
 /// type id recorded with it).
-#[inline]
+#[cfg_attr(not(debug_assertions), inline)]
 #[allow(unsafe_code)]
 fn downcast<K: 'static, V: 'static>(any: &'static (dyn Any + Send + Sync)) -> &'static Store<K, V> {
     debug_assert!(any.is::<Store<K, V>>());

@@ -48,7 +48,7 @@ pub(crate) enum Allow {
 }
 
 /// A control without parameters that calls the cache's method of the same name: `errors`
-/// makes `cache_errors()`, which returns `Self::__py38_cache().errors()`.
+/// makes `cache_errors()`, which returns `Self::__PY38_CACHE.errors()`.
 pub(crate) struct Control {
     pub(crate) method: &'static str,
     pub(crate) doc: TokenStream,
@@ -84,24 +84,36 @@ fn invalidate_allow(site: &Site<'_>, cache: &Cache, invalidate: &Invalidate<'_>)
     text::tokens(text)
 }
 
-/// The getter's name: `__py38_cache` on a free function's `enum`, `__py38_f_cache` in an
-/// `impl`.
+/// The getter's name: the associated constant `__PY38_CACHE` on a free function's `enum`, the
+/// function `__py38_f_cache` in an `impl` (a constant's name there would have to be the
+/// method's in upper case, which two methods may share).
 fn getter(in_impl: bool, name: &Ident) -> Ident {
     if in_impl {
         format_ident!("__py38_{}_cache", name)
     } else {
-        format_ident!("__py38_cache")
+        format_ident!("__PY38_CACHE")
     }
 }
 
-/// The cache, as the memoized function reaches it: `f::__py38_cache()`, or
+/// The cache, as the controls reach it (code text): `Self::__PY38_CACHE`, or
+/// `Self::__py38_f_cache()` in an `impl`.
+fn self_cache(in_impl: bool, name: &Ident) -> String {
+    let getter = getter(in_impl, name);
+    if in_impl {
+        format!("Self::{getter}()")
+    } else {
+        format!("Self::{getter}")
+    }
+}
+
+/// The cache, as the memoized function reaches it: `f::__PY38_CACHE`, or
 /// `Self::__py38_f_cache()` in an `impl`.
 pub(crate) fn cache_path(in_impl: bool, name: &Ident) -> TokenStream {
     let getter = getter(in_impl, name);
     if in_impl {
         quote!(Self::#getter())
     } else {
-        quote!(#name::#getter())
+        quote!(#name::#getter)
     }
 }
 
@@ -184,7 +196,9 @@ fn namespace(site: &Site<'_>) -> Option<TokenStream> {
     crate::namespace::declare(Declarer::Memoize, site.attrs, site.vis, name, Some(&doc))
 }
 
-/// The hidden function that holds the cache in a `static`.
+/// The hidden constant (a free function's) or function (a method's) that holds the cache in a
+/// `static`. A constant is the cheaper to compile: no function to check, lower and build per
+/// definition (`const_refs_to_static`, Rust 1.83).
 fn getter_fn(site: &Site<'_>, cache: &Cache) -> TokenStream {
     let getter = getter(site.in_impl, site.name);
     let Cache { ty, new, .. } = cache;
@@ -195,16 +209,21 @@ fn getter_fn(site: &Site<'_>, cache: &Cache) -> TokenStream {
     };
     // Only `new` may hold the user's tokens (a constant `maxsize`): the rest is lexed from
     // text (see `text.rs`).
-    let head = text::tokens(&format!(
-        "#[doc(hidden)] {allow} fn {getter}() -> &'static {ty}"
-    ));
+    let head = if site.in_impl {
+        format!("#[doc(hidden)] {allow} fn {getter}() -> &'static {ty}")
+    } else {
+        format!("#[doc(hidden)] {allow} const {getter}: &'static {ty} =")
+    };
+    let head = text::tokens(&head);
     let declaration = text::tokens(&format!("static __CACHE: {ty} ="));
     let reference = text::tokens("&__CACHE");
+    let semi = (!site.in_impl).then(|| quote!(;));
     quote! {
         #head {
             #declaration #new;
             #reference
         }
+        #semi
     }
 }
 
@@ -215,14 +234,14 @@ fn control_fn(site: &Site<'_>, cache: &Cache, control: &Control) -> TokenStream 
         output,
     } = control;
     let vis = site.vis;
-    let getter = getter(site.in_impl, site.name);
+    let cache_expr = self_cache(site.in_impl, site.name);
     let name = control_name(site, &format!("cache_{method}"));
     let each = cache.allow == Allow::OnEachItem || site.in_impl;
     let allow = each.then(|| text::tokens("#[allow(dead_code)]"));
     // No token of the user's from `fn` on: lexed from text (see `text.rs`).
     let function = match output {
-        Some(output) => format!("fn {name}() -> {output} {{ Self::{getter}().{method}() }}"),
-        None => format!("fn {name}() {{ Self::{getter}().{method}(); }}"),
+        Some(output) => format!("fn {name}() -> {output} {{ {cache_expr}.{method}() }}"),
+        None => format!("fn {name}() {{ {cache_expr}.{method}(); }}"),
     };
     let function = text::tokens(&function);
     quote! {
@@ -239,7 +258,7 @@ fn invalidate_fn(
     invalidate: &Invalidate<'_>,
 ) -> TokenStream {
     let vis = site.vis;
-    let getter = getter(site.in_impl, site.name);
+    let cache_expr = text::tokens(&self_cache(site.in_impl, site.name));
     let name = control_name(site, "cache_invalidate");
     let inputs = invalidate.sig.inputs.iter().cloned().map(|mut input| {
         // Bindings are only read here: `mut` would draw an `unused_mut` warning.
@@ -253,7 +272,7 @@ fn invalidate_fn(
         #doc
         #allow
         #vis fn #name #generics (#(#inputs),*) -> bool #where_clause {
-            Self::#getter() #call
+            #cache_expr #call
         }
     }
 }

@@ -8,15 +8,15 @@
 //! /// *Memoized* (`#[py38::memoize]`): keeps the 128 most recently used results; see ...
 //! fn fib(n: u64) -> u64 {
 //!     let __outcome = Probe::<u64>::new().outcome();
-//!     match fib::__py38_cache().lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
+//!     match fib::__PY38_CACHE.lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
 //!         Lookup::Hit(__value) => Outcome::hit(__outcome, __value),
-//!         Lookup::Miss(__pending) => __pending.settle(__outcome, fib::uncached(n), keep_all),
+//!         Lookup::Miss(__pending) => __pending.settle_all(__outcome, fib::uncached(n)),
 //!     }
 //! }
 //! enum fib {}
 //! impl fib {
 //!     fn uncached(n: u64) -> u64 { BODY }
-//!     fn __py38_cache() -> &'static Registry { static __CACHE: Registry = ...; &__CACHE }
+//!     const __PY38_CACHE: &'static Registry = { static __CACHE: Registry = ...; &__CACHE };
 //!     fn cache_info() ... fn cache_clear() ... fn cache_parameters() ...
 //!     fn cache_invalidate(n: u64) -> bool ...
 //! }

@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! let __outcome = Probe::<u64>::new().outcome();
-//! match fib::__py38_cache().lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
+//! match fib::__PY38_CACHE.lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
 //!     Lookup::Hit(__value) => Outcome::hit(__outcome, __value),
-//!     Lookup::Miss(__pending) => __pending.settle(__outcome, fib::uncached(n), keep_all),
+//!     Lookup::Miss(__pending) => __pending.settle_all(__outcome, fib::uncached(n)),
 //! }
 //! ```
 //! The outcome says what is stored: a `Result`'s `Ok` value, whatever the type is called,
@@ -24,7 +24,7 @@ use crate::paths;
 
 /// The lookup of one call: the same for every form of the function.
 pub(crate) struct Lookup<'a> {
-    /// `fib::__py38_cache()`: the registry, as the function reaches it.
+    /// `fib::__PY38_CACHE`: the registry, as the function reaches it.
     pub(crate) cache: &'a TokenStream,
     /// The key's parts, in order.
     pub(crate) key: &'a [TokenStream],
@@ -32,8 +32,9 @@ pub(crate) struct Lookup<'a> {
     pub(crate) instance: &'a TokenStream,
     /// `fib::uncached(n)`: the call of the body's function.
     pub(crate) call: &'a TokenStream,
-    /// The `keep` predicate, or the runtime's `keep_all`.
-    pub(crate) keep: &'a TokenStream,
+    /// The `keep` predicate; `None`: every result is kept (`settle_all`, which the compiler
+    /// checks and builds with less work than `settle` with the runtime's `keep_all`).
+    pub(crate) keep: Option<&'a TokenStream>,
     /// `single_flight = true`: a synchronous function's concurrent calls with one key share one
     /// computation (an `async fn`'s always do).
     pub(crate) single_flight: bool,
@@ -107,10 +108,14 @@ fn synchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
     };
     let method = Ident::new(method, span);
     let stored = quote_spanned!(span=> _);
+    let settle = match keep {
+        Some(keep) => quote!(#pending.settle(#outcome, #call, #keep)),
+        None => quote!(#pending.settle_all(#outcome, #call)),
+    };
     quote! {
         match #cache.#method::<_, #stored, _, #instance>(#outcome, (#(#key,)*)) {
             #found::Hit(#value) => #private::Outcome::hit(#outcome, #value),
-            #found::Miss(#pending) => #pending.settle(#outcome, #call, #keep),
+            #found::Miss(#pending) => #settle,
         }
     }
 }
@@ -129,6 +134,7 @@ fn asynchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
     let private = paths::private();
     let (outcome, value, pending) = (outcome(span), value(), pending());
     let join = Ident::new("__join", Span::mixed_site());
+    let keep = keep.map_or_else(|| quote!(#private::keep_all), |keep| keep.clone());
     let method = Ident::new("lookup_async", span);
     let stored = quote_spanned!(span=> _);
     quote! {

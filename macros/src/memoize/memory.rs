@@ -19,12 +19,13 @@ pub(crate) fn variation(function: &Function<'_>, args: &Args, uncached: &Uncache
     let sig = &function.item.sig;
     let key = key_parts(function);
     let instance = generics::instance(&sig.generics, function.generic_owner);
+    let keep = args.keep.as_ref().map(|keep| quote!(#keep));
     let lookup = Lookup {
         cache: &controls::cache_path(function.in_impl, &sig.ident),
         key: &key,
         instance: &instance,
         call: &uncached.call,
-        keep: &keep(args),
+        keep: keep.as_ref(),
         single_flight: single_flight(args),
     };
     Variation {

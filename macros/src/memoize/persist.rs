@@ -7,13 +7,13 @@
 //! ```text
 //! fn area(w: u32, h: u32) -> u64 {
 //!     let __outcome = Probe::<u64>::new().outcome();
-//!     match area::__py38_cache().lookup(__outcome, Key::new().part(arg(&w)).part(arg(&h))) {
+//!     match area::__PY38_CACHE.lookup(__outcome, Key::new().part(arg(&w)).part(arg(&h))) {
 //!         Ok(__value) => Outcome::hit(__outcome, __value),
-//!         Err(__miss) => area::__py38_cache().settle(__miss, __outcome, area::uncached(w, h), keep_all),
+//!         Err(__miss) => area::__PY38_CACHE.settle(__miss, __outcome, area::uncached(w, h), keep_all),
 //!     }
 //! }
 //! enum area {}
-//! impl area { fn __py38_cache() -> &'static Persistent { static ... } fn cache_info() ... }
+//! impl area { const __PY38_CACHE: &'static Persistent = { static ... }; fn cache_info() ... }
 //! ```
 //! Arguments are encoded as passed (a `&str` as its text), so a call clones nothing. An
 //! `async fn` calls `call_async` with the body's future. The controls add `cache_errors()`.

@@ -17,7 +17,7 @@ thread_local! {
 }
 
 /// The next stamp after `floor` and this thread's last stamp.
-#[inline]
+#[cfg_attr(not(debug_assertions), inline)]
 pub(crate) fn tick(floor: u64) -> u64 {
     THREAD_CLOCK.with(|clock| {
         let stamp = clock.get().max(floor) + 1;

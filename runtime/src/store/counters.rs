@@ -93,7 +93,7 @@ impl Default for Counts {
 }
 
 /// Adds one to a count only its owner writes: no read-modify-write needed.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn bump(count: &AtomicU64) -> u64 {
     let next = count.load(Ordering::Relaxed) + 1;
     count.store(next, Ordering::Relaxed);
@@ -132,7 +132,7 @@ impl Counts {
 
     /// Counts a hit; `true` if the owner has had the store to itself lately. `others` sums the
     /// other slots' calls (read only now and then).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn hit(&self, others: impl FnOnce() -> u64) -> bool {
         let hits = bump(&self.hits);
         // `>=`: the look cannot be skipped, whatever the interval became meanwhile.
@@ -144,7 +144,7 @@ impl Counts {
 
     /// The owner's next recency stamp: one more than the larger of its last one in this store
     /// and `floor` (see `clock`; kept here, a thread-local would cost a lookup more a hit).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn tick(&self, floor: u64) -> u64 {
         let stamp = self.clock.load(Ordering::Relaxed).max(floor) + 1;
         self.clock.store(stamp, Ordering::Relaxed);
@@ -152,12 +152,12 @@ impl Counts {
     }
 
     /// Counts a hit, for a store that keeps no recency (so need not know who else calls).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn hit_only(&self) {
         bump(&self.hits);
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn miss(&self) {
         bump(&self.misses);
     }

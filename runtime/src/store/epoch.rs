@@ -64,7 +64,7 @@ pub(crate) struct Reader {
 impl Reader {
     /// Marks the thread as probing, unless an outer read already does (then `None`, and the
     /// outer read clears the mark); the marked state, for [`leave`](Self::leave).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn enter(&self) -> Option<u64> {
         // Only this thread writes its reader: a load and a store, no read-modify-write.
         let state = self.state.load(Ordering::Relaxed);
@@ -83,7 +83,7 @@ impl Reader {
     /// Ends a probe, if this read [`enter`](Self::enter)ed it (`entered`: what `enter` gave).
     /// Release: every read of the map, and every hazard stored during the probe, happens
     /// before a writer sees the mark cleared.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn leave(&self, entered: Option<u64>) {
         if let Some(state) = entered {
             self.state.store(state + 1, Ordering::Release);
@@ -93,7 +93,7 @@ impl Reader {
     /// Protects `node` for user code to read after the probe: the hazard's index, or `None` if
     /// every hazard is in use (nested reads of one store past [`HAZARDS`]). Called while
     /// probing.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn protect(&self, node: *const ()) -> Option<usize> {
         let at =
             (self.hazards.iter()).position(|hazard| hazard.load(Ordering::Relaxed).is_null())?;
@@ -104,7 +104,7 @@ impl Reader {
 
     /// Clears hazard `at`, the latest one taken. Release: user code's reads of the node
     /// happen before a writer sees it cleared.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn release(&self, at: usize) {
         self.hazards[at].store(core::ptr::null_mut(), Ordering::Release);
     }
@@ -120,7 +120,7 @@ impl Reader {
 
     /// Whether the thread is neither probing nor reading a node (asked by the thread itself).
     /// Hazards are taken and given back in nested order: none is held if the first is free.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn is_idle(&self) -> bool {
         self.state.load(Ordering::Relaxed).is_multiple_of(2)
             && self.hazards[0].load(Ordering::Relaxed).is_null()
@@ -307,7 +307,7 @@ impl<T: Retired> Bin<T> {
     }
 
     /// Whether no item waits to be freed.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn is_empty(&self) -> bool {
         self.loose.is_empty() && self.sealed.is_empty() && self.held.is_empty()
     }
@@ -329,7 +329,7 @@ impl<T: Retired> Bin<T> {
     /// live user, reading nothing of it now: no reader can see the item (as in
     /// [`Bin::collect`], whose common case this is: a miss that evicted one result, handed
     /// back without batches). `None`, changing nothing, otherwise.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn take_lone(&mut self, readers: &dyn Readers) -> Option<T> {
         let lone = self.loose.len() == 1 && self.held.is_empty() && self.sealed.is_empty();
         if !lone || !self.alone(readers, false) {
@@ -410,7 +410,7 @@ impl<T: Retired> Bin<T> {
 
 /// Whether the process uses `membarrier` (readers' half of the barrier is then free): one
 /// relaxed load once decided (a `OnceLock` check costs a few instructions more per read).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 fn asymmetric() -> bool {
     match MODE.load(Ordering::Relaxed) {
         ASYMMETRIC => true,
@@ -469,7 +469,7 @@ fn register() -> bool {
 
 /// The light side of the barrier: after a reader's mark is stored, before it reads the map
 /// (and, for a writer freeing alone, after it unlinked, before it reads who else joined).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn light_barrier() {
     if asymmetric() {
         core::sync::atomic::compiler_fence(Ordering::SeqCst);

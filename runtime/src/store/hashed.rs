@@ -13,7 +13,7 @@ use crate::key::KeyRef;
 /// The hash of the caller's arguments: `FxHasher`, the fastest for the short keys memoized
 /// functions take (measured faster than `foldhash` on a 32-byte `&str`). It does not resist
 /// hash flooding; see the `memoize` docs.
-#[inline]
+#[cfg_attr(not(debug_assertions), inline)]
 pub(crate) fn hash_of<Q: Hash>(key: &Q) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }
@@ -26,7 +26,7 @@ pub(crate) struct Hashed<K> {
 }
 
 impl<K> Hash for Hashed<K> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.hash);
     }
@@ -39,14 +39,14 @@ pub(crate) struct Probe<'a, Q> {
 }
 
 impl<Q> Hash for Probe<'_, Q> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.hash);
     }
 }
 
 impl<Q: KeyRef> papaya::Equivalent<Hashed<Q::Owned>> for Probe<'_, Q> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn equivalent(&self, stored: &Hashed<Q::Owned>) -> bool {
         self.hash == stored.hash && self.key.matches(&stored.key)
     }
@@ -58,7 +58,7 @@ pub(crate) struct PassThrough;
 
 impl BuildHasher for PassThrough {
     type Hasher = PassThroughHasher;
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn build_hasher(&self) -> PassThroughHasher {
         PassThroughHasher(0)
     }
@@ -67,11 +67,11 @@ impl BuildHasher for PassThrough {
 pub(crate) struct PassThroughHasher(u64);
 
 impl Hasher for PassThroughHasher {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn finish(&self) -> u64 {
         self.0
     }
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn write_u64(&mut self, hash: u64) {
         self.0 = hash;
     }

@@ -60,7 +60,7 @@ impl Recency {
         }
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn push(&mut self, stamp: u64, key: u64) {
         let record = Record { stamp, key };
         match self.in_order.back() {
@@ -70,7 +70,7 @@ impl Recency {
     }
 
     /// The oldest record: its stamp and key.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn pop(&mut self) -> Option<(u64, u64)> {
         let late_first = match (self.in_order.front(), self.late.peek()) {
             (Some(first), Some(late)) => late.stamp < first.stamp,

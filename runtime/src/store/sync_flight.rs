@@ -176,7 +176,7 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
     /// `keep` accepts it, hands a copy to the callers waiting for it, and returns the result.
     /// Otherwise (or if user code panics on the way: `keep`, a `Clone`, `Hash` or `Eq`) the
     /// waiters wake, look up again, and one of them computes anew.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub fn settle<O: Outcome<Stored = V>>(
         mut self,
         outcome: O,
@@ -186,6 +186,19 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
         if let Some(value) = outcome.stored(&result)
             && keep(value)
         {
+            self.complete(value);
+        }
+        result
+    }
+
+    /// [`FlightPending::settle`] with every result kept (a function without `keep`).
+    #[cfg_attr(not(debug_assertions), inline)]
+    pub fn settle_all<O: Outcome<Stored = V>>(
+        mut self,
+        outcome: O,
+        result: O::Result,
+    ) -> O::Result {
+        if let Some(value) = outcome.stored(&result) {
             self.complete(value);
         }
         result
@@ -244,7 +257,7 @@ where
 {
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
         self.lookup_with(key, FlightLookup::Hit, |caller, hash, key, _| {
             self.join_or_drive(caller, hash, key)

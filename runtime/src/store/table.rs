@@ -113,7 +113,7 @@ impl<T> Table<T> {
     /// # Safety
     /// The nodes this table points to must not be freed while the returned borrow lives: the
     /// caller is marked as reading, or is the writer (who alone frees, and not meanwhile).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     unsafe fn search(
         &self,
         hash: u64,
@@ -315,7 +315,7 @@ impl<T, W> Map<T, W> {
 
     /// [`Map::lock`] for a thread known by its reader: without the mutex if the lock is
     /// biased to it (see [`writer_lock`]).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn lock_as<'m>(
         &'m self,
         readers: &'m dyn Readers,
@@ -376,7 +376,7 @@ pub(crate) struct Locked<'m, T, W> {
 }
 
 impl<T, W> Drop for Locked<'_, T, W> {
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn drop(&mut self) {
         if !self.flush && self.side.bin.is_empty() {
             // Unlocks: nothing was unlinked, nothing waits (most misses).
@@ -446,7 +446,7 @@ impl<T, W> Side<T, W> {
     /// The one node unlinked under the lock, if the writer may free it at once (see
     /// [`Bin::take_lone`]): its allocation kept for reuse if it can be (then `None`), else
     /// handed back, to be freed once the lock is let go.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked<T>>> {
         if !self.outside.is_empty() {
             return None; // a thread without a slot may be reading it
@@ -463,7 +463,7 @@ impl<T, W> Side<T, W> {
     /// is the store's only live user, reading nothing of it now ([`Bin::take_lone`]'s test,
     /// made before the node is retired rather than after).
     /// `user`: the calling thread, if known (a shorter test).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn may_keep_spare_now(&mut self, readers: &dyn Readers, user: Option<LockUser<'_>>) -> bool {
         if core::mem::needs_drop::<T>() || self.spare.len() >= SPARE || !self.outside.is_empty() {
             return false;
@@ -524,7 +524,7 @@ impl<T, W> Locked<'_, T, W> {
 
     /// A node for `item`, in a spare allocation if there is one, numbered as the next to be
     /// published (the caller publishes it, then [`Locked::count_published`]).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn new_node(&mut self, hash: u64, item: T) -> *mut Node<T> {
         let seq = self.map.published.load(Ordering::Relaxed) + 1;
         let side = self.side_mut();
@@ -667,7 +667,6 @@ impl<T, W> Locked<'_, T, W> {
     /// Adds an item. The caller has checked that no item for it is there.
     // Always inlined where optimised: its call cost 11 instructions of a miss's 570. Not in
     // debug builds, where forcing it would make each memoized type's code larger to compile.
-    #[cfg_attr(debug_assertions, inline)]
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
         let side = self.side();
@@ -707,7 +706,7 @@ impl<T, W> Locked<'_, T, W> {
     }
 
     /// Removes the item `is` accepts if `remove` says so.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn remove_if(
         &mut self,
         hash: u64,
@@ -728,7 +727,7 @@ impl<T, W> Locked<'_, T, W> {
         Removal::Removed
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn remove_at(&mut self, index: usize) {
         let old = self.unlink(index);
         self.set_len(self.len() - 1);

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::key::owned;
+use crate::outcome::keep_all;
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Barrier};
 

@@ -54,7 +54,7 @@ impl Me {
         lease: 0,
     };
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn has_slot(self) -> bool {
         self.index < MAX_OWNED
     }
@@ -104,13 +104,13 @@ impl Drop for Release {
 
 /// The calling thread as far as it is known: no index ([`Me::has_slot`] false) if it has none
 /// yet, or has none (see [`me`]).
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn known() -> Me {
     ME.get()
 }
 
 /// The calling thread: its index and lease, handed out on first use.
-#[inline(always)]
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn me() -> Me {
     let me = ME.get();
     if me.lease != 0 { me } else { claim() }
@@ -212,7 +212,7 @@ impl Threads {
 
     /// The calling thread's slot (it has one: `me.has_slot()`), joining the store first if the
     /// slot served another thread, or none, before.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn slot(&self, me: Me) -> &Slot {
         let slot = self.owned(me.index);
         if slot.lease.load(Ordering::Relaxed) != me.lease {
@@ -222,7 +222,7 @@ impl Threads {
     }
 
     /// Slot `index` (below [`MAX_OWNED`]), its segment made if need be.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn owned(&self, index: usize) -> &Slot {
         let segment = &self.segments[index / SEGMENT];
         // Acquire: pairs with the release that published the segment, made whole.
@@ -281,13 +281,13 @@ impl Threads {
 
     /// Whether the calling thread is the store's only live user, as last claimed (see
     /// [`Threads::claim_solo`]). Pairs with the barrier in [`Threads::join`].
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn is_solo(&self, me: Me) -> bool {
         self.is_solo_index(me.index)
     }
 
     /// [`Threads::is_solo`] by index.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     fn is_solo_index(&self, index: usize) -> bool {
         if index >= MAX_OWNED {
             return false;

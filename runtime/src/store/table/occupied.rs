@@ -16,13 +16,13 @@ impl Occupied {
     }
 
     /// Slot `index` now holds a node or a tombstone.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(super) fn set(&mut self, index: usize) {
         self.words[index / 64] |= 1 << (index % 64);
     }
 
     /// Slot `index` is now null.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(super) fn unset(&mut self, index: usize) {
         self.words[index / 64] &= !(1 << (index % 64));
     }

@@ -19,7 +19,7 @@ enum Hold<'m, T, W> {
 }
 
 impl<T, W> Drop for Hold<'_, T, W> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn drop(&mut self) {
         match *self {
             Hold::Hazard(reader, at) => reader.release(at),
@@ -40,7 +40,7 @@ impl<T> Table<T> {
     ///
     /// # Safety
     /// As [`Table::search`].
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     unsafe fn next_of(&self, hash: u64, from: usize) -> Option<(usize, &Node<T>)> {
         let mask = self.slots.len() - 1;
         // Truncation intended: the low bits pick the first slot.
@@ -67,7 +67,7 @@ impl<T> Table<T> {
 struct Hazard<'r>(&'r Reader, usize);
 
 impl Drop for Hazard<'_> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn drop(&mut self) {
         self.0.release(self.1);
     }
@@ -82,7 +82,7 @@ impl<T, W> Map<T, W> {
     /// read-modify-write. The probe runs marked; `is` (user code) and `then` run with the node
     /// under a hazard. Inlined: a hit is a few dozen instructions, and the first node of the
     /// hash is nearly always the one (past it, see [`Map::read_on`]).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn read<R>(
         &self,
         reader: &Reader,
@@ -99,7 +99,7 @@ impl<T, W> Map<T, W> {
     /// probe. Then any node for `hash` that a writer finds later was published after that
     /// count (see [`Locked::published_since`](super::Locked::published_since)): the count
     /// stands for a lookup of the key, and the probe compared hashes alone.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn read_or_published<R>(
         &self,
         reader: &Reader,
@@ -111,7 +111,7 @@ impl<T, W> Map<T, W> {
     }
 
     /// [`Map::read_or_published`], the count taken only if `COUNT` (else `Err(0)`).
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn read_counting<const COUNT: bool, R>(
         &self,
         reader: &Reader,

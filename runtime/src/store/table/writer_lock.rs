@@ -83,7 +83,7 @@ impl<S> WriterLock<S> {
     }
 
     /// Takes the lock for `me`, without the mutex if it is biased to `me`.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(super) fn lock<'l>(
         &'l self,
         me: Option<LockUser<'l>>,
