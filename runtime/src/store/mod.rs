@@ -369,6 +369,12 @@ where
         })
     }
 
+    /// The stored result for a key, if any and fresh, counted as a hit.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn hit<Q: KeyRef<Owned = K>>(&self, caller: Caller<'_>, hash: u64, key: &Q) -> Option<V> {
+        self.hit_or_seen(caller, hash, key).ok()
+    }
+
     /// [`Store::hit`], and for a miss, the count of published nodes before a lookup that met
     /// no node for `hash` at all (see `Map::read_or_published`), if it was one: that stands
     /// for the lookup an insert would make (see [`Pending`]'s `seen`).
@@ -379,13 +385,16 @@ where
         hash: u64,
         key: &Q,
     ) -> Result<V, Option<u64>> {
-        let Caller::Slot(slot, _) = caller else {
-            return self.hit(caller, hash, key).ok_or(None);
-        };
         if self.limit == Limit::Nothing {
             return Err(None);
         }
         let is = |cached: &Cached<K, V>| key.matches(&cached.key);
+        let Caller::Slot(slot, _) = caller else {
+            let used = self.map.read_outside(&self.threads, hash, is, |cached, _| {
+                self.use_entry(caller, &cached.entry)
+            });
+            return used.flatten().ok_or(None);
+        };
         // `inline(always)`: the use of a found entry is most of a hit.
         let used = self.map.read_or_published(
             &slot.reader,
@@ -399,24 +408,6 @@ where
             Ok(_) => Err(None), // found stale, or only other keys of the hash
             Err(seen) => Err(Some(seen)),
         }
-    }
-
-    /// The stored result for a key, if any and fresh, counted as a hit.
-    #[cfg_attr(not(debug_assertions), inline(always))]
-    fn hit<Q: KeyRef<Owned = K>>(&self, caller: Caller<'_>, hash: u64, key: &Q) -> Option<V> {
-        if self.limit == Limit::Nothing {
-            return None;
-        }
-        let is = |cached: &Cached<K, V>| key.matches(&cached.key);
-        // `inline(always)`: the use of a found entry is most of a hit.
-        let used = self.read(
-            caller,
-            hash,
-            is,
-            #[cfg_attr(not(debug_assertions), inline(always))]
-            |cached, _| self.use_entry(caller, &cached.entry),
-        );
-        used.flatten()
     }
 
     /// Hands the entry for `hash` that `is` accepts to `then`, kept alive meanwhile (see

@@ -180,8 +180,9 @@ impl<T> Retired for Unlinked<T> {
 impl<T> Drop for Unlinked<T> {
     fn drop(&mut self) {
         // Each node came from `new_node` (a `Box`, or a chunk's place) and each table from
-        // `Box::into_raw`; each was unlinked from the map before it was retired, and the bin drops it only once no reader that could reach it is reading.
-        // It is retired once, so freed once.
+        // `Box::into_raw`; each was unlinked from the map before it was retired, and the bin
+        // drops it only once no reader that could reach it is reading. It is retired once, so
+        // freed once.
         match *self {
             // SAFETY: a node made by `new_node`, unlinked and unreachable, as above.
             Unlinked::Node(node) => unsafe { free_node(node) },
