@@ -803,11 +803,11 @@ impl<T, W> Locked<'_, T, W> {
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
         let slots = &unsafe { &*old }.slots;
         side.bin.reserve(live + 1);
-        // The slots that are not null alone (the others hold nothing to retire).
+        // The slots that are not null alone, if tracked (the others hold nothing to retire).
         for index in side.occupied.drain() {
             let slot = &slots[index];
             let node = slot.load(Ordering::Relaxed);
-            if in_place {
+            if in_place && !node.is_null() {
                 // A reader that reads this slot from now on finds it empty.
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }

@@ -117,7 +117,11 @@ fn colliding_churn_keeps_every_chain_whole() {
         let used = slots.iter().filter(|s| !s.is_null()).count();
         assert_eq!(used, w.side().used);
         for (i, slot) in slots.iter().enumerate() {
-            assert_eq!(w.side().occupied.is_set(i), !slot.is_null(), "slot {i}");
+            assert_eq!(
+                w.side().occupied.is_set(i),
+                Some(!slot.is_null()),
+                "slot {i}"
+            );
         }
         for (i, slot) in slots.iter().enumerate() {
             let next = slots[(i + 1) % slots.len()];
@@ -166,6 +170,35 @@ fn clearing_in_place_drops_every_item_once() {
         let w = map.lock(&threads);
         let slots = &w.current().slots;
         assert!(slots.iter().all(|s| s.load(Ordering::Relaxed).is_null()));
+    }
+}
+
+/// A table too large for its used slots to be tracked (see `occupied`) is emptied by a pass
+/// over every slot, in place (the starting size) or swapped out (grown): each item dropped
+/// once, every slot null after.
+#[test]
+fn clearing_an_untracked_table_drops_every_item_once() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let big = occupied::TRACKED_UP_TO; // a starting table of more slots than tracked
+    let threads = Threads::new();
+    let mut made = 0;
+    for map in [Map::new(big, ()), Map::new(8, ())] {
+        let mut w = map.lock(&threads);
+        for key in 0..(big as u64 / 2 + 10) {
+            w.insert_new(hash(key), (key, Counted(dropped.clone())));
+            made += 1;
+        }
+        for key in (0..100).step_by(3) {
+            let _ = w.remove_if(hash(key), |i| i.0 == key, |_| true);
+        }
+        assert!(w.current().slots.len() > big);
+        w.clear();
+        drop(w);
+        assert_eq!(dropped.load(Ordering::Relaxed), made);
+        let w = map.lock(&threads);
+        let slots = &w.current().slots;
+        assert!(slots.iter().all(|s| s.load(Ordering::Relaxed).is_null()));
+        assert_eq!((w.len(), w.side().used), (0, 0));
     }
 }
 
