@@ -672,7 +672,9 @@ impl<T, W> Locked<'_, T, W> {
     pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
         let side = self.side();
         if side.used + 1 > self.current().slots.len() / 2 {
-            self.move_to(capacity_for(self.len() + 1).max(side.floor));
+            // Sized for the items there now, a quarter full: a full table of no tombstones
+            // doubles (sized for one more, it would quadruple, and run from an eighth full).
+            self.move_to(capacity_for(self.len()).max(side.floor));
         }
         let node = self.new_node(hash, item);
         let table = self.current();

@@ -88,6 +88,31 @@ fn churn_sweeps_tombstones_instead_of_growing() {
     assert!(w.side().used <= w.current().slots.len() / 2);
 }
 
+/// A table that grows doubles, so it is more than a quarter full once grown: the memory a
+/// growing store touches is twice its slots at most, not four times.
+#[test]
+fn a_growing_table_doubles() {
+    let map = Map::new(8, ());
+    let threads = Threads::new();
+    let mut w = map.lock(&threads);
+    let floor = capacity_for(8);
+    let mut sizes = vec![floor];
+    for key in 0..2000 {
+        w.insert_new(hash(key), (key, String::new()));
+        let slots = w.current().slots.len();
+        if slots > floor {
+            assert!(slots < 4 * w.len(), "{slots} slots for {} items", w.len());
+        }
+        if sizes.last() != Some(&slots) {
+            sizes.push(slots);
+        }
+    }
+    assert!(
+        sizes.windows(2).all(|two| two[1] == 2 * two[0]),
+        "{sizes:?}"
+    );
+}
+
 /// Inserts and removals at random over keys whose probes all start in the same few slots,
 /// against a set: every present key is found, every removed one is not, and removals that
 /// can leave no tombstone leave none.
