@@ -165,28 +165,35 @@ fn replace_in<P>(slot: &AtomicPtr<P>, new: *mut P) -> *mut P {
 /// items a store instantiates for its key and value types). A map's bin holds only what that
 /// map unlinked, so a node in it is a `Node<T>` of the map's `T`.
 struct Unlinked {
-    /// A `*mut Node<T>` (made by `new_node`) or a `*mut Table<T>` (a `Box`'s).
-    ptr: *mut (),
-    /// Frees `ptr`: [`free_unlinked_node::<T>`] or [`free_unlinked_table::<T>`].
+    /// A `*mut Node<T>` (made by `new_node`), or a `*mut Table<T>` (a `Box`'s) with
+    /// [`TABLE_TAG`] set (a table is aligned to its pointers, so the bit is free): 16 bytes
+    /// with `free`, as the enum of two pointers it replaced (a clear retires every node).
+    tagged: *mut (),
+    /// Frees the pointer: [`free_unlinked_node::<T>`] or [`free_unlinked_table::<T>`].
     free: unsafe fn(*mut ()),
-    is_node: bool,
 }
+
+/// The bit of [`Unlinked::tagged`] that marks a table.
+const TABLE_TAG: usize = 1;
 
 impl Unlinked {
     fn of_node<T>(node: *mut Node<T>) -> Self {
         Unlinked {
-            ptr: node.cast(),
+            tagged: node.cast(),
             free: free_unlinked_node::<T>,
-            is_node: true,
         }
     }
 
     fn of_table<T>(table: *mut Table<T>) -> Self {
         Unlinked {
-            ptr: table.cast(),
+            tagged: table.cast::<()>().map_addr(|addr| addr | TABLE_TAG),
             free: free_unlinked_table::<T>,
-            is_node: false,
         }
+    }
+
+    /// The node, if it is one (a `*mut Node<T>` of the map's `T`).
+    fn node_ptr(&self) -> Option<*mut ()> {
+        (self.tagged.addr() & TABLE_TAG == 0).then_some(self.tagged)
     }
 }
 
@@ -213,17 +220,17 @@ unsafe impl Send for Unlinked {}
 
 impl Retired for Unlinked {
     fn node(&self) -> Option<usize> {
-        self.is_node.then(|| self.ptr.addr())
+        self.node_ptr().map(<*mut ()>::addr)
     }
 }
 
 impl Drop for Unlinked {
     fn drop(&mut self) {
-        // SAFETY: `ptr` and `free` were made together, by `Unlinked::of_node` from a node made
+        // SAFETY: the pointer and `free` were made together, by `Unlinked::of_node` from a node made
         // by `new_node` or by `Unlinked::of_table` from a table made by `Table::with_capacity`;
         // each was unlinked from the map before it was retired, and the bin drops it only once
         // no reader that could reach it is reading. It is retired once, so freed once.
-        unsafe { (self.free)(self.ptr) }
+        unsafe { (self.free)(self.tagged.map_addr(|addr| addr & !TABLE_TAG)) }
     }
 }
 
@@ -276,24 +283,24 @@ impl MapBin {
 /// Takes out of `freed` the nodes `keep` keeps (it is handed each node's address, and says
 /// whether it kept the allocation), leaving the rest to be freed.
 #[cfg_attr(not(debug_assertions), inline)]
-fn keep_nodes(freed: &mut Freed<Unlinked>, keep: &mut dyn FnMut(*mut ()) -> bool) {
-    if let Some(one) = &freed.one
-        && one.is_node
-        && keep(one.ptr)
+fn keep_nodes(freed: &mut Freed<Unlinked>, mut keep: impl FnMut(*mut ()) -> bool) {
+    if let Some(node) = freed.one.as_ref().and_then(Unlinked::node_ptr)
+        && keep(node)
     {
         // Not freed: kept.
         core::mem::forget(freed.one.take());
     }
-    let mut index = 0;
-    while index < freed.many.len() {
-        let item = &freed.many[index];
-        if item.is_node && keep(item.ptr) {
-            // Not freed: kept (the order of the rest does not matter).
-            core::mem::forget(freed.many.swap_remove(index));
-        } else {
-            index += 1;
+    // The items to free first, in place; the kept ones after them.
+    let many = &mut freed.many;
+    let mut rest = 0;
+    for index in 0..many.len() {
+        if !many[index].node_ptr().is_some_and(&mut keep) {
+            many.swap(rest, index);
+            rest += 1;
         }
     }
+    // Not freed: kept.
+    many.drain(rest..).for_each(core::mem::forget);
 }
 
 /// A node's allocation kept for reuse (see [`Side::spare`]).
@@ -580,7 +587,7 @@ impl<T, W> Side<T, W> {
             return freed;
         }
         let spare = &mut self.spare;
-        keep_nodes(&mut freed, &mut |node| {
+        keep_nodes(&mut freed, |node| {
             let room = spare.len() < SPARE;
             if room {
                 // A node of this map's bin: a `Node<T>` (see `Unlinked`).
@@ -593,10 +600,12 @@ impl<T, W> Side<T, W> {
 
     /// Keeps a freed node's allocation if there is room (then `None`), else hands it back.
     fn keep_spare(&mut self, unlinked: Unlinked) -> Option<Unlinked> {
-        if unlinked.is_node && self.spare.len() < SPARE {
+        if let Some(node) = unlinked.node_ptr()
+            && self.spare.len() < SPARE
+        {
             // Not freed: its item needs no dropping, and the allocation is kept. A node of
             // this map's bin: a `Node<T>` (see `Unlinked`).
-            let node = unlinked.ptr.cast::<Node<T>>();
+            let node = node.cast::<Node<T>>();
             core::mem::forget(unlinked);
             self.spare.push(Spare(node));
             return None;
