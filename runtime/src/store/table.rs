@@ -176,6 +176,12 @@ struct Unlinked {
 /// The bit of [`Unlinked::tagged`] that marks a table.
 const TABLE_TAG: usize = 1;
 
+/// A table's pointer with [`TABLE_TAG`] set (not generic: compiled once).
+#[cfg_attr(not(debug_assertions), inline)]
+fn tagged_table(table: *mut ()) -> *mut () {
+    table.map_addr(|addr| addr | TABLE_TAG)
+}
+
 impl Unlinked {
     fn of_node<T>(node: *mut Node<T>) -> Self {
         Unlinked {
@@ -186,7 +192,7 @@ impl Unlinked {
 
     fn of_table<T>(table: *mut Table<T>) -> Self {
         Unlinked {
-            tagged: table.cast::<()>().map_addr(|addr| addr | TABLE_TAG),
+            tagged: tagged_table(table.cast()),
             free: free_unlinked_table::<T>,
         }
     }
@@ -283,7 +289,7 @@ impl MapBin {
 /// Takes out of `freed` the nodes `keep` keeps (it is handed each node's address, and says
 /// whether it kept the allocation), leaving the rest to be freed.
 #[cfg_attr(not(debug_assertions), inline)]
-fn keep_nodes(freed: &mut Freed<Unlinked>, mut keep: impl FnMut(*mut ()) -> bool) {
+fn keep_nodes(freed: &mut Freed<Unlinked>, keep: &mut dyn FnMut(*mut ()) -> bool) {
     if let Some(node) = freed.one.as_ref().and_then(Unlinked::node_ptr)
         && keep(node)
     {
@@ -294,7 +300,7 @@ fn keep_nodes(freed: &mut Freed<Unlinked>, mut keep: impl FnMut(*mut ()) -> bool
     let many = &mut freed.many;
     let mut rest = 0;
     for index in 0..many.len() {
-        if !many[index].node_ptr().is_some_and(&mut keep) {
+        if !many[index].node_ptr().is_some_and(&mut *keep) {
             many.swap(rest, index);
             rest += 1;
         }
@@ -587,7 +593,7 @@ impl<T, W> Side<T, W> {
             return freed;
         }
         let spare = &mut self.spare;
-        keep_nodes(&mut freed, |node| {
+        keep_nodes(&mut freed, &mut |node| {
             let room = spare.len() < SPARE;
             if room {
                 // A node of this map's bin: a `Node<T>` (see `Unlinked`).
