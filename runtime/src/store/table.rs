@@ -162,40 +162,156 @@ fn replace_in<P>(slot: &AtomicPtr<P>, new: *mut P) -> *mut P {
     old
 }
 
-/// Memory the writer unlinked; freed when dropped (by the bin, once no reader can see it).
-enum Unlinked<T> {
-    Node(*mut Node<T>),
-    /// The table alone: its nodes live on in the newer table, or are unlinked on their own.
-    Table(*mut Table<T>),
+/// Memory the writer unlinked (a node, or a table alone: its nodes live on in the newer table,
+/// or are unlinked on their own); freed when dropped (by the bin, once no reader can see it).
+///
+/// Its item type is erased: the bin and what it hands back ([`MapBin`]) are compiled once,
+/// in this crate, rather than once per item type in each crate that memoizes (about 200 of the
+/// items a store instantiates for its key and value types). A map's bin holds only what that
+/// map unlinked, so a node in it is a `Node<T>` of the map's `T`.
+struct Unlinked {
+    /// A `*mut Node<T>` (made by `new_node`), or a `*mut Table<T>` (a `Box`'s) with
+    /// [`TABLE_TAG`] set (a table is aligned to its pointers, so the bit is free): 16 bytes
+    /// with `free`, as the enum of two pointers it replaced (a clear retires every node).
+    tagged: *mut (),
+    /// Frees the pointer: [`free_unlinked_node::<T>`] or [`free_unlinked_table::<T>`].
+    free: unsafe fn(*mut ()),
+}
+
+/// The bit of [`Unlinked::tagged`] that marks a table.
+const TABLE_TAG: usize = 1;
+
+/// A table's pointer with [`TABLE_TAG`] set (not generic: compiled once).
+#[cfg_attr(not(debug_assertions), inline)]
+fn tagged_table(table: *mut ()) -> *mut () {
+    table.map_addr(|addr| addr | TABLE_TAG)
+}
+
+impl Unlinked {
+    fn of_node<T>(node: *mut Node<T>) -> Self {
+        Unlinked {
+            tagged: node.cast(),
+            free: free_unlinked_node::<T>,
+        }
+    }
+
+    fn of_table<T>(table: *mut Table<T>) -> Self {
+        Unlinked {
+            tagged: tagged_table(table.cast()),
+            free: free_unlinked_table::<T>,
+        }
+    }
+
+    /// The node, if it is one (a `*mut Node<T>` of the map's `T`).
+    fn node_ptr(&self) -> Option<*mut ()> {
+        (self.tagged.addr() & TABLE_TAG == 0).then_some(self.tagged)
+    }
+}
+
+/// # Safety
+/// As [`free_node`]'s: `node` is a `*mut Node<T>` made by `new_node`, unlinked, reachable by no
+/// reader, and freed once.
+unsafe fn free_unlinked_node<T>(node: *mut ()) {
+    // SAFETY: the caller's promise.
+    unsafe { free_node(node.cast::<Node<T>>()) }
+}
+
+/// # Safety
+/// `table` is a `*mut Table<T>` made by `Table::with_capacity` (a `Box`), unlinked, reachable
+/// by no reader, and freed once.
+unsafe fn free_unlinked_table<T>(table: *mut ()) {
+    // SAFETY: the caller's promise; its nodes are not freed with it (`Table` owns pointers).
+    drop(unsafe { Box::from_raw(table.cast::<Table<T>>()) });
 }
 
 // SAFETY: an `Unlinked` owns what it points to, and dropping it drops a `T` on the dropping
-// thread: it may be sent where `T` may.
-unsafe impl<T: Send> Send for Unlinked<T> {}
+// thread. Only a map's `Side<T, W>` holds one (in its bin), and a `Side` is `Send` only where
+// `T` is (its `Spare<T>`s are `Send` only then): an `Unlinked` goes where its `T` may.
+unsafe impl Send for Unlinked {}
 
-impl<T> Retired for Unlinked<T> {
+impl Retired for Unlinked {
     fn node(&self) -> Option<usize> {
-        match *self {
-            Unlinked::Node(node) => Some(node.addr()),
-            Unlinked::Table(_) => None,
+        self.node_ptr().map(<*mut ()>::addr)
+    }
+}
+
+impl Drop for Unlinked {
+    fn drop(&mut self) {
+        // SAFETY: the pointer and `free` were made together, by `Unlinked::of_node` from a node made
+        // by `new_node` or by `Unlinked::of_table` from a table made by `Table::with_capacity`;
+        // each was unlinked from the map before it was retired, and the bin drops it only once
+        // no reader that could reach it is reading. It is retired once, so freed once.
+        unsafe { (self.free)(self.tagged.map_addr(|addr| addr & !TABLE_TAG)) }
+    }
+}
+
+/// A map's bin. Not generic (see [`Unlinked`]): at `opt-level = 0` its code is built once, in
+/// this crate; where optimised, each method is inlined as the bin's generic code was.
+struct MapBin(Bin<Unlinked>);
+
+impl MapBin {
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn retire(&mut self, item: Unlinked) {
+        self.0.retire(item);
+    }
+
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn reserve(&mut self, more: usize) {
+        self.0.reserve(more);
+    }
+
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn take_lone(&mut self, readers: &dyn Readers) -> Option<Unlinked> {
+        self.0.take_lone(readers)
+    }
+
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn alone(&mut self, readers: &dyn Readers, force: bool) -> bool {
+        self.0.alone(readers, force)
+    }
+
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn must_wait(&self, readers: &dyn Readers) -> bool {
+        self.0.must_wait(readers)
+    }
+
+    /// [`Bin::flush`] if `flush`, else [`Bin::collect`].
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn free(&mut self, readers: &dyn Readers, also: &[usize], flush: bool) -> Freed<Unlinked> {
+        if flush {
+            self.0.flush(readers, also)
+        } else {
+            self.0.collect(readers, also)
         }
     }
 }
 
-impl<T> Drop for Unlinked<T> {
-    fn drop(&mut self) {
-        // Each node came from `new_node` (a `Box`, or a chunk's place) and each table from
-        // `Box::into_raw`; each was unlinked from the map before it was retired, and the bin
-        // drops it only once no reader that could reach it is reading. It is retired once, so
-        // freed once.
-        match *self {
-            // SAFETY: a node made by `new_node`, unlinked and unreachable, as above.
-            Unlinked::Node(node) => unsafe { free_node(node) },
-            // SAFETY: a table made by `Table::with_capacity` (a `Box`), unlinked and
-            // unreachable, as above; its nodes are not freed with it (`Table` owns pointers).
-            Unlinked::Table(table) => drop(unsafe { Box::from_raw(table) }),
+/// Takes out of `freed` the nodes `keep` keeps (it is handed each node's address, and says
+/// whether it kept the allocation), leaving the rest to be freed.
+#[cfg_attr(not(debug_assertions), inline)]
+fn keep_nodes(freed: &mut Freed<Unlinked>, keep: &mut dyn FnMut(*mut ()) -> bool) {
+    if let Some(node) = freed.one.as_ref().and_then(Unlinked::node_ptr)
+        && keep(node)
+    {
+        // Not freed: kept.
+        core::mem::forget(freed.one.take());
+    }
+    // The items to free first, in place; the kept ones after them.
+    let many = &mut freed.many;
+    let mut rest = 0;
+    for index in 0..many.len() {
+        if !many[index].node_ptr().is_some_and(&mut *keep) {
+            many.swap(rest, index);
+            rest += 1;
         }
     }
+    // Not freed: kept.
+    many.drain(rest..).for_each(core::mem::forget);
 }
 
 /// A node's allocation kept for reuse (see [`Side::spare`]).
@@ -215,7 +331,7 @@ struct Side<T, W> {
     occupied: Occupied,
     /// The capacity a new or cleared map starts with.
     floor: usize,
-    bin: Bin<Unlinked<T>>,
+    bin: MapBin,
     /// Nodes that threads without slots of their own read outside the lock, by address (a
     /// hazard each; see `Map::read_outside`).
     outside: Vec<usize>,
@@ -278,7 +394,7 @@ impl<T, W> Map<T, W> {
                 used: 0,
                 occupied: Occupied::new(floor),
                 floor,
-                bin: Bin::new(),
+                bin: MapBin(Bin::new()),
                 outside: Vec::new(),
                 spare: Vec::new(),
                 #[cfg(test)]
@@ -439,13 +555,8 @@ impl<T, W> Map<T, W> {
 impl<T, W> Side<T, W> {
     /// What the bin lets go of, but the allocations kept for reuse; `flush`: everything it
     /// can now (see [`Bin::flush`]).
-    fn free(&mut self, readers: &dyn Readers, flush: bool) -> Freed<Unlinked<T>> {
-        let also = &self.outside;
-        let freed = if flush {
-            self.bin.flush(readers, also)
-        } else {
-            self.bin.collect(readers, also)
-        };
+    fn free(&mut self, readers: &dyn Readers, flush: bool) -> Freed<Unlinked> {
+        let freed = self.bin.free(readers, &self.outside, flush);
         self.keep_spares(freed)
     }
 
@@ -453,7 +564,7 @@ impl<T, W> Side<T, W> {
     /// [`Bin::take_lone`]): its allocation kept for reuse if it can be (then `None`), else
     /// handed back, to be freed once the lock is let go.
     #[cfg_attr(not(debug_assertions), inline)]
-    fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked<T>>> {
+    fn take_lone(&mut self, readers: &dyn Readers) -> Option<Option<Unlinked>> {
         if !self.outside.is_empty() {
             return None; // a thread without a slot may be reading it
         }
@@ -482,32 +593,35 @@ impl<T, W> Side<T, W> {
 
     /// Keeps the allocations of freed nodes whose items need no dropping (up to [`SPARE`]);
     /// hands back the rest, to be freed.
-    fn keep_spares(&mut self, mut freed: Freed<Unlinked<T>>) -> Freed<Unlinked<T>> {
+    fn keep_spares(&mut self, mut freed: Freed<Unlinked>) -> Freed<Unlinked> {
         if core::mem::needs_drop::<T>() || self.spare.len() >= SPARE {
             return freed;
         }
-        freed.one = freed.one.and_then(|one| self.keep_spare(one));
-        if !freed.many.is_empty() {
-            let many = core::mem::take(&mut freed.many);
-            freed.many = many
-                .into_iter()
-                .filter_map(|item| self.keep_spare(item))
-                .collect();
-        }
+        let spare = &mut self.spare;
+        keep_nodes(&mut freed, &mut |node| {
+            let room = spare.len() < SPARE;
+            if room {
+                // A node of this map's bin: a `Node<T>` (see `Unlinked`).
+                spare.push(Spare(node.cast::<Node<T>>()));
+            }
+            room
+        });
         freed
     }
 
     /// Keeps a freed node's allocation if there is room (then `None`), else hands it back.
-    fn keep_spare(&mut self, unlinked: Unlinked<T>) -> Option<Unlinked<T>> {
-        match unlinked {
-            Unlinked::Node(node) if self.spare.len() < SPARE => {
-                // Not freed: its item needs no dropping, and the allocation is kept.
-                core::mem::forget(unlinked);
-                self.spare.push(Spare(node));
-                None
-            }
-            _ => Some(unlinked),
+    fn keep_spare(&mut self, unlinked: Unlinked) -> Option<Unlinked> {
+        if let Some(node) = unlinked.node_ptr()
+            && self.spare.len() < SPARE
+        {
+            // Not freed: its item needs no dropping, and the allocation is kept. A node of
+            // this map's bin: a `Node<T>` (see `Unlinked`).
+            let node = node.cast::<Node<T>>();
+            core::mem::forget(unlinked);
+            self.spare.push(Spare(node));
+            return None;
         }
+        Some(unlinked)
     }
 }
 
@@ -667,7 +781,7 @@ impl<T, W> Locked<'_, T, W> {
         let node = self.new_node(hash, item);
         let old = replace_in(&self.current().slots[index], node);
         self.count_published();
-        self.side_mut().bin.retire(Unlinked::Node(old));
+        self.side_mut().bin.retire(Unlinked::of_node(old));
     }
 
     /// Adds an item. The caller has checked that no item for it is there.
@@ -747,7 +861,7 @@ impl<T, W> Locked<'_, T, W> {
             side.spare.push(Spare(old));
             return;
         }
-        side.bin.retire(Unlinked::Node(old));
+        side.bin.retire(Unlinked::of_node(old));
     }
 
     /// Empties slot `index`, handing back its node. The slot becomes a tombstone only if a
@@ -819,12 +933,12 @@ impl<T, W> Locked<'_, T, W> {
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }
             if is_node(node) {
-                side.bin.retire(Unlinked::Node(node));
+                side.bin.retire(Unlinked::of_node(node));
             }
         }
         if !in_place {
             side.occupied = Occupied::new(floor);
-            side.bin.retire(Unlinked::Table(old));
+            side.bin.retire(Unlinked::of_table(old));
         }
         side.used = 0;
     }
@@ -854,7 +968,7 @@ impl<T, W> Locked<'_, T, W> {
         let side = self.side_mut();
         side.used = live;
         side.occupied = occupied;
-        side.bin.retire(Unlinked::Table(old));
+        side.bin.retire(Unlinked::of_table(old));
     }
 }
 
