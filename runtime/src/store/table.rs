@@ -82,6 +82,40 @@ unsafe fn free_shell<T>(shell: *mut Node<T>) {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NodeId(*const ());
 
+/// Has the system map the whole pages of a large allocation, writable, in one call: fresh
+/// from the system, each page would fault on its first write, and a fault costs more than
+/// its share of one `madvise` (in a virtual machine, 1.75 against 1.0 us a page). Pages
+/// already mapped are left as they are, and so are the contents. Best effort: a kernel
+/// before Linux 5.14, or a page size larger than 4 KiB, refuses it, and the pages fault
+/// as before.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn populate(bytes: *mut u8, len: usize) {
+    const PAGE: usize = 4096;
+    // Smaller allocations come from the allocator's pages, mostly mapped already.
+    const FROM: usize = 64 * 1024;
+    if len < FROM {
+        return;
+    }
+    let start = bytes.addr().next_multiple_of(PAGE);
+    let end = (bytes.addr() + len) / PAGE * PAGE;
+    if end <= start {
+        return;
+    }
+    // SAFETY: the range lies within the caller's allocation, which it owns and has not yet
+    // handed to anyone; `MADV_POPULATE_WRITE` changes no byte of it (it maps its pages as a
+    // write would).
+    let _refused = unsafe {
+        rustix::mm::madvise(
+            bytes.with_addr(start).cast(),
+            end - start,
+            rustix::mm::Advice::LinuxPopulateWrite,
+        )
+    };
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn populate(_bytes: *mut u8, _len: usize) {}
+
 struct Table<T> {
     /// A power of two in length: null (never used), a tombstone, or a node.
     slots: Box<[AtomicPtr<Node<T>>]>,
@@ -94,6 +128,10 @@ impl<T> Table<T> {
         // zeros, then the write that fills a slot there faults again to copy it. Written
         // first, each page faults once (a growing store took half again as many faults).
         let mut slots = Box::<[AtomicPtr<Node<T>>]>::new_uninit_slice(capacity);
+        populate(
+            slots.as_mut_ptr().cast(),
+            capacity * size_of::<AtomicPtr<Node<T>>>(),
+        );
         // SAFETY: writes within the slice's own memory.
         unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
         // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is), and every

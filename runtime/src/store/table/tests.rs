@@ -421,3 +421,19 @@ fn the_only_live_user_keeps_a_removed_nodes_allocation_at_once() {
         done.wait();
     });
 }
+
+/// Populating a table's pages (see `populate`) leaves every byte as it was, whether the pages
+/// were written already or not.
+#[test]
+fn populating_pages_keeps_their_contents() {
+    let len = if cfg!(miri) { 4096 } else { 1 << 20 };
+    let mut bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    populate(bytes.as_mut_ptr(), len);
+    assert!(bytes.iter().enumerate().all(|(i, &b)| b == (i % 251) as u8));
+    let big = 3 * len; // calloc'd: likely pages not yet mapped
+    let mut fresh = vec![0u8; big];
+    populate(fresh.as_mut_ptr().wrapping_add(100), big - 200);
+    assert!(fresh.iter().all(|&b| b == 0));
+    fresh[12345] = 7;
+    assert_eq!(fresh.iter().map(|&b| usize::from(b)).sum::<usize>(), 7);
+}
