@@ -50,5 +50,9 @@ pub(crate) const CACHE_PARAMETERS: &str = "::py38::CacheParameters";
 /// `py38::__private::Registry`, the in-memory cache's type, as code text.
 pub(crate) const REGISTRY: &str = "::py38::__private::Registry";
 
+/// `py38::__private::UnboundedRegistry`, the in-memory cache's type for `maxsize = None`
+/// without `ttl`, as code text.
+pub(crate) const UNBOUNDED_REGISTRY: &str = "::py38::__private::UnboundedRegistry";
+
 /// `py38::__private::persist::Persistent`, a persistent cache's type, as code text.
 pub(crate) const PERSISTENT: &str = "::py38::__private::persist::Persistent";

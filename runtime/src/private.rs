@@ -3,6 +3,8 @@
 
 /// Every memoized function has one static `Registry`; its body looks calls up through it.
 pub use crate::registry::Registry;
+/// The registry of a function memoized with `maxsize = None` and no `ttl`.
+pub use crate::registry::UnboundedRegistry;
 
 /// `maxsize` and `ttl` given as constants, converted and checked in the cache's `static`
 /// initializer: `limits::maxsize(MAX_ENTRIES)`, `limits::ttl(CACHE_TTL_SECS)`.

@@ -17,7 +17,9 @@ use std::time::Duration;
 use crate::key::KeyRef;
 use crate::outcome::Outcome;
 use crate::private::CacheValue;
-use crate::store::{AsyncLookup, FlightLookup, Hashed, Lookup, Store, hash_of};
+use crate::store::{
+    AsyncLookup, Bookkeeping, FlightLookup, Hashed, Lookup, Store, Tracked, hash_of,
+};
 use crate::{CacheInfo, CacheParameters};
 
 /// What the controls (`cache_info`, `cache_clear`) need of a store, with its types erased.
@@ -28,10 +30,11 @@ trait Controls: Send + Sync {
     fn invalidate(&self, key: &dyn Any) -> bool;
 }
 
-impl<K, V> Controls for Store<K, V>
+impl<K, V, B> Controls for Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     fn info(&self, maxsize: Option<usize>) -> CacheInfo {
         Store::info(self, maxsize)
@@ -47,7 +50,7 @@ where
 
 #[derive(Clone, Copy)]
 struct Member {
-    /// `TypeId` of `(I, Store<K, V>)`: the instantiation and the store's exact type.
+    /// `TypeId` of `(I, Store<K, V, B>)`: the instantiation and the store's exact type.
     exact: TypeId,
     /// The function's instantiation (its type and const arguments; `()` if not generic):
     /// instantiations that differ only in arguments the key and result do not show still
@@ -160,16 +163,26 @@ impl Registry {
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
+        self.store_of::<K, V, I, Tracked>()
+    }
+
+    /// The store for keys `K` and values `V` whose entries keep `B`, made on first use.
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn store_of<K, V, I: 'static, B: Bookkeeping>(&self) -> &'static Store<K, V, B>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
         if let Some(member) = self.first.get()
-            && member.exact == TypeId::of::<(I, Store<K, V>)>()
+            && member.exact == TypeId::of::<(I, Store<K, V, B>)>()
         {
             return downcast(member.any);
         }
-        self.store_slow::<K, V, I>()
+        self.store_slow::<K, V, I, B>()
     }
 
     #[cold]
-    fn store_slow<K, V, I: 'static>(&self) -> &'static Store<K, V>
+    fn store_slow<K, V, I: 'static, B: Bookkeeping>(&self) -> &'static Store<K, V, B>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
@@ -184,13 +197,13 @@ impl Registry {
             return store;
         }
         // Lives as long as the function it caches: the program.
-        let store: &'static Store<K, V> = Box::leak(Box::new(Store::new(
+        let store: &'static Store<K, V, B> = Box::leak(Box::new(Store::new(
             self.parameters.maxsize,
             self.parameters.ttl,
         )));
         store.keep_across_forks();
         let member = Member {
-            exact: TypeId::of::<(I, Store<K, V>)>(),
+            exact: TypeId::of::<(I, Store<K, V, B>)>(),
             instance,
             any: store,
             controls: store,
@@ -240,17 +253,22 @@ impl Registry {
     }
 }
 
-/// The store behind `any`, which the caller has found to be a `Store<K, V>` (by the `exact`
-/// type id recorded with it).
+/// The store behind `any`, which the caller has found to be a `Store<K, V, B>` (by the
+/// `exact` type id recorded with it).
 #[cfg_attr(not(debug_assertions), inline)]
 #[allow(unsafe_code)]
-fn downcast<K: 'static, V: 'static>(any: &'static (dyn Any + Send + Sync)) -> &'static Store<K, V> {
-    debug_assert!(any.is::<Store<K, V>>());
-    // SAFETY: `any` was made from a `&'static Store<K, V>` of these `K` and `V`: the caller
-    // compared the `TypeId` of `Store<K, V>` recorded when the member was made. This is
-    // `<dyn Any>::downcast_ref` without asking the vtable again.
-    unsafe { &*core::ptr::from_ref(any).cast::<Store<K, V>>() }
+fn downcast<K: 'static, V: 'static, B: 'static>(
+    any: &'static (dyn Any + Send + Sync),
+) -> &'static Store<K, V, B> {
+    debug_assert!(any.is::<Store<K, V, B>>());
+    // SAFETY: `any` was made from a `&'static Store<K, V, B>` of these `K`, `V` and `B`: the
+    // caller compared the `TypeId` of `Store<K, V, B>` recorded when the member was made.
+    // This is `<dyn Any>::downcast_ref` without asking the vtable again.
+    unsafe { &*core::ptr::from_ref(any).cast::<Store<K, V, B>>() }
 }
 
 #[cfg(test)]
 mod tests;
+mod unbounded;
+
+pub use unbounded::UnboundedRegistry;

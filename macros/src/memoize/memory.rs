@@ -8,6 +8,7 @@ use syn::{Ident, Signature};
 use super::args::Args;
 use super::controls::{self, Allow, Cache};
 use super::generics;
+use super::limits::Maxsize;
 use super::lookup::{self, Lookup};
 use super::model::Function;
 use super::store::Variation;
@@ -97,8 +98,25 @@ fn signature(function: &Function<'_>) -> Signature {
 
 /// The registry, and the controls' docs: also the stand-in's, for a function with errors.
 pub(crate) fn cache(args: &Args, in_impl: bool, name: &Ident) -> Cache {
-    let registry = paths::REGISTRY;
+    let (ty, new) = registry(args);
+    Cache {
+        ty,
+        new,
+        docs: control_docs(in_impl, name),
+        allow: Allow::OnNamespace,
+        extra: Vec::new(),
+    }
+}
+
+/// The registry's type, and the expression that makes it.
+fn registry(args: &Args) -> (&'static str, TokenStream) {
     let typed = args.typed;
+    if args.maxsize == Maxsize::Literal(None) && args.ttl.is_none() {
+        // Entries that record neither use nor birth (see the runtime's `UnboundedRegistry`).
+        let registry = paths::UNBOUNDED_REGISTRY;
+        return (registry, text::tokens(&format!("{registry}::new({typed})")));
+    }
+    let registry = paths::REGISTRY;
     // Literal limits hold no token of the user's: lexed from text (see `text.rs`).
     let new = match args.literal_limits_text() {
         Some((maxsize, ttl)) => {
@@ -110,13 +128,7 @@ pub(crate) fn cache(args: &Args, in_impl: bool, name: &Ident) -> Cache {
             quote!(#registry::new(#maxsize, #typed, #ttl))
         }
     };
-    Cache {
-        ty: registry,
-        new,
-        docs: control_docs(in_impl, name),
-        allow: Allow::OnNamespace,
-        extra: Vec::new(),
-    }
+    (registry, new)
 }
 
 fn control_docs(in_impl: bool, name: &Ident) -> [TokenStream; 4] {

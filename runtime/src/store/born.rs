@@ -10,7 +10,7 @@ static ORIGIN: OnceLock<Instant> = OnceLock::new();
 
 /// Nanoseconds from [`ORIGIN`] to the store, plus one; zero: not recorded (no time to live).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Born(u64);
+pub struct Born(u64);
 
 impl Born {
     /// For stores without a time to live.

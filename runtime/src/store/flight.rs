@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use super::hashed::{Hashed, Probe, hash_of};
-use super::{FlightTable, Insert, Store, flight_table};
+use super::{Bookkeeping, FlightTable, Insert, Store, flight_table};
 use crate::key::KeyRef;
 use crate::outcome::{Outcome, Whole, keep_all};
 
@@ -190,10 +190,11 @@ trait Flights<K, V> {
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>);
 }
 
-impl<K, V> Flights<K, V> for Store<K, V>
+impl<K, V, B> Flights<K, V> for Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
         Insert::insert(self, Some(key.clone()), value, None, None);
@@ -268,17 +269,18 @@ impl<K, V> Drop for AsyncPending<'_, K, V> {
     }
 }
 
-impl<K: Send + Sync + 'static, V: Send + Sync + 'static> Store<K, V> {
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B> Store<K, V, B> {
     /// The table of `async` computations under way, made on first use.
     fn flights(&self) -> &FlightTable<K, Flight<V>> {
         flight_table(&self.flights)
     }
 }
 
-impl<K, V> Store<K, V>
+impl<K, V, B> Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     /// Looks an `async fn`'s call up: a stored result, a computation to join, or a miss to
     /// drive. Joining counts as a hit, as in `async_lru`.

@@ -27,6 +27,7 @@
 //! from 1210 M to 1093 M instructions of `rustc` with the forced inlines, and to 1014 M with
 //! the plain ones (incremental: 140.5 M to 135.1 M).
 
+mod bookkeeping;
 mod born;
 mod clock;
 mod counters;
@@ -51,6 +52,8 @@ use std::time::Duration;
 use crate::CacheInfo;
 use crate::key::KeyRef;
 use crate::outcome::{Outcome, Whole};
+pub(crate) use bookkeeping::Untracked;
+pub(crate) use bookkeeping::{Bookkeeping, Tracked};
 use born::Born;
 pub use flight::{AsyncLookup, AsyncPending, Join};
 use hashed::PassThrough;
@@ -71,20 +74,33 @@ enum Limit {
     Unbounded,
 }
 
-struct Entry<V> {
+struct Entry<V, B> {
     value: V,
-    /// When it was stored, for stores with a time to live.
-    born: Born,
-    /// Logical time of the last use; written by every hit (bounded stores only).
-    stamp: AtomicU64,
-    /// The stamp of this entry's valid record in the recency queue; writer only.
-    queued: AtomicU64,
+    /// When it was stored, its last use and its record's (see [`bookkeeping`]).
+    book: B,
+}
+
+impl<V, B: Bookkeeping> Entry<V, B> {
+    /// The stamp of the last use (0 if not recorded).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn stamp(&self) -> u64 {
+        self.book
+            .stamp()
+            .map_or(0, |stamp| stamp.load(Ordering::Relaxed))
+    }
+
+    /// The stamp of the entry's valid record in the recency queue (0 if not recorded).
+    fn queued(&self) -> u64 {
+        self.book
+            .queued()
+            .map_or(0, |queued| queued.load(Ordering::Relaxed))
+    }
 }
 
 /// A stored result and its key.
-struct Cached<K, V> {
+struct Cached<K, V, B> {
     key: K,
-    entry: Entry<V>,
+    entry: Entry<V, B>,
 }
 
 /// What a miss stores, made before the writer lock is taken (cloning the value is user code).
@@ -99,14 +115,12 @@ impl<K, V> Fresh<K, V> {
     /// a value built first and stamped after would be copied with wide loads over narrow
     /// stores, which the processor cannot forward (a stall of a dozen cycles, each miss).
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn stamped(self, stamp: u64) -> Cached<K, V> {
+    fn stamped<B: Bookkeeping>(self, stamp: u64) -> Cached<K, V, B> {
         Cached {
             key: self.key,
             entry: Entry {
                 value: self.value,
-                born: self.born,
-                stamp: AtomicU64::new(stamp),
-                queued: AtomicU64::new(stamp),
+                book: B::new(self.born, stamp),
             },
         }
     }
@@ -148,12 +162,13 @@ where
 }
 
 /// The map, locked for writing.
-type WriteLock<'s, K, V> = Locked<'s, Cached<K, V>, Writer>;
+type WriteLock<'s, K, V, B> = Locked<'s, Cached<K, V, B>, Writer>;
 
-/// The cache of one memoized function (of one instantiation, for generic functions).
-pub struct Store<K, V> {
+/// The cache of one memoized function (of one instantiation, for generic functions). `B`:
+/// what each entry keeps besides its key and value (see [`bookkeeping`]).
+pub struct Store<K, V, B = Tracked> {
     /// The results, and under its lock, the writer's state.
-    map: Map<Cached<K, V>, Writer>,
+    map: Map<Cached<K, V, B>, Writer>,
     limit: Limit,
     /// Entries older than this are misses (`ttl = ...`).
     ttl: Option<Duration>,
@@ -246,13 +261,22 @@ impl<K, V> Pending<'_, K, V> {
     }
 }
 
-impl<K, V> Store<K, V>
+impl<K, V, B> Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
+    B: Bookkeeping,
 {
     /// A store keeping at most `maxsize` results (`None`: unbounded), each for at most `ttl`.
+    /// A store of [`Untracked`] entries, which record no use nor birth, is unbounded and
+    /// keeps its results forever, whatever the arguments say.
     pub fn new(maxsize: Option<usize>, ttl: Option<Duration>) -> Self {
+        debug_assert!(B::TRACKED || (maxsize.is_none() && ttl.is_none()));
+        let (maxsize, ttl) = if B::TRACKED {
+            (maxsize, ttl)
+        } else {
+            (None, None)
+        };
         let limit = match maxsize {
             Some(0) => Limit::Nothing,
             Some(n) => Limit::Bounded(n),
@@ -388,7 +412,7 @@ where
         if self.limit == Limit::Nothing {
             return Err(None);
         }
-        let is = |cached: &Cached<K, V>| key.matches(&cached.key);
+        let is = |cached: &Cached<K, V, B>| key.matches(&cached.key);
         let Caller::Slot(slot, _) = caller else {
             let used = self.map.read_outside(&self.threads, hash, is, |cached, _| {
                 self.use_entry(caller, &cached.entry)
@@ -417,8 +441,8 @@ where
         &self,
         caller: Caller<'_>,
         hash: u64,
-        is: impl FnMut(&Cached<K, V>) -> bool,
-        then: impl FnOnce(&Cached<K, V>, NodeId) -> R,
+        is: impl FnMut(&Cached<K, V, B>) -> bool,
+        then: impl FnOnce(&Cached<K, V, B>, NodeId) -> R,
     ) -> Option<R> {
         match caller {
             Caller::Slot(slot, _) => self.map.read(&slot.reader, hash, is, then),
@@ -428,11 +452,11 @@ where
 
     /// Counts a hit on a found entry and records its use, unless it is stale.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn use_entry(&self, caller: Caller<'_>, entry: &Entry<V>) -> Option<V> {
+    fn use_entry(&self, caller: Caller<'_>, entry: &Entry<V, B>) -> Option<V> {
         if self.is_stale(entry) {
             return None;
         }
-        if let Limit::Bounded(_) = self.limit {
+        if let (Limit::Bounded(_), Some(last_use)) = (self.limit, entry.book.stamp()) {
             let alone = self.count_hit(caller);
             let floor = self.stamp_floor.load(Ordering::Relaxed);
             // Alone, record every use: eviction is then exactly CPython's. Shared with
@@ -443,12 +467,10 @@ where
                 // any later call, from whichever thread (calls one after another across
                 // threads, say a thread joined, then another, evict as CPython does).
                 let stamp = self.tick(caller, floor);
-                entry.stamp.store(stamp, Ordering::Relaxed);
+                last_use.store(stamp, Ordering::Relaxed);
                 self.stamp_floor.store(stamp, Ordering::Relaxed);
-            } else if entry.stamp.load(Ordering::Relaxed) <= floor {
-                entry
-                    .stamp
-                    .store(self.tick(caller, floor), Ordering::Relaxed);
+            } else if last_use.load(Ordering::Relaxed) <= floor {
+                last_use.store(self.tick(caller, floor), Ordering::Relaxed);
             }
         } else {
             // No recency to keep: whether the thread is alone does not matter.
@@ -487,8 +509,9 @@ where
 
     /// Whether an entry has outlived the store's time to live.
     #[cfg_attr(not(debug_assertions), inline)]
-    fn is_stale(&self, entry: &Entry<V>) -> bool {
-        self.ttl.is_some_and(|ttl| entry.born.older_than(ttl))
+    fn is_stale(&self, entry: &Entry<V, B>) -> bool {
+        self.ttl
+            .is_some_and(|ttl| entry.book.born().is_some_and(|born| born.older_than(ttl)))
     }
 
     /// The key to store on a miss (none when nothing is stored).
@@ -500,20 +523,21 @@ where
     }
 
     /// Removes the least recently used entry. Caller holds the writer lock.
-    fn evict_oldest(&self, map: &mut WriteLock<'_, K, V>) {
+    fn evict_oldest(&self, map: &mut WriteLock<'_, K, V, B>) {
         // Records are taken oldest first; an entry used since its record was queued is queued
         // again under its latest use, and a record whose entry is gone is dropped.
         // (Two entries with one hash and one stamp could only be used at the same time by two
         // threads; either is then as old as the other.)
         while let Some((queued, hash)) = map.writer_state().recency.pop() {
-            let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == queued;
-            let unused_since_queued =
-                |cached: &Cached<K, V>| cached.entry.stamp.load(Ordering::Relaxed) == queued;
+            let is = |cached: &Cached<K, V, B>| cached.entry.queued() == queued;
+            let unused_since_queued = |cached: &Cached<K, V, B>| cached.entry.stamp() == queued;
             let used = match map.remove_if(hash, is, unused_since_queued) {
                 Removal::Removed => return,
                 Removal::Kept(cached) => {
-                    let now = cached.entry.stamp.load(Ordering::Relaxed);
-                    cached.entry.queued.store(now, Ordering::Relaxed);
+                    let now = cached.entry.stamp();
+                    if let Some(record) = cached.entry.book.queued() {
+                        record.store(now, Ordering::Relaxed);
+                    }
                     Some(now)
                 }
                 Removal::Absent => None, // a stale record
@@ -527,7 +551,7 @@ where
     /// The writer lock, taken as the calling thread: without the mutex if the store's only
     /// live user (see [`table`]'s `writer_lock`).
     #[cfg_attr(not(debug_assertions), inline)]
-    fn lock_map<'s>(&'s self, caller: Caller<'s>) -> WriteLock<'s, K, V> {
+    fn lock_map<'s>(&'s self, caller: Caller<'s>) -> WriteLock<'s, K, V, B> {
         match caller {
             Caller::Slot(slot, index) => self.map.lock_as(
                 &self.threads,
@@ -544,7 +568,7 @@ where
     /// the lock (it runs `Eq`), for a writer to act on under it.
     fn find_node(&self, caller: Caller<'_>, hash: u64, key: &K) -> (u64, Option<NodeId>) {
         let seen = self.map.published();
-        let is = |cached: &Cached<K, V>| cached.key == *key;
+        let is = |cached: &Cached<K, V, B>| cached.key == *key;
         (seen, self.read(caller, hash, is, |_, id| id))
     }
 
@@ -552,7 +576,7 @@ where
     /// Runs no user code; hands back the item if it is not stored, to be dropped unlocked.
     fn insert_locked(
         &self,
-        map: &mut WriteLock<'_, K, V>,
+        map: &mut WriteLock<'_, K, V, B>,
         caller: Caller<'_>,
         hash: u64,
         found: Option<NodeId>,
@@ -611,7 +635,7 @@ where
     /// sweep, O(queue), runs once per as many removals as there are entries. Runs no user
     /// code: records are matched to entries by hash and stamp.
     #[cfg_attr(not(debug_assertions), inline)]
-    fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
+    fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V, B>) {
         let live = map.len();
         if map.writer_state().recency.len() > 2 * live + 16 {
             self.sweep_stale_records(map);
@@ -621,10 +645,10 @@ where
     /// [`Store::drop_stale_records`]'s sweep.
     #[cold]
     #[inline(never)]
-    fn sweep_stale_records(&self, map: &mut WriteLock<'_, K, V>) {
+    fn sweep_stale_records(&self, map: &mut WriteLock<'_, K, V, B>) {
         let mut recency = core::mem::replace(&mut map.writer_state().recency, Recency::new());
         recency.retain(&mut |stamp, hash| {
-            let is = |cached: &Cached<K, V>| cached.entry.queued.load(Ordering::Relaxed) == stamp;
+            let is = |cached: &Cached<K, V, B>| cached.entry.queued() == stamp;
             map.get(hash, is).is_some()
         });
         map.writer_state().recency = recency;
@@ -659,10 +683,11 @@ where
     }
 }
 
-impl<K, V> Store<K, V>
+impl<K, V, B> Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     /// Makes a `fork()` wait until this store's writer lock is free, and the child find it
     /// free (for stores that live as long as the program: see [`fork`]).
@@ -676,20 +701,22 @@ where
     }
 }
 
-impl<K, V> fork::Exclusive for Store<K, V>
+impl<K, V, B> fork::Exclusive for Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     fn hold(&'static self) -> Box<dyn core::any::Any> {
         self.hold_writer_lock()
     }
 }
 
-impl<K, V> Insert<K, V> for Store<K, V>
+impl<K, V, B> Insert<K, V> for Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
+    B: Bookkeeping,
 {
     /// Stores the result of a miss, then evicts the least recently used result if over the
     /// bound (the new result, the most recent, is never the one evicted: as in CPython).

@@ -27,7 +27,7 @@ use std::thread::{self, ThreadId};
 
 use super::hashed::{Hashed, Probe};
 use super::waits::Wait;
-use super::{Caller, FlightTable, Insert, Store, flight_table, fork};
+use super::{Bookkeeping, Caller, FlightTable, Insert, Store, flight_table, fork};
 use crate::key::KeyRef;
 use crate::outcome::Outcome;
 
@@ -160,10 +160,11 @@ trait Flights<K, V>: Insert<K, V> {
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<SyncFlight<V>>);
 }
 
-impl<K, V> Flights<K, V> for Store<K, V>
+impl<K, V, B> Flights<K, V> for Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<SyncFlight<V>>) {
         let flights = self.sync_flights().pin();
@@ -243,17 +244,18 @@ impl<K, V> Drop for FlightPending<'_, K, V> {
     }
 }
 
-impl<K: Send + Sync + 'static, V: Send + Sync + 'static> Store<K, V> {
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B> Store<K, V, B> {
     /// The table of `single_flight` computations under way, made on first use.
     pub(super) fn sync_flights(&self) -> &FlightTable<K, SyncFlight<V>> {
         flight_table(&self.sync_flights)
     }
 }
 
-impl<K, V> Store<K, V>
+impl<K, V, B> Store<K, V, B>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
+    B: Bookkeeping,
 {
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.

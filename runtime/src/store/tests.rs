@@ -225,6 +225,47 @@ fn a_key_stored_while_its_body_ran_is_stored_once() {
     }
 }
 
+/// A store of untracked entries (`maxsize = None` without `ttl`) keeps only the key and the
+/// value, and behaves as an unbounded store of tracked ones: every result kept, the outer
+/// call's result stored over a re-entrant one's, keys removed one by one and all at once.
+#[test]
+fn an_untracked_store_keeps_every_result_in_less_memory() {
+    assert_eq!(size_of::<Cached<u64, u64, Untracked>>(), 16);
+    assert_eq!(size_of::<Cached<u64, u64, Tracked>>(), 40);
+    let store = Store::<(u32,), u32, Untracked>::new(None, None);
+    let Lookup::Miss(outer) = store.lookup((owned(&1u32),)) else {
+        panic!("a hit in an empty store");
+    };
+    let Lookup::Miss(inner) = store.lookup((owned(&1u32),)) else {
+        panic!("a hit before anything was stored");
+    };
+    inner.run(|| 10);
+    outer.run(|| 20);
+    let get = |key: u32| match store.lookup((owned(&key),)) {
+        Lookup::Hit(value) => Some(value),
+        Lookup::Miss(pending) => {
+            pending.run(|| key * 10);
+            None
+        }
+    };
+    assert_eq!(get(1), Some(20));
+    let misses = (2..2000).filter(|&key| get(key).is_none()).count();
+    assert_eq!(misses, 1998);
+    assert!(
+        (2..2000).all(|key| get(key) == Some(key * 10)),
+        "none evicted"
+    );
+    let one = Hashed {
+        hash: hash_of(&(owned(&1u32),)),
+        key: (1u32,),
+    };
+    assert!(store.remove(&one));
+    assert_eq!(store.info(None).currsize, 1998);
+    store.clear();
+    assert_eq!(get(5), None);
+    assert_eq!(store.info(None).currsize, 1);
+}
+
 #[test]
 fn invalidate_removes_one_key() {
     let store = Store::new(Some(3), None);
@@ -488,9 +529,7 @@ fn info_takes_no_lock_and_never_reports_more_than_maxsize() {
         key: (3,),
         entry: Entry {
             value: 30,
-            born: Born::UNRECORDED,
-            stamp: AtomicU64::new(0),
-            queued: AtomicU64::new(0),
+            book: Tracked::new(Born::UNRECORDED, 0),
         },
     };
     map.insert_new(3, third); // as a miss does, before it evicts
