@@ -32,7 +32,7 @@ mod read;
 mod unlinked;
 mod writer_lock;
 
-use chunks::{Carver, ChunkOf};
+use chunks::{Carver, Label, Place, chunk_of};
 use occupied::Occupied;
 use pages::populate;
 use unlinked::{MapBin, Unlinked, keep_nodes};
@@ -41,10 +41,9 @@ use writer_lock::{Held, WriterLock};
 
 struct Node<T> {
     hash: u64,
-    /// When it was published: the map's count of published nodes, this one included.
-    seq: u64,
-    /// The chunk it was carved from (see [`chunks`]), or null: a `Box` of its own.
-    chunk: ChunkOf<T>,
+    /// When it was published, and where its memory is: a `Box`, or a place in a chunk (see
+    /// [`chunks`]).
+    label: Label,
     item: T,
 }
 
@@ -54,11 +53,13 @@ struct Node<T> {
 /// `node` was made by `new_node`, is reachable by no reader, and is freed once.
 unsafe fn free_node<T>(node: *mut Node<T>) {
     // SAFETY: alive until freed here, by the caller's promise.
-    let ChunkOf(chunk) = unsafe { (*node).chunk };
-    if chunk.is_null() {
+    let place = unsafe { (*node).label }.place();
+    if place == Place::BOXED {
         // SAFETY: a `Box<Node<T>>`, as the caller promises.
         drop(unsafe { Box::from_raw(node) });
     } else {
+        // SAFETY: carved at `place` (its label says so), and its count holds the chunk.
+        let chunk = unsafe { chunk_of(node, place) };
         // Given back on unwind too: an item whose `Drop` panics does not keep its chunk.
         let _give_back = chunks::GiveBack(chunk);
         // SAFETY: the item is dropped once, then the node's count of its chunk given back
@@ -72,14 +73,15 @@ unsafe fn free_node<T>(node: *mut Node<T>) {
 /// # Safety
 /// `shell` is a spare, freed once.
 unsafe fn free_shell<T>(shell: *mut Node<T>) {
-    // SAFETY: a spare's `chunk` was written with its node, and is kept (see `new_node`).
-    let ChunkOf(chunk) = unsafe { (*shell).chunk };
-    if chunk.is_null() {
+    // SAFETY: a spare's label was written with its node, and its place is kept (see
+    // `new_node`).
+    let place = unsafe { (*shell).label }.place();
+    if place == Place::BOXED {
         // SAFETY: a `Box<Node<T>>`'s allocation, freed as uninitialised memory.
         drop(unsafe { Box::from_raw(shell.cast::<core::mem::MaybeUninit<Node<T>>>()) });
     } else {
-        // SAFETY: the node's count of its chunk, given back once.
-        unsafe { chunks::release(chunk, 1) };
+        // SAFETY: carved at `place`; the node's count of its chunk, given back once.
+        unsafe { chunks::release(chunk_of(shell, place), 1) };
     }
 }
 
@@ -214,7 +216,7 @@ struct Side<T, W> {
 /// the same lock.
 pub(crate) struct Map<T, W> {
     table: AtomicPtr<Table<T>>,
-    /// How many nodes were ever published (each node's `seq` is its place in that count).
+    /// How many nodes were ever published (each node's label holds its place in that count).
     published: AtomicU64,
     /// Nodes in the current table. Written by the writer alone (plain stores), read by
     /// anyone: [`Map::len`] needs no lock.
@@ -512,11 +514,10 @@ impl<T, W> Locked<'_, T, W> {
                 // contents need no dropping (see `Side::spare`): writing over it is like
                 // writing into new memory. It stays in its chunk, if it has one.
                 unsafe {
-                    let chunk = (*shell).chunk;
+                    let place = (*shell).label.place();
                     shell.write(Node {
                         hash,
-                        seq,
-                        chunk,
+                        label: Label::new(seq, place),
                         item,
                     });
                 }
@@ -528,13 +529,12 @@ impl<T, W> Locked<'_, T, W> {
             }
             None => match &mut side.carver {
                 Some(carver) => {
-                    let (node, chunk) = carver.carve();
+                    let (node, place) = carver.carve();
                     // SAFETY: memory for one node, carved for it alone.
                     unsafe {
                         node.write(Node {
                             hash,
-                            seq,
-                            chunk,
+                            label: Label::new(seq, place),
                             item,
                         });
                     }
@@ -542,8 +542,7 @@ impl<T, W> Locked<'_, T, W> {
                 }
                 None => Box::into_raw(Box::new(Node {
                     hash,
-                    seq,
-                    chunk: ChunkOf(ptr::null_mut()),
+                    label: Label::new(seq, Place::BOXED),
                     item,
                 })),
             },
@@ -607,7 +606,8 @@ impl<T, W> Locked<'_, T, W> {
         if self.map.published.load(Ordering::Relaxed) == seen {
             return false;
         }
-        self.locate_node(hash, |node| node.seq > seen).is_some()
+        self.locate_node(hash, |node| node.label.published_after(seen))
+            .is_some()
     }
 
     /// Where node `id` is, if it is still in the map.

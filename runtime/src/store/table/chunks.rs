@@ -24,23 +24,64 @@ pub(super) struct Chunk<T> {
     nodes: [MaybeUninit<Node<T>>; CHUNK],
 }
 
-/// The chunk a node was carved from (null: none, the node is a `Box` of its own).
-pub(super) struct ChunkOf<T>(pub(super) *mut Chunk<T>);
+/// A node's number and where its memory is, in one word: the low [`SEQ_BITS`] bits are its
+/// `seq` (when it was published: the map's count of published nodes, this one included,
+/// modulo 2^56), the top 8 its place in its chunk plus one (0: a `Box` of its own). The
+/// chunk is found from the node's address and its place (see [`chunk_of`]): a pointer to it
+/// in each node took 8 more bytes of every node (a fifth of an unbounded store's node of
+/// `u64` keys and values).
+#[derive(Clone, Copy)]
+pub(super) struct Label(u64);
 
-impl<T> Clone for ChunkOf<T> {
-    fn clone(&self) -> Self {
-        *self
+/// The bits of a [`Label`] that hold the `seq`.
+const SEQ_BITS: u32 = 56;
+const SEQ_MASK: u64 = (1 << SEQ_BITS) - 1;
+
+impl Label {
+    /// The label of the node numbered `seq` (the count it was published at), at `place` (0:
+    /// a `Box`, else its index in its chunk plus one).
+    pub(super) fn new(seq: u64, place: Place) -> Self {
+        Label(seq & SEQ_MASK | u64::from(place.0) << SEQ_BITS)
+    }
+
+    pub(super) fn place(self) -> Place {
+        // Truncation intended: the top 8 bits.
+        Place((self.0 >> SEQ_BITS) as u8)
+    }
+
+    /// Whether the node was published after the count `seen`. Modulo 2^56: right unless
+    /// 2^55 nodes were published meanwhile.
+    pub(super) fn published_after(self, seen: u64) -> bool {
+        let since = (self.0 & SEQ_MASK).wrapping_sub(seen) & SEQ_MASK;
+        since != 0 && since < 1 << (SEQ_BITS - 1)
     }
 }
 
-impl<T> Copy for ChunkOf<T> {}
+/// Where a node's memory is: 0 for a `Box` of its own, else its index in its chunk plus one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Place(u8);
 
-// SAFETY: a node keeps the address of its chunk for the thread that frees it, which gives back
-// a count (an atomic) and may free the chunk's memory, where no `T` is left to drop: as the
-// nodes themselves, sent and shared where their items may be.
-unsafe impl<T: Send> Send for ChunkOf<T> {}
-// SAFETY: as above; readers never use it.
-unsafe impl<T: Sync> Sync for ChunkOf<T> {}
+impl Place {
+    /// A node of its own, in a `Box`.
+    pub(super) const BOXED: Place = Place(0);
+}
+
+// At most 255 nodes a chunk: a place is a byte.
+const _: () = assert!(CHUNK < 256);
+
+/// The chunk that a node at `place` (not [`Place::BOXED`]) was carved from.
+///
+/// # Safety
+/// `node` was carved at `place` by a [`Carver`] (it points into that chunk's allocation, with
+/// its provenance), and the chunk is alive.
+pub(super) unsafe fn chunk_of<T>(node: *mut Node<T>, place: Place) -> *mut Chunk<T> {
+    debug_assert!(place != Place::BOXED);
+    let index = usize::from(place.0) - 1;
+    let offset = core::mem::offset_of!(Chunk<T>, nodes) + index * size_of::<Node<T>>();
+    // SAFETY: `node` is `&raw mut (*chunk).nodes[index]` as `carve` made it, `offset` bytes
+    // into the chunk's allocation: going back stays within it.
+    unsafe { node.byte_sub(offset).cast::<Chunk<T>>() }
+}
 
 /// The writer's chunk, carved node by node.
 pub(super) struct Carver<T> {
@@ -62,8 +103,9 @@ impl<T> Carver<T> {
         }
     }
 
-    /// Memory for one node, and the chunk it is in (for the node to keep, see [`release`]).
-    pub(super) fn carve(&mut self) -> (*mut Node<T>, ChunkOf<T>) {
+    /// Memory for one node, and its place in its chunk (for the node to keep in its
+    /// [`Label`], see [`chunk_of`] and [`release`]).
+    pub(super) fn carve(&mut self) -> (*mut Node<T>, Place) {
         if self.next == CHUNK {
             self.chunk = Box::into_raw(Box::new(Chunk {
                 live: AtomicUsize::new(CHUNK + 1),
@@ -76,11 +118,13 @@ impl<T> Carver<T> {
         // carved (just below), and that node's count after.
         let node = unsafe { (&raw mut (*chunk).nodes[self.next]).cast::<Node<T>>() };
         self.next += 1;
+        // Truncation checked: `next` is at most `CHUNK`, below 256.
+        let place = Place(self.next as u8);
         if self.next == CHUNK {
             // SAFETY: the carver's own count, given back once: this chunk is done with.
             unsafe { release(chunk, 1) };
         }
-        (node, ChunkOf(chunk))
+        (node, place)
     }
 }
 
@@ -121,5 +165,27 @@ pub(super) unsafe fn release<T>(chunk: *mut Chunk<T>, n: usize) {
         // SAFETY: made by `Box::into_raw` in `carve`; the count is zero, so no node of it is
         // in use, and the nodes are `MaybeUninit`: nothing in them is dropped.
         drop(unsafe { Box::from_raw(chunk) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_keeps_its_place_and_orders_its_seq_past_the_wrap() {
+        let label = Label::new(5, Place(32));
+        assert!(label.place() == Place(32));
+        assert!(label.published_after(4) && !label.published_after(5));
+        assert!(!label.published_after(6), "published before the count 6");
+        let wrapped = Label::new(1 << SEQ_BITS, Place::BOXED); // seq 0, after the wrap
+        assert!(wrapped.place() == Place::BOXED);
+        assert!(wrapped.published_after(SEQ_MASK));
+        assert!(wrapped.published_after(u64::MAX), "a count past 2^56 compares modulo");
+    }
+
+    #[test]
+    fn a_node_is_its_hash_its_label_and_its_item() {
+        assert_eq!(size_of::<Node<(u64, u64)>>(), 32);
     }
 }
