@@ -1,6 +1,6 @@
 //! When an entry was stored, for stores with a time to live, in 8 bytes: nanoseconds since
-//! the process first asked (an `Option<Instant>` takes 16). With it, the node of a store of
-//! `u64` keys and values is 64 bytes, one cache line's worth.
+//! the process first asked (an `Option<Instant>` takes 16). Kept by tracked entries only (see
+//! [`bookkeeping`](super::bookkeeping)).
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
