@@ -181,7 +181,10 @@ mod tests {
         let wrapped = Label::new(1 << SEQ_BITS, Place::BOXED); // seq 0, after the wrap
         assert!(wrapped.place() == Place::BOXED);
         assert!(wrapped.published_after(SEQ_MASK));
-        assert!(wrapped.published_after(u64::MAX), "a count past 2^56 compares modulo");
+        assert!(
+            wrapped.published_after(u64::MAX),
+            "a count past 2^56 compares modulo"
+        );
     }
 
     #[test]
