@@ -3,9 +3,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Expr, Ident};
 
 use super::parse::Call;
 use crate::paths;
@@ -18,7 +18,7 @@ pub(crate) struct Argument<'c> {
     /// A positional argument's position as Python counts it, from 1 (a receiver given before
     /// the call's parentheses is the first).
     pub(crate) position: usize,
-    pub(crate) value: &'c Expr,
+    pub(crate) value: &'c TokenStream,
     pub(crate) span: Span,
 }
 

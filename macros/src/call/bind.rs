@@ -11,10 +11,11 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Expr, ExprPath, Ident, PathArguments};
+use syn::{ExprPath, Ident, PathArguments};
 
 use super::args::{Argument, arguments};
 use super::checks::checks;
+use super::order::{default_cannot_affect, order_free};
 use super::parse::{self, Call, Callee};
 use crate::errors::Errors;
 use crate::paths;
@@ -97,10 +98,11 @@ fn expand(listed: &Listed, call: &Call, function: &ExprPath, mode: Mode) -> Toke
         .enumerate()
         .map(|(i, (argument, &slot))| {
             let value = argument.value;
+            let trees: Vec<TokenTree> = value.clone().into_iter().collect();
             let after_default = mode == Mode::Direct
                 && first_default.is_some_and(|default| default < slot)
-                && !default_cannot_affect(value);
-            if (in_order || order_free(value)) && !after_default {
+                && !default_cannot_affect(&trees);
+            if (in_order || order_free(&trees)) && !after_default {
                 quote!(#value)
             } else {
                 let binding = Ident::new(&format!("__py38_argument_{i}"), Span::mixed_site());
@@ -179,35 +181,6 @@ fn slots(listed: &Listed, arguments: &[Argument<'_>]) -> Option<Vec<usize>> {
         .enumerate()
         .all(|(slot, name)| name.default.is_some() || slots.contains(&slot));
     complete.then_some(slots)
-}
-
-/// Whether evaluating `value` earlier or later than written can make no difference: a literal
-/// or a closure (which captures, but runs nothing). Closures are also best left in place: a
-/// closure's parameter types are inferred from the parameter it is passed to.
-fn order_free(value: &Expr) -> bool {
-    match value {
-        Expr::Lit(_) | Expr::Closure(_) => true,
-        Expr::Paren(inner) => order_free(&inner.expr),
-        Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Neg(_)) => {
-            matches!(&*unary.expr, Expr::Lit(_))
-        }
-        _ => false,
-    }
-}
-
-/// Whether no default can change what `value` evaluates to: a default sees none of the
-/// caller's variables, so reading one (`x`, `&mut x`, `x.field`) is safe, as is anything
-/// [`order_free`]. A call or a block could read what a default changes.
-fn default_cannot_affect(value: &Expr) -> bool {
-    match value {
-        Expr::Path(_) => true,
-        Expr::Reference(inner) => default_cannot_affect(&inner.expr),
-        Expr::Field(inner) => default_cannot_affect(&inner.base),
-        Expr::Paren(inner) => default_cannot_affect(&inner.expr),
-        Expr::Cast(inner) => default_cannot_affect(&inner.expr),
-        Expr::Unary(inner) => default_cannot_affect(&inner.expr),
-        other => order_free(other),
-    }
 }
 
 #[cfg(test)]

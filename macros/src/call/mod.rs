@@ -5,6 +5,7 @@ mod bind;
 mod checks;
 mod expand;
 mod member;
+mod order;
 mod parse;
 #[cfg(test)]
 mod snapshots;
