@@ -7,6 +7,7 @@ mod expand;
 mod member;
 mod order;
 mod parse;
+mod plain;
 #[cfg(test)]
 mod snapshots;
 
