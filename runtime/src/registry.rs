@@ -11,6 +11,8 @@
 
 use core::any::{Any, TypeId};
 use core::hash::Hash;
+use core::marker::PhantomData;
+use core::ops::Deref;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -18,7 +20,7 @@ use crate::key::KeyRef;
 use crate::outcome::Outcome;
 use crate::private::CacheValue;
 use crate::store::{
-    AsyncLookup, Bookkeeping, FlightLookup, Hashed, Lookup, Store, Tracked, hash_of,
+    AsyncLookup, Bookkeeping, FlightLookup, Hashed, Lookup, Store, Tracked, Untracked, hash_of,
 };
 use crate::{CacheInfo, CacheParameters};
 
@@ -60,8 +62,22 @@ struct Member {
     controls: &'static dyn Controls,
 }
 
-/// The caches of one memoized function, and the options it was declared with.
-pub struct Registry {
+/// The caches of one memoized function, and the options it was declared with. `Entries`: what
+/// the stores' entries keep besides key and value: `Tracked` for every function but those
+/// memoized with `maxsize = None` and no `ttl` ([`UnboundedRegistry`]). The controls are
+/// `Caches`'s, through `Deref`: they do not depend on `Entries`, so they are compiled once,
+/// here.
+pub struct Registry<Entries = Tracked> {
+    caches: Caches,
+    _entries: PhantomData<fn() -> Entries>,
+}
+
+/// The registry of a function memoized with `maxsize = None` and no `ttl`: its entries keep
+/// no bookkeeping (see the store's `bookkeeping`).
+pub type UnboundedRegistry = Registry<Untracked>;
+
+/// A memoized function's caches and options, whatever its entries keep.
+pub struct Caches {
     parameters: CacheParameters,
     first: OnceLock<Member>,
     rest: Mutex<Vec<Member>>,
@@ -71,16 +87,31 @@ impl Registry {
     /// A registry for a function declared with these options; `const` so it can be a `static`.
     pub const fn new(maxsize: Option<usize>, typed: bool, ttl: Option<Duration>) -> Self {
         Registry {
-            parameters: CacheParameters {
-                maxsize,
-                typed,
-                ttl,
-            },
-            first: OnceLock::new(),
-            rest: Mutex::new(Vec::new()),
+            caches: Caches::new(maxsize, typed, ttl),
+            _entries: PhantomData,
         }
     }
+}
 
+impl UnboundedRegistry {
+    /// A registry for a function declared with `maxsize = None`, no `ttl`, and `typed`.
+    pub const fn unbounded(typed: bool) -> Self {
+        Registry {
+            caches: Caches::new(None, typed, None),
+            _entries: PhantomData,
+        }
+    }
+}
+
+impl<Entries> Deref for Registry<Entries> {
+    type Target = Caches;
+
+    fn deref(&self) -> &Caches {
+        &self.caches
+    }
+}
+
+impl<Entries: Bookkeeping> Registry<Entries> {
     /// Looks an `async fn`'s call up in the store of its key and value types.
     #[cfg_attr(not(debug_assertions), inline)]
     pub fn lookup_async<Q, V, O, I: 'static>(
@@ -94,25 +125,9 @@ impl Registry {
         O: Outcome<Stored = V>,
     {
         let _ = outcome;
-        self.store::<Q::Owned, V, I>().lookup_async(key)
-    }
-
-    /// Removes the result stored for these arguments in every instantiation whose key type
-    /// they make; whether there was one. (Type-erased, so that the control needs no result
-    /// type and a bad one is reported once, at the function.)
-    pub fn invalidate<Q: KeyRef, I: 'static>(&self, key: Q) -> bool {
-        let key = Hashed {
-            hash: hash_of(&key),
-            key: key.to_owned_key(),
-        };
-        // Every instantiation is asked (not `any`, which would stop at the first).
-        let removed = self
-            .members()
-            .iter()
-            .filter(|member| member.instance == TypeId::of::<I>())
-            .filter(|member| member.controls.invalidate(&key))
-            .count();
-        removed > 0
+        self.caches
+            .store_of::<Q::Owned, V, I, Entries>()
+            .lookup_async(key)
     }
 
     /// Looks a call up in the store of its key type and of what `outcome` stores (inlined into
@@ -130,7 +145,9 @@ impl Registry {
         O: Outcome<Stored = V>,
     {
         let _ = outcome;
-        self.store::<Q::Owned, V, I>().lookup(key)
+        self.caches
+            .store_of::<Q::Owned, V, I, Entries>()
+            .lookup(key)
     }
 
     /// Looks a call of a function with `single_flight = true` up: as [`Registry::lookup`], but
@@ -153,7 +170,41 @@ impl Registry {
         O: Outcome<Stored = V>,
     {
         let _ = outcome;
-        self.store::<Q::Owned, V, I>().lookup_flight(key)
+        self.caches
+            .store_of::<Q::Owned, V, I, Entries>()
+            .lookup_flight(key)
+    }
+}
+
+impl Caches {
+    const fn new(maxsize: Option<usize>, typed: bool, ttl: Option<Duration>) -> Self {
+        Caches {
+            parameters: CacheParameters {
+                maxsize,
+                typed,
+                ttl,
+            },
+            first: OnceLock::new(),
+            rest: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Removes the result stored for these arguments in every instantiation whose key type
+    /// they make; whether there was one. (Type-erased, so that the control needs no result
+    /// type and a bad one is reported once, at the function.)
+    pub fn invalidate<Q: KeyRef, I: 'static>(&self, key: Q) -> bool {
+        let key = Hashed {
+            hash: hash_of(&key),
+            key: key.to_owned_key(),
+        };
+        // Every instantiation is asked (not `any`, which would stop at the first).
+        let removed = self
+            .members()
+            .iter()
+            .filter(|member| member.instance == TypeId::of::<I>())
+            .filter(|member| member.controls.invalidate(&key))
+            .count();
+        removed > 0
     }
 
     /// The store for keys `K` and values `V`, made on first use.
@@ -269,6 +320,3 @@ fn downcast<K: 'static, V: 'static, B: 'static>(
 
 #[cfg(test)]
 mod tests;
-mod unbounded;
-
-pub use unbounded::UnboundedRegistry;

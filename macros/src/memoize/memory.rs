@@ -113,8 +113,8 @@ fn registry(args: &Args) -> (&'static str, TokenStream) {
     let typed = args.typed;
     if args.maxsize == Maxsize::Literal(None) && args.ttl.is_none() {
         // Entries that record neither use nor birth (see the runtime's `UnboundedRegistry`).
-        let registry = paths::UNBOUNDED_REGISTRY;
-        return (registry, text::tokens(&format!("{registry}::new({typed})")));
+        let new = format!("{}::unbounded({typed})", paths::REGISTRY);
+        return (paths::UNBOUNDED_REGISTRY, text::tokens(&new));
     }
     let registry = paths::REGISTRY;
     // Literal limits hold no token of the user's: lexed from text (see `text.rs`).

@@ -41,7 +41,7 @@ pub struct Tracked {
 }
 
 /// No bookkeeping: an unbounded store without a time to live.
-pub(crate) struct Untracked;
+pub struct Untracked;
 
 mod sealed {
     pub trait Sealed {}
