@@ -12,7 +12,6 @@
 use core::any::{Any, TypeId};
 use core::hash::Hash;
 use core::marker::PhantomData;
-use core::ops::Deref;
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -64,9 +63,8 @@ struct Member {
 
 /// The caches of one memoized function, and the options it was declared with. `Entries`: what
 /// the stores' entries keep besides key and value: `Tracked` for every function but those
-/// memoized with `maxsize = None` and no `ttl` ([`UnboundedRegistry`]). The controls are
-/// `Caches`'s, through `Deref`: they do not depend on `Entries`, so they are compiled once,
-/// here.
+/// memoized with `maxsize = None` and no `ttl` ([`UnboundedRegistry`]). The controls do not
+/// depend on `Entries`.
 pub struct Registry<Entries = Tracked> {
     caches: Caches,
     _entries: PhantomData<fn() -> Entries>,
@@ -77,7 +75,7 @@ pub struct Registry<Entries = Tracked> {
 pub type UnboundedRegistry = Registry<Untracked>;
 
 /// A memoized function's caches and options, whatever its entries keep.
-pub struct Caches {
+struct Caches {
     parameters: CacheParameters,
     first: OnceLock<Member>,
     rest: Mutex<Vec<Member>>,
@@ -103,11 +101,53 @@ impl UnboundedRegistry {
     }
 }
 
-impl<Entries> Deref for Registry<Entries> {
-    type Target = Caches;
+/// The controls: the same whatever the entries keep.
+impl<Entries> Registry<Entries> {
+    /// Removes the result stored for these arguments in every instantiation whose key type
+    /// they make; whether there was one. (Type-erased, so that the control needs no result
+    /// type and a bad one is reported once, at the function.)
+    pub fn invalidate<Q: KeyRef, I: 'static>(&self, key: Q) -> bool {
+        let key = Hashed {
+            hash: hash_of(&key),
+            key: key.to_owned_key(),
+        };
+        // Every instantiation is asked (not `any`, which would stop at the first).
+        let removed = self
+            .caches
+            .members()
+            .iter()
+            .filter(|member| member.instance == TypeId::of::<I>())
+            .filter(|member| member.controls.invalidate(&key))
+            .count();
+        removed > 0
+    }
 
-    fn deref(&self) -> &Caches {
-        &self.caches
+    /// Statistics summed over every instantiation.
+    pub fn info(&self) -> CacheInfo {
+        let maxsize = self.caches.parameters.maxsize;
+        let mut total = CacheInfo {
+            maxsize,
+            ..CacheInfo::default()
+        };
+        for member in self.caches.members() {
+            let info = member.controls.info(maxsize);
+            total.hits += info.hits;
+            total.misses += info.misses;
+            total.currsize += info.currsize;
+        }
+        total
+    }
+
+    /// Empties every instantiation's cache and resets the statistics.
+    pub fn clear(&self) {
+        for member in self.caches.members() {
+            member.controls.clear();
+        }
+    }
+
+    /// The options the function was declared with.
+    pub fn parameters(&self) -> CacheParameters {
+        self.caches.parameters
     }
 }
 
@@ -189,27 +229,9 @@ impl Caches {
         }
     }
 
-    /// Removes the result stored for these arguments in every instantiation whose key type
-    /// they make; whether there was one. (Type-erased, so that the control needs no result
-    /// type and a bad one is reported once, at the function.)
-    pub fn invalidate<Q: KeyRef, I: 'static>(&self, key: Q) -> bool {
-        let key = Hashed {
-            hash: hash_of(&key),
-            key: key.to_owned_key(),
-        };
-        // Every instantiation is asked (not `any`, which would stop at the first).
-        let removed = self
-            .members()
-            .iter()
-            .filter(|member| member.instance == TypeId::of::<I>())
-            .filter(|member| member.controls.invalidate(&key))
-            .count();
-        removed > 0
-    }
-
-    /// The store for keys `K` and values `V`, made on first use.
-    #[cfg_attr(not(debug_assertions), inline)]
-    pub fn store<K, V, I: 'static>(&self) -> &'static Store<K, V>
+    /// The store for keys `K` and values `V` of tracked entries, made on first use.
+    #[cfg(test)]
+    fn store<K, V, I: 'static>(&self) -> &'static Store<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
@@ -273,34 +295,6 @@ impl Caches {
             .chain(rest.iter())
             .copied()
             .collect()
-    }
-
-    /// Statistics summed over every instantiation.
-    pub fn info(&self) -> CacheInfo {
-        let maxsize = self.parameters.maxsize;
-        let mut total = CacheInfo {
-            maxsize,
-            ..CacheInfo::default()
-        };
-        for member in self.members() {
-            let info = member.controls.info(maxsize);
-            total.hits += info.hits;
-            total.misses += info.misses;
-            total.currsize += info.currsize;
-        }
-        total
-    }
-
-    /// Empties every instantiation's cache and resets the statistics.
-    pub fn clear(&self) {
-        for member in self.members() {
-            member.controls.clear();
-        }
-    }
-
-    /// The options the function was declared with.
-    pub fn parameters(&self) -> CacheParameters {
-        self.parameters
     }
 }
 

@@ -166,7 +166,7 @@ type WriteLock<'s, K, V, B> = Locked<'s, Cached<K, V, B>, Writer>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions). `B`:
 /// what each entry keeps besides its key and value (see [`bookkeeping`]).
-pub struct Store<K, V, B = Tracked> {
+pub(crate) struct Store<K, V, B = Tracked> {
     /// The results, and under its lock, the writer's state.
     map: Map<Cached<K, V, B>, Writer>,
     limit: Limit,
@@ -270,7 +270,7 @@ where
     /// A store keeping at most `maxsize` results (`None`: unbounded), each for at most `ttl`.
     /// A store of [`Untracked`] entries, which record no use nor birth, is unbounded and
     /// keeps its results forever, whatever the arguments say.
-    pub fn new(maxsize: Option<usize>, ttl: Option<Duration>) -> Self {
+    pub(crate) fn new(maxsize: Option<usize>, ttl: Option<Duration>) -> Self {
         debug_assert!(B::TRACKED || (maxsize.is_none() && ttl.is_none()));
         let (maxsize, ttl) = if B::TRACKED {
             (maxsize, ttl)
@@ -312,7 +312,7 @@ where
     /// memoized function (a hit is a few dozen instructions; calls would add a third), the
     /// miss kept out of line.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
+    pub(crate) fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
         self.lookup_with(key, Lookup::Hit, |caller, hash, key, seen| {
             self.missed(caller, hash, key, seen)
         })
@@ -656,7 +656,7 @@ where
 
     /// The statistics, with `maxsize` as given. Takes no lock: a thread that only asks for
     /// statistics does not take the writer lock from the store's user (see `writer_lock`).
-    pub fn info(&self, maxsize: Option<usize>) -> CacheInfo {
+    pub(crate) fn info(&self, maxsize: Option<usize>) -> CacheInfo {
         let (hits, misses) = self.threads.totals();
         let len = self.map.len();
         // A miss stores, then evicts: between the two a full map holds one more than its
@@ -675,7 +675,7 @@ where
     }
 
     /// Empties the cache and resets the statistics.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         let mut map = self.map.lock(&self.threads);
         map.clear();
         map.writer_state().recency.clear();

@@ -260,7 +260,7 @@ where
     /// Looks a call of a function with `single_flight = true` up: a hit as [`Store::lookup`]'s
     /// (inlined, and as fast), a miss kept out of line.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
+    pub(crate) fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
         self.lookup_with(key, FlightLookup::Hit, |caller, hash, key, _| {
             self.join_or_drive(caller, hash, key)
         })
