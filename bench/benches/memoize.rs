@@ -210,6 +210,80 @@ mod miss_insert_unbounded {
     }
 }
 
+mod grow_from_empty {
+    //! A cache emptied, then filled with `FILL` new keys, time for the whole fill: the growth
+    //! of an unbounded cache as a program's first calls make it, its resizes included (which
+    //! the medians of `miss_insert_unbounded` leave out: there, a sample that resizes is a
+    //! rare, slow one). Each contender is emptied by its own control, which gives its table's
+    //! memory back (`cached`'s `cache_reset`, the hand-written map replaced by a new one);
+    //! the `memoize` crate's `memoized_flush_*` keeps its map's capacity.
+    use super::*;
+
+    const FILL: u64 = 10_000;
+
+    #[py38::memoize(maxsize = None)]
+    fn py38_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[cached]
+    fn cached_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    #[memoize::memoize(SharedCache)]
+    fn memoize_unbounded(n: u64) -> u64 {
+        work(n)
+    }
+
+    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+    fn hand_written(n: u64) -> u64 {
+        if let Some(&v) = HAND.lock().unwrap().get(&n) {
+            return v;
+        }
+        let v = work(n);
+        HAND.lock().unwrap().insert(n, v);
+        v
+    }
+
+    fn fill(f: fn(u64) -> u64) -> u64 {
+        (0..FILL).fold(0, |total, key| total.wrapping_add(f(black_box(key))))
+    }
+
+    fn py38_emptied() -> u64 {
+        py38_unbounded::cache_clear();
+        fill(py38_unbounded)
+    }
+
+    fn cached_emptied() -> u64 {
+        use cached::Cached;
+        CACHED_UNBOUNDED.write().cache_reset();
+        fill(cached_unbounded)
+    }
+
+    fn memoize_emptied() -> u64 {
+        memoized_flush_memoize_unbounded();
+        fill(memoize_unbounded)
+    }
+
+    fn hand_emptied() -> u64 {
+        *HAND.lock().unwrap() = FxHashMap::default();
+        fill(hand_written)
+    }
+
+    fn bench(bencher: divan::Bencher<'_, '_>, f: fn() -> u64) {
+        bencher.bench(f);
+    }
+
+    contenders! { bench:
+        py38_memoize_unbounded => py38_emptied,
+        hand_mutex_fxhashmap => hand_emptied,
+        cached_unbound => cached_emptied,
+        memoize_shared_unbounded => memoize_emptied,
+    }
+}
+
 mod fib34 {
     //! The seed's demo: fib(34) from an empty cache each time.
     use super::*;
