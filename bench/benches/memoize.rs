@@ -165,6 +165,39 @@ mod miss_insert {
     }
 }
 
+/// The unbounded contenders, each with a cache of its own in the module that invokes this:
+/// `py38_unbounded`, `cached_unbounded` (its store `CACHED_UNBOUNDED`), `memoize_unbounded`
+/// and `hand_written` (its map `HAND`).
+macro_rules! unbounded_contenders {
+    () => {
+        #[py38::memoize(maxsize = None)]
+        fn py38_unbounded(n: u64) -> u64 {
+            work(n)
+        }
+
+        #[cached]
+        fn cached_unbounded(n: u64) -> u64 {
+            work(n)
+        }
+
+        #[memoize::memoize(SharedCache)]
+        fn memoize_unbounded(n: u64) -> u64 {
+            work(n)
+        }
+
+        static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
+
+        fn hand_written(n: u64) -> u64 {
+            if let Some(&v) = HAND.lock().unwrap().get(&n) {
+                return v;
+            }
+            let v = work(n);
+            HAND.lock().unwrap().insert(n, v);
+            v
+        }
+    };
+}
+
 // A thousand calls per sample, as above.
 #[divan::bench_group(sample_size = 1000)]
 mod miss_insert_unbounded {
@@ -172,31 +205,7 @@ mod miss_insert_unbounded {
     //! the whole run (each contender's as much as the others').
     use super::*;
 
-    #[py38::memoize(maxsize = None)]
-    fn py38_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[cached]
-    fn cached_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[memoize::memoize(SharedCache)]
-    fn memoize_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
-
-    fn hand_written(n: u64) -> u64 {
-        if let Some(&v) = HAND.lock().unwrap().get(&n) {
-            return v;
-        }
-        let v = work(n);
-        HAND.lock().unwrap().insert(n, v);
-        v
-    }
+    unbounded_contenders!();
 
     fn bench(bencher: divan::Bencher<'_, '_>, f: impl Fn(u64) -> u64 + Sync) {
         bencher.bench(|| f(black_box(fresh())));
@@ -221,31 +230,7 @@ mod grow_from_empty {
 
     const FILL: u64 = 10_000;
 
-    #[py38::memoize(maxsize = None)]
-    fn py38_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[cached]
-    fn cached_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    #[memoize::memoize(SharedCache)]
-    fn memoize_unbounded(n: u64) -> u64 {
-        work(n)
-    }
-
-    static HAND: LazyLock<Mutex<FxHashMap<u64, u64>>> = LazyLock::new(Default::default);
-
-    fn hand_written(n: u64) -> u64 {
-        if let Some(&v) = HAND.lock().unwrap().get(&n) {
-            return v;
-        }
-        let v = work(n);
-        HAND.lock().unwrap().insert(n, v);
-        v
-    }
+    unbounded_contenders!();
 
     fn fill(f: fn(u64) -> u64) -> u64 {
         (0..FILL).fold(0, |total, key| total.wrapping_add(f(black_box(key))))
