@@ -778,10 +778,19 @@ impl<T, W> Locked<'_, T, W> {
         };
         let live = self.len();
         self.set_len(0);
+        let (readers, user) = (self.readers, self.user);
         let side = self.side_mut();
+        // As a removal's (see `remove_at`): the only live user, reading nothing, keeps the
+        // nodes' allocations at once, up to `SPARE`, rather than through the bin.
+        let keep_now = side.may_keep_spare_now(readers, user);
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
         let slots = &unsafe { &*old }.slots;
-        side.bin.reserve(live + 1);
+        let kept = if keep_now {
+            SPARE - side.spare.len()
+        } else {
+            0
+        };
+        side.bin.reserve(live.saturating_sub(kept) + 1);
         // The slots that are not null alone, if tracked (the others hold nothing to retire).
         for index in side.occupied.drain() {
             let slot = &slots[index];
@@ -791,7 +800,11 @@ impl<T, W> Locked<'_, T, W> {
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }
             if is_node(node) {
-                side.bin.retire(Unlinked::of_node(node));
+                if keep_now && side.spare.len() < SPARE {
+                    side.spare.push(Spare(node));
+                } else {
+                    side.bin.retire(Unlinked::of_node(node));
+                }
             }
         }
         if !in_place {

@@ -438,3 +438,45 @@ fn populating_pages_keeps_their_contents() {
     fresh[big / 2] = 7;
     assert_eq!(fresh.iter().map(|&b| usize::from(b)).sum::<usize>(), 7);
 }
+
+/// The only live user clearing a map of items that need no dropping keeps their nodes'
+/// allocations at once (up to `SPARE`), without the bin, and the new nodes that follow are
+/// made in them; with another live user, clearing retires every node to the bin.
+#[test]
+fn the_only_live_user_keeps_cleared_nodes_allocations_at_once() {
+    let threads = Threads::new();
+    let map: Map<(u64, [u64; 4]), ()> = Map::new(8, ());
+    let mut w = map.lock(&threads);
+    let many = SPARE as u64 + 10;
+    for key in 0..many {
+        w.insert_new(hash(key), (key, [key; 4]));
+    }
+    assert!(threads.claim(&mut 0, true), "alone");
+    let before = w.side().bin.waiting(); // the tables it grew out of
+    w.clear();
+    assert_eq!(w.side().spare.len(), SPARE, "kept, up to SPARE");
+    let retired = w.side().bin.waiting() - before;
+    assert_eq!(retired, 10 + 1, "the rest retired, with the grown table");
+    for key in 0..4 {
+        w.insert_new(hash(key), (key, [key; 4]));
+    }
+    assert_eq!(w.side().reused, 4, "the new nodes are in them");
+    drop(w);
+    let (joined, done) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            threads.slot(threads::me()); // another live user, until the clear is made
+            joined.wait();
+            done.wait();
+        });
+        joined.wait();
+        let mut w = map.lock(&threads);
+        let spares = w.side().spare.len();
+        w.clear();
+        assert_eq!(w.side().spare.len(), spares, "none kept at once");
+        assert_eq!(w.side().bin.waiting(), 4, "every node retired");
+        drop(w);
+        done.wait();
+    });
+    assert_eq!(map.lock(&threads).len(), 0, "cleared");
+}

@@ -102,6 +102,12 @@ impl MapBin {
         self.0.is_empty()
     }
 
+    /// How many items wait to be freed.
+    #[cfg(test)]
+    pub(super) fn waiting(&self) -> usize {
+        self.0.waiting()
+    }
+
     #[cfg_attr(not(debug_assertions), inline)]
     pub(super) fn retire(&mut self, item: Unlinked) {
         self.0.retire(item);
