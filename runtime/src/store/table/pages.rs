@@ -7,14 +7,6 @@
 /// already mapped are left as they are, and so are the contents. Best effort: a kernel
 /// before Linux 5.14, or a page size larger than 4 KiB, refuses it, and the pages fault
 /// as before.
-///
-/// The 2 MiB-aligned interior of the range is first marked for transparent huge pages
-/// (`MADV_HUGEPAGE`), so that on a system whose `transparent_hugepage` setting is `madvise`
-/// (a common default) the population maps it 2 MiB at a time: a third fewer page faults for a
-/// growing store, and fewer TLB misses on the probes that follow. Only whole huge pages
-/// inside the allocation are marked, and all of them are populated and written right after,
-/// so no memory is taken beyond what the table writes anyway. Also best effort: refused, the
-/// pages are small as before.
 #[cfg(all(target_os = "linux", not(miri)))]
 pub(super) fn populate(bytes: *mut u8, len: usize) {
     const PAGE: usize = 4096;
@@ -27,22 +19,6 @@ pub(super) fn populate(bytes: *mut u8, len: usize) {
     let end = (bytes.addr() + len) / PAGE * PAGE;
     if end <= start {
         return;
-    }
-    // A huge page on x86-64, and on aarch64 with 4 KiB pages.
-    const HUGE: usize = 2 * 1024 * 1024;
-    let huge_start = bytes.addr().next_multiple_of(HUGE);
-    let huge_end = (bytes.addr() + len) / HUGE * HUGE;
-    if huge_end > huge_start {
-        // SAFETY: `huge_start..huge_end` lies within `start..end`, inside the caller's
-        // allocation, which it owns and has not yet handed to anyone; `MADV_HUGEPAGE` changes
-        // no byte of it, only the size of the pages the kernel maps for it.
-        let _refused = unsafe {
-            rustix::mm::madvise(
-                bytes.with_addr(huge_start).cast(),
-                huge_end - huge_start,
-                rustix::mm::Advice::LinuxHugepage,
-            )
-        };
     }
     // SAFETY: the range lies within the caller's allocation, which it owns and has not yet
     // handed to anyone; `MADV_POPULATE_WRITE` changes no byte of it (it maps its pages as a
