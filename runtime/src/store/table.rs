@@ -762,7 +762,8 @@ impl<T, W> Locked<'_, T, W> {
     }
 
     /// Removes every item. They are freed when the lock is let go, unless a reader may still
-    /// see them (then by a later writer, once it cannot).
+    /// see them (then by a later writer, once it cannot); the nodes of items that need no
+    /// dropping, when no reader can, are kept as spares at once instead (up to [`SPARE`]).
     pub(crate) fn clear(&mut self) {
         self.flush = true;
         let floor = self.side().floor;
@@ -785,12 +786,12 @@ impl<T, W> Locked<'_, T, W> {
         let keep_now = side.may_keep_spare_now(readers, user);
         // SAFETY: still the current table, or unlinked just now and freed only through the bin.
         let slots = &unsafe { &*old }.slots;
-        let kept = if keep_now {
+        let room = if keep_now {
             SPARE - side.spare.len()
         } else {
             0
         };
-        side.bin.reserve(live.saturating_sub(kept) + 1);
+        side.bin.reserve(live.saturating_sub(room) + 1);
         // The slots that are not null alone, if tracked (the others hold nothing to retire).
         for index in side.occupied.drain() {
             let slot = &slots[index];
