@@ -288,8 +288,12 @@ fn the_file_stops_growing_once_maxsize_entries_are_kept() {
         sizes.push(std::fs::metadata(&path).unwrap().len());
     }
     assert_eq!(store.len("f").unwrap(), 10);
-    // Pages freed by evictions are reused: after the first round, no growth.
-    assert!(sizes[3] <= sizes[0], "{sizes:?}");
+    // Pages freed by evictions are reused: after the first round, each further round of 1000
+    // entries of 1 KiB (1 MiB if nothing were reused) grows the file by a few pages at most,
+    // those of LMDB's own free list (a run in CI grew one page over three rounds:
+    // [94208, 94208, 94208, 98304]).
+    let page_slack = 4 * 4096;
+    assert!(sizes[3] <= sizes[0] + page_slack, "{sizes:?}");
     assert!(sizes[3] < 200 * 1024, "{sizes:?}");
 }
 
