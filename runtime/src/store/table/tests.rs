@@ -399,14 +399,7 @@ fn the_only_live_user_keeps_a_removed_nodes_allocation_at_once() {
     w.insert_new(hash(2), (2, [2; 4]));
     assert_eq!(w.side().reused, 1, "the new node is in it");
     drop(w);
-    let (joined, done) = (Barrier::new(2), Barrier::new(2));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            threads.slot(threads::me()); // another live user, until the removal is made
-            joined.wait();
-            done.wait();
-        });
-        joined.wait();
+    with_another_live_user(&threads, || {
         let mut w = map.lock(&threads);
         w.insert_new(hash(3), (3, [3; 4]));
         assert!(matches!(
@@ -417,8 +410,30 @@ fn the_only_live_user_keeps_a_removed_nodes_allocation_at_once() {
             !w.side().bin.is_empty(),
             "retired: the other thread may read it"
         );
-        drop(w);
-        done.wait();
+    });
+}
+
+/// Runs `body` while another thread is a live user of `threads` (it has taken its slot), and
+/// lets that thread end once `body` is done, or has panicked: a failed assertion does not
+/// leave the test waiting.
+fn with_another_live_user(threads: &Threads, body: impl FnOnce()) {
+    /// Waits at the barrier as it drops, on unwind too.
+    struct WaitOnDrop<'b>(&'b Barrier);
+    impl Drop for WaitOnDrop<'_> {
+        fn drop(&mut self) {
+            self.0.wait();
+        }
+    }
+    let (joined, done) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            threads.slot(threads::me());
+            joined.wait();
+            done.wait();
+        });
+        joined.wait();
+        let _release = WaitOnDrop(&done);
+        body();
     });
 }
 
@@ -461,21 +476,12 @@ fn the_only_live_user_keeps_cleared_nodes_allocations_at_once() {
     }
     assert_eq!(w.side().reused, 4, "the new nodes are in them");
     drop(w);
-    let (joined, done) = (Barrier::new(2), Barrier::new(2));
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            threads.slot(threads::me()); // another live user, until the clear is made
-            joined.wait();
-            done.wait();
-        });
-        joined.wait();
+    with_another_live_user(&threads, || {
         let mut w = map.lock(&threads);
         let spares = w.side().spare.len();
         w.clear();
         assert_eq!(w.side().spare.len(), spares, "none kept at once");
         assert_eq!(w.side().bin.waiting(), 4, "every node retired");
-        drop(w);
-        done.wait();
     });
     assert_eq!(map.lock(&threads).len(), 0, "cleared");
 }
