@@ -17,12 +17,17 @@
 //! one or the other. In a run of misses, a binary heap of 128 records alone cost about 150
 //! instructions a miss.
 
+mod ring;
+
 use core::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
+
+use ring::Ring;
 
 /// A record: a key and the stamp it was queued under. Ordered by stamp alone, oldest first.
 /// The key is the entry's hash (see `Writer`): the queue is not generic, so its code is
 /// compiled once, with this crate, rather than in each crate that memoizes a function.
+#[derive(Clone, Copy)]
 struct Record {
     stamp: u64,
     key: u64,
@@ -47,15 +52,18 @@ impl Ord for Record {
 
 pub(crate) struct Recency {
     /// Records in stamp order, oldest first.
-    in_order: VecDeque<Record>,
-    /// Records that came older than the newest in `in_order`.
+    in_order: Ring,
+    /// The stamp of the latest record pushed to `in_order` (0 before any).
+    newest: u64,
+    /// Records that came older than `newest`.
     late: BinaryHeap<Record>,
 }
 
 impl Recency {
     pub(crate) fn new() -> Self {
         Recency {
-            in_order: VecDeque::new(),
+            in_order: Ring::new(),
+            newest: 0,
             late: BinaryHeap::new(),
         }
     }
@@ -63,15 +71,23 @@ impl Recency {
     #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn push(&mut self, stamp: u64, key: u64) {
         let record = Record { stamp, key };
-        match self.in_order.back() {
-            Some(newest) if newest.stamp > stamp => self.late.push(record),
-            _ => self.in_order.push_back(record),
+        if stamp < self.newest {
+            self.late.push(record);
+        } else {
+            self.newest = stamp;
+            self.in_order.push_back(record);
         }
     }
 
     /// The oldest record: its stamp and key.
     #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn pop(&mut self) -> Option<(u64, u64)> {
+        if self.late.is_empty() {
+            return self
+                .in_order
+                .pop_front()
+                .map(|Record { stamp, key }| (stamp, key));
+        }
         let late_first = match (self.in_order.front(), self.late.peek()) {
             (Some(first), Some(late)) => late.stamp < first.stamp,
             (None, _) => true,
@@ -98,6 +114,7 @@ impl Recency {
 
     pub(crate) fn clear(&mut self) {
         self.in_order.clear();
+        self.newest = 0;
         self.late.clear();
     }
 }

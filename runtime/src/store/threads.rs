@@ -190,6 +190,11 @@ pub(crate) struct Threads {
     /// Index `i` is slot `i % SEGMENT` of segment `i / SEGMENT`; null until a thread of its
     /// indices comes. Each made once (from a `Box`), and freed with the store.
     segments: [AtomicPtr<Segment>; SEGMENTS],
+    /// One past the highest segment made: how far the counting walks ([`Threads::counted`])
+    /// look, rather than loading all [`SEGMENTS`] pointers (most stores have one segment).
+    /// Raised before the segment is published: a thread that counted in a slot of it had
+    /// the segment's pointer, so whatever happens after its count sees the segment counted.
+    made: AtomicUsize,
     /// The counts of threads without slots.
     pub(crate) crowd: Crowd,
     /// Who may free at once (see [`Threads::solo`]): the index (plus one) of the store's only
@@ -205,6 +210,7 @@ impl Threads {
     pub(crate) fn new() -> Self {
         Threads {
             segments: [const { AtomicPtr::new(ptr::null_mut()) }; SEGMENTS],
+            made: AtomicUsize::new(0),
             crowd: Crowd::default(),
             solo: AtomicU64::new(0),
         }
@@ -228,7 +234,7 @@ impl Threads {
         // Acquire: pairs with the release that published the segment, made whole.
         let slots = segment.load(Ordering::Acquire);
         let slots = if slots.is_null() {
-            Self::make(segment)
+            self.make(index / SEGMENT)
         } else {
             slots
         };
@@ -239,16 +245,26 @@ impl Threads {
 
     #[cold]
     #[inline(never)]
-    fn make(segment: &AtomicPtr<Segment>) -> *mut Segment {
+    /// Segment `n`, made now if it was not yet.
+    fn make(&self, n: usize) -> *mut Segment {
+        let segment = &self.segments[n];
+        // Before the segment is published (its release orders this): see `made`.
+        self.made.fetch_max(n + 1, Ordering::Relaxed);
         let made = Box::into_raw(Box::new(core::array::from_fn(|_| Slot::default())));
-        match segment.compare_exchange(ptr::null_mut(), made, Ordering::AcqRel, Ordering::Acquire) {
+        let slots = match segment.compare_exchange(
+            ptr::null_mut(),
+            made,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
             Ok(_) => made,
             Err(theirs) => {
                 // SAFETY: `made` came from `Box::into_raw` just above and was never shared.
                 drop(unsafe { Box::from_raw(made) });
                 theirs
             }
-        }
+        };
+        slots
     }
 
     /// Takes `slot` over for the calling thread, before its first read of the store. A writer
@@ -326,7 +342,20 @@ impl Threads {
 
     /// Every slot made so far, with its index.
     fn slots(&self) -> impl Iterator<Item = (usize, &Slot)> {
-        (self.segments.iter().enumerate())
+        self.slots_in(SEGMENTS)
+    }
+
+    /// The slots whose counts a call that happened before this one may have moved: those of
+    /// the segments below `made`, which covers every segment whose pointer such a call had
+    /// (see `made`). For counting only: a thread about to read the store may have a slot in
+    /// a segment beyond, so the walks that decide what may be freed use [`Threads::slots`].
+    fn counted(&self) -> impl Iterator<Item = (usize, &Slot)> {
+        self.slots_in(self.made.load(Ordering::Relaxed))
+    }
+
+    /// The slots of the first `segments` segments that are made.
+    fn slots_in(&self, segments: usize) -> impl Iterator<Item = (usize, &Slot)> {
+        (self.segments[..segments].iter().enumerate())
             .filter_map(|(n, segment)| {
                 let slots = segment.load(Ordering::Acquire);
                 // SAFETY: as in `owned`.
@@ -340,7 +369,7 @@ impl Threads {
     /// Calls counted in every slot but `index`'s, and in the crowd's unless `index` is none
     /// (the caller counts in the crowd).
     pub(crate) fn others(&self, index: Option<usize>) -> u64 {
-        let owned = self.slots().filter(|&(i, _)| Some(i) != index);
+        let owned = self.counted().filter(|&(i, _)| Some(i) != index);
         let crowd = if index.is_some() {
             self.crowd.calls()
         } else {
@@ -351,7 +380,7 @@ impl Threads {
 
     /// `(hits, misses)` since the last [`reset`](Self::reset).
     pub(crate) fn totals(&self) -> (u64, u64) {
-        let all = self.slots().map(|(_, s)| &s.counts);
+        let all = self.counted().map(|(_, s)| &s.counts);
         all.chain([self.crowd.counts()])
             .map(Counts::since_reset)
             .fold((0, 0), |(h, m), (hits, misses)| (h + hits, m + misses))
@@ -359,7 +388,7 @@ impl Threads {
 
     /// Counts from zero again (see [`Counts::reset`]).
     pub(crate) fn reset(&self) {
-        let all = self.slots().map(|(_, s)| &s.counts);
+        let all = self.counted().map(|(_, s)| &s.counts);
         all.chain([self.crowd.counts()]).for_each(Counts::reset);
     }
 }

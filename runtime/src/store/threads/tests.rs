@@ -106,3 +106,19 @@ fn a_thread_taking_a_slot_over_finds_its_writing_mark_down() {
     };
     assert!(!threads.slot(next).reader.writing.load(Ordering::Relaxed));
 }
+
+/// The counting walks stop at the highest segment made, wherever it is: a slot of a
+/// segment made after a gap of unmade ones is counted, and reset.
+#[test]
+fn a_slot_past_unmade_segments_is_counted_and_reset() {
+    let threads = Threads::new();
+    let far = 5 * SEGMENT + 3;
+    let _ = threads.owned(far).counts.hit(|| 0);
+    threads.owned(far).counts.miss();
+    assert_eq!(threads.totals(), (1, 1));
+    assert_eq!(threads.others(Some(0)), 2);
+    threads.reset();
+    assert_eq!(threads.totals(), (0, 0));
+    let _ = threads.owned(1).counts.hit(|| 0);
+    assert_eq!(threads.totals(), (1, 0));
+}
