@@ -251,20 +251,14 @@ impl Threads {
         // Before the segment is published (its release orders this): see `made`.
         self.made.fetch_max(n + 1, Ordering::Relaxed);
         let made = Box::into_raw(Box::new(core::array::from_fn(|_| Slot::default())));
-        let slots = match segment.compare_exchange(
-            ptr::null_mut(),
-            made,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
+        match segment.compare_exchange(ptr::null_mut(), made, Ordering::AcqRel, Ordering::Acquire) {
             Ok(_) => made,
             Err(theirs) => {
                 // SAFETY: `made` came from `Box::into_raw` just above and was never shared.
                 drop(unsafe { Box::from_raw(made) });
                 theirs
             }
-        };
-        slots
+        }
     }
 
     /// Takes `slot` over for the calling thread, before its first read of the store. A writer
