@@ -676,7 +676,9 @@ where
 
     /// Empties the cache and resets the statistics.
     pub(crate) fn clear(&self) {
-        let mut map = self.map.lock(&self.threads);
+        // As the calling thread: without the mutex if the lock is biased to it, the store's
+        // only live user (a cold cache's first call, after a clear, is its next miss).
+        let mut map = self.lock_map(self.caller());
         map.clear();
         map.writer_state().recency.clear();
         self.threads.reset();

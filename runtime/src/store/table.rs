@@ -360,8 +360,9 @@ pub(crate) struct Locked<'m, T, W> {
 impl<T, W> Drop for Locked<'_, T, W> {
     #[cfg_attr(not(debug_assertions), inline)]
     fn drop(&mut self) {
-        if !self.flush && self.side.bin.is_empty() {
-            // Unlocks: nothing was unlinked, nothing waits (most misses).
+        if self.side.bin.is_empty() {
+            // Unlocks: nothing was unlinked, or it was kept as spares at once; nothing waits
+            // (most misses, and a clear by the only live user: a flush has nothing to free).
             // SAFETY: dropped once, here, and not used after.
             unsafe { ManuallyDrop::drop(&mut self.side) };
             return;
@@ -793,7 +794,8 @@ impl<T, W> Locked<'_, T, W> {
         };
         side.bin.reserve(live.saturating_sub(room) + 1);
         // The slots that are not null alone, if tracked (the others hold nothing to retire).
-        for index in side.occupied.drain() {
+        let (spare, bin) = (&mut side.spare, &mut side.bin);
+        side.occupied.drain_each(|index| {
             let slot = &slots[index];
             let node = slot.load(Ordering::Relaxed);
             if in_place && !node.is_null() {
@@ -801,13 +803,13 @@ impl<T, W> Locked<'_, T, W> {
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }
             if is_node(node) {
-                if keep_now && side.spare.len() < SPARE {
-                    side.spare.push(Spare(node));
+                if keep_now && spare.len() < SPARE {
+                    spare.push(Spare(node));
                 } else {
-                    side.bin.retire(Unlinked::of_node(node));
+                    bin.retire(Unlinked::of_node(node));
                 }
             }
-        }
+        });
         if !in_place {
             side.occupied = Occupied::new(floor);
             side.bin.retire(Unlinked::of_table(old));
