@@ -162,6 +162,7 @@ mod miss_insert {
         py38_memoize => py38_lru,
         cached_max_size_128 => cached_lru,
         memoize_capacity_128 => memoize_lru,
+        ceiling_thread_local_lru => py38_bench::u64_keys::plain_lru,
     }
 }
 
@@ -296,5 +297,6 @@ mod fib34 {
         hand_mutex_fxhashmap => fib_cold::hand_written,
         cached_max_size_128 => fib_cold::cached,
         memoize_capacity_128 => fib_cold::memoize,
+        ceiling_thread_local_lru => fib_cold::plain_lru,
     }
 }

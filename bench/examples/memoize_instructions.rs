@@ -39,11 +39,12 @@ fn main() {
         "cached_unbounded" => cached_unbounded,
         "memoize" => memoize_lru,
         "memoize_unbounded" => memoize_unbounded,
+        "plain_lru" => plain_lru,
         "none" => |n| n,
         _ => {
             eprintln!(
                 "which? py38, py38_unbounded, py38_single_flight, hand, cached, \
-                 cached_unbounded, memoize, memoize_unbounded, none"
+                 cached_unbounded, memoize, memoize_unbounded, plain_lru, none"
             );
             return;
         }
@@ -67,9 +68,10 @@ fn cold_fibs(which: &str) {
         "hand" => fib_cold::hand_written,
         "cached" => fib_cold::cached,
         "memoize" => fib_cold::memoize,
+        "plain_lru" => fib_cold::plain_lru,
         "none" => |n| n,
         _ => {
-            eprintln!("which? py38, hand, cached, memoize, none");
+            eprintln!("which? py38, hand, cached, memoize, plain_lru, none");
             return;
         }
     };

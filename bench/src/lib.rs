@@ -83,6 +83,23 @@ pub mod u64_keys {
         v
     }
 
+    thread_local! {
+        static PLAIN_LRU: core::cell::RefCell<lru::LruCache<u64, u64>> =
+            core::cell::RefCell::new(lru::LruCache::new(128));
+    }
+
+    /// A ceiling, not a peer: the LRU map the `memoize` crate is built on, of 128, in a
+    /// thread-local with no lock (each thread has its own cache). What an exact LRU costs with
+    /// nothing for threads at all.
+    pub fn plain_lru(n: u64) -> u64 {
+        if let Some(v) = PLAIN_LRU.with_borrow_mut(|lru| lru.get(&n).copied()) {
+            return v;
+        }
+        let v = work(n);
+        PLAIN_LRU.with_borrow_mut(|lru| lru.put(n, v));
+        v
+    }
+
     /// One shard on its own cache line.
     #[repr(align(128))]
     struct CachePadded(Mutex<FxHashMap<u64, u64>>);
@@ -177,5 +194,30 @@ pub mod fib_cold {
     pub fn hand_written(n: u64) -> u64 {
         HAND.lock().unwrap().clear();
         hand_fib(n)
+    }
+
+    thread_local! {
+        static PLAIN_LRU: core::cell::RefCell<lru::LruCache<u64, u64>> =
+            core::cell::RefCell::new(lru::LruCache::new(128));
+    }
+
+    fn plain_lru_fib(n: u64) -> u64 {
+        if let Some(v) = PLAIN_LRU.with_borrow_mut(|lru| lru.get(&n).copied()) {
+            return v;
+        }
+        let v = if n < 2 {
+            n
+        } else {
+            plain_lru_fib(n - 1) + plain_lru_fib(n - 2)
+        };
+        PLAIN_LRU.with_borrow_mut(|lru| lru.put(n, v));
+        v
+    }
+
+    /// A ceiling, not a peer: the `lru` crate's map of 128 in a thread-local, no lock (see
+    /// `u64_keys::plain_lru`).
+    pub fn plain_lru(n: u64) -> u64 {
+        PLAIN_LRU.with_borrow_mut(|lru| lru.clear());
+        plain_lru_fib(n)
     }
 }
