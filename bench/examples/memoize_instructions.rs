@@ -12,6 +12,9 @@
 //! Subtract a run with `none` (the loop alone) and divide by 1,000,000.
 //! (`... memoize_instructions $c miss` for misses.)
 //!
+//! `... memoize_instructions $c grow` empties an unbounded cache and fills it with 10,000 new
+//! keys, 100 times (`$c`: py38 or cached, each with its own control): divide by 1,000,000.
+//!
 //! `... memoize_instructions $c fib` computes `fib(34)` from an empty cache 10,000 times
 //! instead (`$c`: py38, hand, cached, memoize or none): divide by 10,000.
 
@@ -28,6 +31,9 @@ fn main() {
     let mode = std::env::args().nth(2);
     if mode.as_deref() == Some("fib") {
         return cold_fibs(&which);
+    }
+    if mode.as_deref() == Some("grow") {
+        return grow_from_empty(&which);
     }
     let misses = mode.as_deref() == Some("miss");
     let f: fn(u64) -> u64 = match which.as_str() {
@@ -76,5 +82,35 @@ fn cold_fibs(which: &str) {
         }
     };
     let total = (0..COLD_FIBS).fold(0u64, |total, _| total.wrapping_add(f(black_box(34))));
+    println!("{}", black_box(total));
+}
+
+/// A memoized function of the benches.
+type Memoized = fn(u64) -> u64;
+
+/// An unbounded cache emptied by its own control, then filled with 10,000 new keys, 100 times.
+fn grow_from_empty(which: &str) {
+    let (empty, f): (fn(), Memoized) = match which {
+        "py38" => (py38_unbounded::cache_clear, py38_unbounded),
+        "cached" => (
+            || {
+                use cached::Cached;
+                CACHED_UNBOUNDED.write().cache_reset();
+            },
+            cached_unbounded,
+        ),
+        "none" => (|| (), |n| n),
+        _ => {
+            eprintln!("which? py38, cached, none");
+            return;
+        }
+    };
+    let mut total = 0u64;
+    for _ in 0..100 {
+        empty();
+        for key in 0..10_000 {
+            total = total.wrapping_add(f(black_box(key)));
+        }
+    }
     println!("{}", black_box(total));
 }
