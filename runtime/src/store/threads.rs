@@ -243,19 +243,19 @@ impl Threads {
         &slots[index % SEGMENT]
     }
 
+    /// Segment `n`, made now if it was not yet.
     #[cold]
     #[inline(never)]
-    /// Segment `n`, made now if it was not yet.
     fn make(&self, n: usize) -> *mut Segment {
         let segment = &self.segments[n];
         // Before the segment is published (its release orders this): see `made`.
         self.made.fetch_max(n + 1, Ordering::Relaxed);
-        let made = Box::into_raw(Box::new(core::array::from_fn(|_| Slot::default())));
-        match segment.compare_exchange(ptr::null_mut(), made, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => made,
+        let new = Box::into_raw(Box::new(core::array::from_fn(|_| Slot::default())));
+        match segment.compare_exchange(ptr::null_mut(), new, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => new,
             Err(theirs) => {
-                // SAFETY: `made` came from `Box::into_raw` just above and was never shared.
-                drop(unsafe { Box::from_raw(made) });
+                // SAFETY: `new` came from `Box::into_raw` just above and was never shared.
+                drop(unsafe { Box::from_raw(new) });
                 theirs
             }
         }
