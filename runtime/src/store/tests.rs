@@ -544,3 +544,19 @@ fn info_takes_no_lock_and_never_reports_more_than_maxsize() {
         "answered while the lock was held, with the bound"
     );
 }
+
+/// A miss of a caller in the crowd (a thread without a slot of its own) is counted in the
+/// crowd's counts and stores its result, as a slot's miss does.
+#[test]
+fn a_miss_in_the_crowd_is_counted_and_stored() {
+    let store: Store<(u32,), u32> = Store::new(Some(2), None);
+    let key = (owned(&7u32),);
+    let hash = hash_of(&key);
+    match store.missed(Caller::Crowd, hash, &key, None) {
+        Lookup::Miss(pending) => assert_eq!(pending.run(|| 70), 70),
+        Lookup::Hit(_) => panic!("a miss is a miss"),
+    }
+    let info = store.info(Some(2));
+    assert_eq!((info.hits, info.misses, info.currsize), (0, 1, 1));
+    assert!(!call(&store, 7), "stored by the crowd's miss");
+}
