@@ -32,7 +32,7 @@ mod read;
 mod unlinked;
 mod writer_lock;
 
-use chunks::{Carver, Label, Place, chunk_of};
+use chunks::{Carver, Label, Place, Releases, chunk_of};
 use occupied::Occupied;
 use pages::populate;
 use unlinked::{MapBin, Unlinked, keep_nodes};
@@ -85,6 +85,27 @@ unsafe fn free_shell<T>(shell: *mut Node<T>) {
     }
 }
 
+/// Frees the memory of a node whose item needs no dropping (a clear's, past the spares):
+/// a `Box`'s at once, a chunk's node counted in `releases`, given back a chunk at a time.
+///
+/// # Safety
+/// `node` was made by `new_node`, is reachable by no reader, its item needs no dropping, and
+/// it is freed once.
+unsafe fn free_quietly<T>(node: *mut Node<T>, releases: &mut Releases<T>) {
+    debug_assert!(!core::mem::needs_drop::<T>());
+    // SAFETY: alive until freed here, by the caller's promise.
+    let place = unsafe { (*node).label }.place();
+    if place == Place::BOXED {
+        // SAFETY: as a spare's: an allocation whose contents need no dropping, freed once.
+        unsafe { free_shell(node) };
+    } else {
+        // SAFETY: carved at `place` (its label says so), and its count holds the chunk.
+        let chunk = unsafe { chunk_of(node, place) };
+        // SAFETY: the node's count of its chunk, handed over once.
+        unsafe { releases.add(chunk) };
+    }
+}
+
 /// A node's identity, for a writer that found it without the lock (running user code, `Eq`)
 /// and acts on it under the lock (see [`Locked::published_since`]). Never dereferenced.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,19 +118,20 @@ struct Table<T> {
 
 impl<T> Table<T> {
     fn with_capacity(capacity: usize) -> *mut Self {
-        // Nulls written, not memory asked for zeroed: a large table comes fresh from the
-        // system, and a probe's read of a page not yet written maps it to the shared page of
-        // zeros, then the write that fills a slot there faults again to copy it. Written
-        // first, each page faults once (a growing store took half again as many faults).
-        let mut slots = Box::<[AtomicPtr<Node<T>>]>::new_uninit_slice(capacity);
-        populate(
-            slots.as_mut_ptr().cast(),
-            capacity * size_of::<AtomicPtr<Node<T>>>(),
-        );
-        // SAFETY: writes within the slice's own memory.
-        unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
-        // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is), and every
-        // slot was written.
+        // Asked for zeroed: a large table comes fresh from the system, zeroed already, and
+        // its pages are mapped in one call. Written instead where they cannot be: a probe's
+        // read of a page not yet written would map it to the shared page of zeros, then the
+        // write that fills a slot there fault again to copy it (a growing store took half
+        // again as many faults). Zeros written over fresh pages cost a tenth of a growing
+        // store's refill (a second pass over memory the system zeroed).
+        let mut slots = Box::<[AtomicPtr<Node<T>>]>::new_zeroed_slice(capacity);
+        let bytes = capacity * size_of::<AtomicPtr<Node<T>>>();
+        if !populate(slots.as_mut_ptr().cast(), bytes) {
+            // SAFETY: writes within the slice's own memory.
+            unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
+        }
+        // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is), and the slice
+        // was made zeroed.
         let slots = unsafe { slots.assume_init() };
         Box::into_raw(Box::new(Table { slots }))
     }
@@ -436,14 +458,21 @@ impl<T, W> Side<T, W> {
         Some(self.keep_spare(lone))
     }
 
-    /// Whether a node just unlinked may become a spare at once: its item needs no dropping,
-    /// there is room, no thread without a slot reads outside the lock, and the calling thread
-    /// is the store's only live user, reading nothing of it now ([`Bin::take_lone`]'s test,
-    /// made before the node is retired rather than after).
-    /// `user`: the calling thread, if known (a shorter test).
+    /// Whether a node just unlinked may become a spare at once: there is room, and it may be
+    /// freed at once (see [`Side::may_free_now`]). `user`: the calling thread, if known (a
+    /// shorter test).
     #[cfg_attr(not(debug_assertions), inline)]
     fn may_keep_spare_now(&mut self, readers: &dyn Readers, user: Option<LockUser<'_>>) -> bool {
-        if core::mem::needs_drop::<T>() || self.spare.len() >= SPARE || !self.outside.is_empty() {
+        self.spare.len() < SPARE && self.may_free_now(readers, user)
+    }
+
+    /// Whether what the writer unlinks now may be freed (or kept) at once, under the lock:
+    /// its items need no dropping, no thread without a slot reads outside the lock, and the
+    /// calling thread is the store's only live user, reading nothing of it now
+    /// ([`Bin::take_lone`]'s test, made before the node is retired rather than after).
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn may_free_now(&mut self, readers: &dyn Readers, user: Option<LockUser<'_>>) -> bool {
+        if core::mem::needs_drop::<T>() || !self.outside.is_empty() {
             return false;
         }
         match user {
@@ -763,8 +792,9 @@ impl<T, W> Locked<'_, T, W> {
     }
 
     /// Removes every item. They are freed when the lock is let go, unless a reader may still
-    /// see them (then by a later writer, once it cannot); the nodes of items that need no
-    /// dropping, when no reader can, are kept as spares at once instead (up to [`SPARE`]).
+    /// see them (then by a later writer, once it cannot). When no reader can, the nodes of
+    /// items that need no dropping are kept as spares at once instead (up to [`SPARE`]), and
+    /// the rest freed at once, with the table (no user code runs: nothing is dropped).
     pub(crate) fn clear(&mut self) {
         self.flush = true;
         let floor = self.side().floor;
@@ -782,37 +812,53 @@ impl<T, W> Locked<'_, T, W> {
         self.set_len(0);
         let (readers, user) = (self.readers, self.user);
         let side = self.side_mut();
-        // As a removal's (see `remove_at`): the only live user, reading nothing, keeps the
-        // nodes' allocations at once, up to `SPARE`, rather than through the bin.
-        let keep_now = side.may_keep_spare_now(readers, user);
-        // SAFETY: still the current table, or unlinked just now and freed only through the bin.
+        // As a removal's (see `remove_at`): the only live user, reading nothing, frees the
+        // nodes at once (keeping up to `SPARE` allocations), rather than through the bin.
+        let free_now = side.may_free_now(readers, user);
+        // SAFETY: still the current table, or unlinked just now and freed only through the bin
+        // (or below, if no reader can see it).
         let slots = &unsafe { &*old }.slots;
-        let room = if keep_now {
-            SPARE - side.spare.len()
-        } else {
-            0
-        };
-        side.bin.reserve(live.saturating_sub(room) + 1);
-        // The slots that are not null alone, if tracked (the others hold nothing to retire).
-        let (spare, bin) = (&mut side.spare, &mut side.bin);
-        side.occupied.drain_each(|index| {
-            let slot = &slots[index];
+        // Each slot that is not null, emptied if the table stays, and its node if it holds one.
+        let take = |index: usize| {
+            let slot: &AtomicPtr<Node<T>> = &slots[index];
             let node = slot.load(Ordering::Relaxed);
             if in_place && !node.is_null() {
                 // A reader that reads this slot from now on finds it empty.
                 slot.store(ptr::null_mut(), Ordering::Relaxed);
             }
-            if is_node(node) {
-                if keep_now && spare.len() < SPARE {
+            is_node(node).then_some(node)
+        };
+        // The slots that are not null alone, if tracked (the others hold nothing to free).
+        if free_now {
+            let (spare, mut releases) = (&mut side.spare, Releases::new());
+            side.occupied.drain_each(|index| {
+                let Some(node) = take(index) else { return };
+                if spare.len() < SPARE {
                     spare.push(Spare(node));
                 } else {
+                    // SAFETY: unlinked just now, and no reader can reach it (`free_now`); its
+                    // item needs no dropping (`free_now` again); freed once, here.
+                    unsafe { free_quietly(node, &mut releases) };
+                }
+            });
+        } else {
+            let bin = &mut side.bin;
+            bin.reserve(live + 1);
+            side.occupied.drain_each(|index| {
+                if let Some(node) = take(index) {
                     bin.retire(Unlinked::of_node(node));
                 }
-            }
-        });
+            });
+        }
         if !in_place {
             side.occupied = Occupied::new(floor);
-            side.bin.retire(Unlinked::of_table(old));
+            if free_now {
+                // SAFETY: unlinked above, reachable by no reader (`free_now`); its nodes were
+                // freed or kept on their own (a table owns pointers only).
+                drop(unsafe { Box::from_raw(old) });
+            } else {
+                side.bin.retire(Unlinked::of_table(old));
+            }
         }
         side.used = 0;
     }

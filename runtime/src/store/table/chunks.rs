@@ -8,6 +8,7 @@
 //! per chunk, takes removing all but one key in every [`CHUNK`]). A spare (see the map's
 //! `Side::spare`) holds its chunk too, until it is reused or the map is dropped.
 
+use core::cell::Cell;
 use core::mem::MaybeUninit;
 use core::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering, fence};
@@ -21,6 +22,9 @@ pub(super) struct Chunk<T> {
     /// The chunk's nodes not freed yet (those not carved yet included), plus one while the
     /// writer carves from it.
     live: AtomicUsize,
+    /// Nodes of the chunk freed by the writer and not yet given back of `live` (see
+    /// [`Releases`]): touched by the writer alone, under the map's lock.
+    freeing: Cell<usize>,
     nodes: [MaybeUninit<Node<T>>; CHUNK],
 }
 
@@ -109,6 +113,7 @@ impl<T> Carver<T> {
         if self.next == CHUNK {
             self.chunk = Box::into_raw(Box::new(Chunk {
                 live: AtomicUsize::new(CHUNK + 1),
+                freeing: Cell::new(0),
                 nodes: [const { MaybeUninit::uninit() }; CHUNK],
             }));
             self.next = 0;
@@ -168,6 +173,49 @@ pub(super) unsafe fn release<T>(chunk: *mut Chunk<T>, n: usize) {
     }
 }
 
+/// The counts of freed nodes, gathered by chunk and given back one chunk at a time: a clear
+/// frees its nodes in the table's order, which scatters them over the chunks, and an atomic
+/// subtraction per node cost more than the rest of its free. Gives back what it holds when
+/// dropped.
+pub(super) struct Releases<T> {
+    /// Each chunk whose `freeing` count is not zero, once.
+    chunks: Vec<*mut Chunk<T>>,
+}
+
+impl<T> Releases<T> {
+    pub(super) const fn new() -> Self {
+        Releases { chunks: Vec::new() }
+    }
+
+    /// Takes over one node's count of `chunk`.
+    ///
+    /// # Safety
+    /// The caller owns a node's count of `chunk` (the node is freed: its item dropped, or
+    /// needing no dropping) and hands it over, once; it holds the map's writer lock, as long
+    /// as this lives (`freeing` is the writer's).
+    pub(super) unsafe fn add(&mut self, chunk: *mut Chunk<T>) {
+        // SAFETY: alive: the count handed over holds it until `give_back`.
+        let freeing = unsafe { &(*chunk).freeing };
+        if freeing.get() == 0 {
+            self.chunks.push(chunk);
+        }
+        freeing.set(freeing.get() + 1);
+    }
+}
+
+impl<T> Drop for Releases<T> {
+    /// Gives back every count taken over, a chunk at a time.
+    fn drop(&mut self) {
+        for chunk in self.chunks.drain(..) {
+            // SAFETY: alive while its counts here are not given back (just below); the
+            // writer's field, read and reset before the count that may free the chunk.
+            let n = unsafe { &(*chunk).freeing }.replace(0);
+            // SAFETY: `n` counts handed over by `add`, given back once.
+            unsafe { release(chunk, n) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +233,32 @@ mod tests {
             wrapped.published_after(u64::MAX),
             "a count past 2^56 compares modulo"
         );
+    }
+
+    /// Counts handed to a `Releases` come off the chunk's count only when it drops, once per
+    /// chunk, and the chunk is freed with the last (Miri checks it is freed once).
+    #[test]
+    fn released_counts_are_given_back_together() {
+        let mut carver = Carver::<u64>::new();
+        let carved: Vec<_> = (0..3).map(|_| carver.carve()).collect();
+        let chunk = carver.chunk;
+        // SAFETY: the chunk is alive until the carver drops, at the end.
+        let live = || unsafe { &(*chunk).live }.load(Ordering::Relaxed);
+        assert_eq!(
+            live(),
+            CHUNK + 1,
+            "the carver's own count, and every node's"
+        );
+        let mut releases = Releases::new();
+        for (node, place) in carved {
+            // SAFETY: each carved node's count, handed over once; nothing was written there.
+            unsafe { releases.add(chunk_of(node, place)) };
+        }
+        assert_eq!(releases.chunks.len(), 1, "the chunk listed once");
+        assert_eq!(live(), CHUNK + 1, "nothing given back yet");
+        drop(releases);
+        assert_eq!(live(), CHUNK + 1 - 3);
+        drop(carver); // gives back the rest: the chunk is freed
     }
 
     #[test]
