@@ -12,6 +12,7 @@
 use core::any::{Any, TypeId};
 use core::hash::Hash;
 use core::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -79,6 +80,9 @@ struct Caches {
     parameters: CacheParameters,
     first: OnceLock<Member>,
     rest: Mutex<Vec<Member>>,
+    /// Whether `rest` holds a member: read without its lock, so that the controls of a
+    /// function with one instantiation (most) list its stores without locking or allocating.
+    has_rest: AtomicBool,
 }
 
 impl Registry {
@@ -115,7 +119,6 @@ impl<Entries> Registry<Entries> {
         let removed = self
             .caches
             .members()
-            .iter()
             .filter(|member| member.instance == TypeId::of::<I>())
             .filter(|member| member.controls.invalidate(&key))
             .count();
@@ -226,6 +229,7 @@ impl Caches {
             },
             first: OnceLock::new(),
             rest: Mutex::new(Vec::new()),
+            has_rest: AtomicBool::new(false),
         }
     }
 
@@ -283,18 +287,24 @@ impl Caches {
         };
         if self.first.set(member).is_err() {
             rest.push(member);
+            // Release: a control that sees the flag then finds the member under the lock.
+            self.has_rest.store(true, Ordering::Release);
         }
         store
     }
 
-    fn members(&self) -> Vec<Member> {
-        let rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
-        self.first
-            .get()
-            .into_iter()
-            .chain(rest.iter())
-            .copied()
-            .collect()
+    /// The stores made so far, listed without the lock held (a control runs user code: a
+    /// value's `Drop`, which may call the function again).
+    fn members(&self) -> impl Iterator<Item = Member> {
+        let rest = if self.has_rest.load(Ordering::Acquire) {
+            self.rest
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+        } else {
+            Vec::new()
+        };
+        self.first.get().copied().into_iter().chain(rest)
     }
 }
 
