@@ -775,11 +775,7 @@ impl<T, W> Locked<'_, T, W> {
             before.store(ptr::null_mut(), Ordering::Relaxed);
             emptied += 1;
         }
-        let side = self.side_mut();
-        side.used -= emptied;
-        for back in 0..emptied {
-            side.occupied.unset(index.wrapping_sub(back) & mask);
-        }
+        self.side_mut().used -= emptied;
         old
     }
 

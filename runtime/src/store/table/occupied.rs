@@ -1,6 +1,9 @@
-//! Which slots of the current table are not null (nodes and tombstones), one bit each: the
+//! Which slots of the current table may not be null (nodes and tombstones), one bit each: the
 //! writer's own record, so that emptying a table visits its used slots alone (a cache of 128
-//! has 512 slots, a quarter of them used at most).
+//! has 512 slots, a quarter of them used at most). A slot's bit is set when it is filled and
+//! kept when a removal empties it (a clear or a move starts afresh): clearing it cost an
+//! evicting miss about 20 instructions of 516, and a clear of a store that churned visits at
+//! most the whole small table.
 //!
 //! Only a small table is tracked (up to [`TRACKED_UP_TO`] slots, a bitmap of 512 bytes that
 //! stays in the processor's cache). A large table's bitmap is as scattered as its slots: each
@@ -10,8 +13,9 @@
 /// The largest table whose slots are tracked.
 pub(super) const TRACKED_UP_TO: usize = 4096;
 
-/// One bit per slot of a small table, set where the slot is not null; nothing for a large
-/// one. Kept by the writer alone.
+/// One bit per slot of a small table, set where the slot is not null (and perhaps where it
+/// was, since the table was new or emptied); nothing for a large one. Kept by the writer
+/// alone.
 pub(super) struct Occupied {
     /// Empty for a table of more than [`TRACKED_UP_TO`] slots.
     words: Vec<u64>,
@@ -34,14 +38,6 @@ impl Occupied {
     pub(super) fn set(&mut self, index: usize) {
         if let Some(word) = self.words.get_mut(index / 64) {
             *word |= 1 << (index % 64);
-        }
-    }
-
-    /// Slot `index` is now null.
-    #[cfg_attr(not(debug_assertions), inline)]
-    pub(super) fn unset(&mut self, index: usize) {
-        if let Some(word) = self.words.get_mut(index / 64) {
-            *word &= !(1 << (index % 64));
         }
     }
 
