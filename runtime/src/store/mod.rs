@@ -586,8 +586,10 @@ where
             && let Some(old) = map.node(hash, id)
         {
             if self.is_stale(&old.entry) {
-                // A stale entry gives way to the new result (it counts as stored until then).
+                // A stale entry gives way to the new result (it counts as stored until then);
+                // its record in the recency queue is now stale.
                 map.remove_node(hash, id);
+                self.drop_stale_records(map);
             } else if self.limit == Limit::Unbounded {
                 // CPython's unbounded cache stores with `cache[key] = result`.
                 map.replace_node(hash, id, item.stamped(0));
@@ -607,7 +609,6 @@ where
         if map.len() > max {
             self.evict_oldest(map);
         }
-        self.drop_stale_records(map);
         None
     }
 
@@ -632,8 +633,10 @@ where
 
     /// Drops the recency records of entries that are gone (removed, or replaced after their
     /// time to live) once they outnumber the live ones: the queue stays O(maxsize), and the
-    /// sweep, O(queue), runs once per as many removals as there are entries. Runs no user
-    /// code: records are matched to entries by hash and stamp.
+    /// sweep, O(queue), runs once per as many removals as there are entries. Called where an
+    /// entry is removed, the only place a stale record comes from: an eviction takes its
+    /// entry's record, and a use requeued replaces its own. Runs no user code: records are
+    /// matched to entries by hash and stamp.
     #[cfg_attr(not(debug_assertions), inline)]
     fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V, B>) {
         let live = map.len();
