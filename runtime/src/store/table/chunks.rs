@@ -108,8 +108,31 @@ impl<T> Carver<T> {
     }
 
     /// Memory for one node, and its place in its chunk (for the node to keep in its
-    /// [`Label`], see [`chunk_of`] and [`release`]).
+    /// [`Label`], see [`chunk_of`] and [`release`]). Inlined where optimised: the first and
+    /// the last node of a chunk are carved out of line.
+    #[cfg_attr(not(debug_assertions), inline)]
     pub(super) fn carve(&mut self) -> (*mut Node<T>, Place) {
+        if self.next >= CHUNK - 1 {
+            return self.carve_at_an_end();
+        }
+        self.carve_next()
+    }
+
+    /// The next node of the current chunk, which has at least two left.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn carve_next(&mut self) -> (*mut Node<T>, Place) {
+        // SAFETY: `chunk` is alive: the carver's own count holds it until its last node is
+        // carved, and that node's count after.
+        let node = unsafe { (&raw mut (*self.chunk).nodes[self.next]).cast::<Node<T>>() };
+        self.next += 1;
+        // Truncation checked: `next` is at most `CHUNK`, below 256.
+        (node, Place(self.next as u8))
+    }
+
+    /// [`Carver::carve`] when a chunk starts or ends.
+    #[cold]
+    #[inline(never)]
+    fn carve_at_an_end(&mut self) -> (*mut Node<T>, Place) {
         if self.next == CHUNK {
             self.chunk = Box::into_raw(Box::new(Chunk {
                 live: AtomicUsize::new(CHUNK + 1),
@@ -119,17 +142,12 @@ impl<T> Carver<T> {
             self.next = 0;
         }
         let chunk = self.chunk;
-        // SAFETY: `chunk` is alive: the carver's own count holds it until the last node is
-        // carved (just below), and that node's count after.
-        let node = unsafe { (&raw mut (*chunk).nodes[self.next]).cast::<Node<T>>() };
-        self.next += 1;
-        // Truncation checked: `next` is at most `CHUNK`, below 256.
-        let place = Place(self.next as u8);
+        let carved = self.carve_next();
         if self.next == CHUNK {
             // SAFETY: the carver's own count, given back once: this chunk is done with.
             unsafe { release(chunk, 1) };
         }
-        (node, place)
+        carved
     }
 }
 
@@ -233,6 +251,36 @@ mod tests {
             wrapped.published_after(u64::MAX),
             "a count past 2^56 compares modulo"
         );
+    }
+
+    /// A chunk's nodes are carved at places 1 to `CHUNK`, then a new chunk starts; once its
+    /// last node is carved, the carver's own count is given back, and the nodes' counts alone
+    /// hold the chunk (Miri checks it is freed with the last of them).
+    #[test]
+    fn nodes_are_carved_in_place_order_and_a_used_up_chunk_is_the_nodes_alone() {
+        let mut carver = Carver::<u64>::new();
+        let carved: Vec<_> = (0..=CHUNK).map(|_| carver.carve()).collect();
+        let places: Vec<u8> = carved.iter().map(|(_, place)| place.0).collect();
+        let expected: Vec<u8> = (1..=CHUNK as u8).chain([1]).collect();
+        assert_eq!(places, expected);
+        // SAFETY: each node was carved at its place; the chunks are alive (their counts are
+        // given back below, once each).
+        let first = unsafe { chunk_of(carved[0].0, carved[0].1) };
+        assert!(core::ptr::eq(
+            first,
+            // SAFETY: as above.
+            unsafe { chunk_of(carved[CHUNK - 1].0, carved[CHUNK - 1].1) }
+        ));
+        // SAFETY: alive until its nodes' counts are given back, below.
+        assert_eq!(unsafe { &(*first).live }.load(Ordering::Relaxed), CHUNK);
+        for &(node, place) in &carved[..CHUNK] {
+            // SAFETY: each node's count, given back once; nothing was written there.
+            unsafe { release(chunk_of(node, place), 1) };
+        }
+        let (node, place) = carved[CHUNK];
+        // SAFETY: as above, for the second chunk's one node.
+        unsafe { release(chunk_of(node, place), 1) };
+        drop(carver); // gives back the second chunk's uncarved nodes and its own count
     }
 
     /// Counts handed to a `Releases` come off the chunk's count only when it drops, once per
