@@ -383,13 +383,35 @@ where
         key: &Q,
         seen: Option<u64>,
     ) -> Lookup<'s, K, V> {
-        self.count_miss(caller);
-        let key = self.owned_key(hash, key);
+        match caller {
+            Caller::Slot(slot, _) => slot.counts.miss(),
+            // Out of line, so that a slot's miss (most) makes no call that the values it
+            // returns would have to outlive in saved registers.
+            Caller::Crowd => return self.missed_in_crowd(hash, key, seen),
+        }
         Lookup::Miss(Pending {
             store: self,
-            key,
+            key: self.owned_key(hash, key),
             seen,
             caller,
+        })
+    }
+
+    /// [`Store::missed`] for a thread that counts in the crowd.
+    #[cold]
+    #[inline(never)]
+    fn missed_in_crowd<'s, Q: KeyRef<Owned = K>>(
+        &'s self,
+        hash: u64,
+        key: &Q,
+        seen: Option<u64>,
+    ) -> Lookup<'s, K, V> {
+        self.count_miss(Caller::Crowd);
+        Lookup::Miss(Pending {
+            store: self,
+            key: self.owned_key(hash, key),
+            seen,
+            caller: Caller::Crowd,
         })
     }
 
