@@ -118,7 +118,7 @@ impl<T> Carver<T> {
         self.carve_next()
     }
 
-    /// The next node of the current chunk, which has at least two left.
+    /// The next node of the current chunk, which has one left at least.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn carve_next(&mut self) -> (*mut Node<T>, Place) {
         // SAFETY: `chunk` is alive: the carver's own count holds it until its last node is
@@ -191,10 +191,9 @@ pub(super) unsafe fn release<T>(chunk: *mut Chunk<T>, n: usize) {
     }
 }
 
-/// The counts of freed nodes, gathered by chunk and given back one chunk at a time: a clear
-/// frees its nodes in the table's order, which scatters them over the chunks, and an atomic
-/// subtraction per node cost more than the rest of its free. Gives back what it holds when
-/// dropped.
+/// The counts of freed nodes, gathered by chunk and given back one chunk at a time (a clear
+/// frees its nodes in the table's order, which scatters them over the chunks): one atomic
+/// subtraction a chunk rather than one a node. Gives back what it holds when dropped.
 pub(super) struct Releases<T> {
     /// Each chunk whose `freeing` count is not zero, once.
     chunks: Vec<*mut Chunk<T>>,
