@@ -389,12 +389,7 @@ where
             // returns would have to outlive in saved registers.
             Caller::Crowd => return self.missed_in_crowd(hash, key, seen),
         }
-        Lookup::Miss(Pending {
-            store: self,
-            key: self.owned_key(hash, key),
-            seen,
-            caller,
-        })
+        self.pending(caller, hash, key, seen)
     }
 
     /// [`Store::missed`] for a thread that counts in the crowd.
@@ -407,11 +402,24 @@ where
         seen: Option<u64>,
     ) -> Lookup<'s, K, V> {
         self.count_miss(Caller::Crowd);
+        self.pending(Caller::Crowd, hash, key, seen)
+    }
+
+    /// The miss a lookup hands back: the owned key to store the result under, and what
+    /// [`Pending`] needs to store it.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn pending<'s, Q: KeyRef<Owned = K>>(
+        &'s self,
+        caller: Caller<'s>,
+        hash: u64,
+        key: &Q,
+        seen: Option<u64>,
+    ) -> Lookup<'s, K, V> {
         Lookup::Miss(Pending {
             store: self,
             key: self.owned_key(hash, key),
             seen,
-            caller: Caller::Crowd,
+            caller,
         })
     }
 
