@@ -247,6 +247,12 @@ pub(crate) struct Map<T, W> {
     _owns: PhantomData<Box<Node<T>>>,
 }
 
+/// The most slots a table keeps through a clear (512 KiB of pointers): `HashMap::clear`'s
+/// kept capacity, bounded. A cache emptied and filled again (a cold start, each round of a
+/// job) is spared the moves of growing back; a cleared table larger than this is let go, so
+/// that a clear still gives back the memory a burst of entries took.
+const KEPT_BY_CLEAR: usize = 1 << 16;
+
 /// The smallest power of two holding `n` items at a quarter full (so a table runs from a
 /// quarter to half full between two moves).
 fn capacity_for(n: usize) -> usize {
@@ -341,6 +347,35 @@ impl<T, W> Map<T, W> {
             user: None,
             flush: false,
         }
+    }
+}
+
+/// Hands `each` the node of every slot that `occupied` says may be used (of a table too
+/// large to be tracked, every slot), emptying the slot if `empty` (the table stays); the slots
+/// are forgotten by `occupied`. A large table's slots are walked in one tight loop: most of
+/// them are null.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn drain_nodes<T>(
+    occupied: &mut Occupied,
+    slots: &[AtomicPtr<Node<T>>],
+    empty: bool,
+    mut each: impl FnMut(*mut Node<T>),
+) {
+    let mut visit = |slot: &AtomicPtr<Node<T>>| {
+        let node = slot.load(Ordering::Relaxed);
+        if node.is_null() {
+            return;
+        }
+        if empty {
+            // A reader that reads this slot from now on finds it empty.
+            slot.store(ptr::null_mut(), Ordering::Relaxed);
+        }
+        if is_node(node) {
+            each(node);
+        }
+    };
+    if !occupied.drain_each(|index| visit(&slots[index])) {
+        slots.iter().for_each(visit);
     }
 }
 
@@ -795,9 +830,10 @@ impl<T, W> Locked<'_, T, W> {
         let floor = self.side().floor;
         let current = self.map.table.load(Ordering::Relaxed);
         // SAFETY: the current table: the writer alone unlinks it, and not before this.
-        let in_place = unsafe { &*current }.slots.len() == floor;
-        // A table of the starting size is emptied where it is (allocating a new one costs
-        // more); a grown one is swapped for a new one of the starting size.
+        let in_place = unsafe { &*current }.slots.len() <= floor.max(KEPT_BY_CLEAR);
+        // A table up to `KEPT_BY_CLEAR` slots is emptied where it is (a cache refilled after a
+        // clear does not grow it again); a larger one is swapped for a new one of the starting
+        // size.
         let old = if in_place {
             current
         } else {
@@ -813,21 +849,9 @@ impl<T, W> Locked<'_, T, W> {
         // SAFETY: still the current table, or unlinked just now and freed only through the bin
         // (or below, if no reader can see it).
         let slots = &unsafe { &*old }.slots;
-        // Each slot that is not null, emptied if the table stays, and its node if it holds one.
-        let take = |index: usize| {
-            let slot: &AtomicPtr<Node<T>> = &slots[index];
-            let node = slot.load(Ordering::Relaxed);
-            if in_place && !node.is_null() {
-                // A reader that reads this slot from now on finds it empty.
-                slot.store(ptr::null_mut(), Ordering::Relaxed);
-            }
-            is_node(node).then_some(node)
-        };
-        // The slots that are not null alone, if tracked (the others hold nothing to free).
         if free_now {
             let (spare, mut releases) = (&mut side.spare, Releases::new());
-            side.occupied.drain_each(|index| {
-                let Some(node) = take(index) else { return };
+            drain_nodes(&mut side.occupied, slots, in_place, |node| {
                 if spare.len() < SPARE {
                     spare.push(Spare(node));
                 } else {
@@ -839,10 +863,8 @@ impl<T, W> Locked<'_, T, W> {
         } else {
             let bin = &mut side.bin;
             bin.reserve(live + 1);
-            side.occupied.drain_each(|index| {
-                if let Some(node) = take(index) {
-                    bin.retire(Unlinked::of_node(node));
-                }
+            drain_nodes(&mut side.occupied, slots, in_place, |node| {
+                bin.retire(Unlinked::of_node(node));
             });
         }
         if !in_place {

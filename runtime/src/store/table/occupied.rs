@@ -19,7 +19,6 @@ pub(super) const TRACKED_UP_TO: usize = 4096;
 pub(super) struct Occupied {
     /// Empty for a table of more than [`TRACKED_UP_TO`] slots.
     words: Vec<u64>,
-    capacity: usize,
 }
 
 impl Occupied {
@@ -30,7 +29,7 @@ impl Occupied {
         } else {
             Vec::new()
         };
-        Occupied { words, capacity }
+        Occupied { words }
     }
 
     /// Slot `index` now holds a node or a tombstone.
@@ -49,14 +48,14 @@ impl Occupied {
     }
 
     /// Hands `each` the slots that may not be null, in order, each forgotten as it is handed
-    /// out: the table is left with every slot null. Of a large table, every slot. (A loop
-    /// over the words, rather than an iterator of iterators: `cache_clear` of a small cache
-    /// spent half its walk in the adapters' code.)
+    /// out: the table is left with every slot null. `false`, with nothing handed out, for a
+    /// large table: its caller walks every slot. (A loop over the words, rather than an
+    /// iterator of iterators: `cache_clear` of a small cache spent half its walk in the
+    /// adapters' code.)
     #[cfg_attr(not(debug_assertions), inline)]
-    pub(super) fn drain_each(&mut self, mut each: impl FnMut(usize)) {
+    pub(super) fn drain_each(&mut self, mut each: impl FnMut(usize)) -> bool {
         if self.words.is_empty() {
-            (0..self.capacity).for_each(each);
-            return;
+            return false;
         }
         for (n, word) in self.words.iter_mut().enumerate() {
             let mut bits = core::mem::take(word);
@@ -65,6 +64,7 @@ impl Occupied {
                 bits &= bits - 1;
             }
         }
+        true
     }
 }
 

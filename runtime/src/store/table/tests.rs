@@ -197,18 +197,19 @@ fn clearing_in_place_drops_every_item_once() {
 }
 
 /// A table too large for its used slots to be tracked (see `occupied`) is emptied by a pass
-/// over every slot, in place (the starting size) or swapped out (grown): each item dropped
-/// once, every slot null after.
+/// over every slot, in place (up to `KEPT_BY_CLEAR` slots) or swapped out (larger): each item
+/// dropped once, every slot null after.
 #[test]
 fn clearing_an_untracked_table_drops_every_item_once() {
     let dropped = Arc::new(AtomicUsize::new(0));
     let big = occupied::TRACKED_UP_TO; // a starting table of more slots than tracked
     let threads = Threads::new();
     let mut made = 0;
-    // (In place, a few items are enough; grown, over half as many as tracked: not under Miri.)
+    // (In place, a few items are enough; swapped out, a table grown past `KEPT_BY_CLEAR`
+    // slots: not under Miri.)
     let cases = [
         (Map::new(big, ()), 200),
-        (Map::new(8, ()), big as u64 / 2 + 10),
+        (Map::new(8, ()), KEPT_BY_CLEAR as u64 / 2 + 10),
     ];
     for (map, items) in cases.into_iter().take(if cfg!(miri) { 1 } else { 2 }) {
         let mut w = map.lock(&threads);
@@ -228,6 +229,58 @@ fn clearing_an_untracked_table_drops_every_item_once() {
         assert!(slots.iter().all(|s| s.load(Ordering::Relaxed).is_null()));
         assert_eq!((w.len(), w.side().used), (0, 0));
     }
+}
+
+/// A clear keeps a grown table of up to `KEPT_BY_CLEAR` slots, emptied where it is, so that
+/// filling the cache again does not grow it again; a larger one is swapped for one of the
+/// starting size.
+#[test]
+fn a_clear_keeps_a_grown_table_up_to_a_bound() {
+    let threads = Threads::new();
+    let map = Map::chunked(8, ());
+    let floor = map.lock(&threads).current().slots.len();
+    let fill = |until: &dyn Fn(usize) -> bool| {
+        let mut w = map.lock(&threads);
+        let mut key = 0;
+        while !until(w.current().slots.len()) {
+            w.insert_new(hash(key), (key, key));
+            key += 1;
+        }
+        w.current().slots.len()
+    };
+    let grown = fill(&|len| len > 4 * floor);
+    map.lock(&threads).clear();
+    let w = map.lock(&threads);
+    assert_eq!(w.current().slots.len(), grown, "kept");
+    assert!(
+        w.current()
+            .slots
+            .iter()
+            .all(|s| s.load(Ordering::Relaxed).is_null())
+    );
+    assert_eq!((w.len(), w.side().used), (0, 0));
+    drop(w);
+    let items = [3, 4, 5];
+    let mut w = map.lock(&threads);
+    for key in items {
+        w.insert_new(hash(key), (key, key));
+    }
+    assert_eq!(
+        w.current().slots.len(),
+        grown,
+        "filled again without growing"
+    );
+    drop(w);
+    for key in items {
+        assert_eq!(found(&map, &threads, hash(key), key), Some(key));
+    }
+    if cfg!(miri) {
+        return; // too many items for Miri
+    }
+    map.lock(&threads).clear();
+    fill(&|len| len > KEPT_BY_CLEAR);
+    map.lock(&threads).clear();
+    assert_eq!(map.lock(&threads).current().slots.len(), floor, "let go");
 }
 
 #[test]
