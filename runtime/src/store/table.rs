@@ -250,8 +250,18 @@ pub(crate) struct Map<T, W> {
 /// The most slots a table keeps through a clear (512 KiB of pointers): `HashMap::clear`'s
 /// kept capacity, bounded. A cache emptied and filled again (a cold start, each round of a
 /// job) is spared the moves of growing back; a cleared table larger than this is let go, so
-/// that a clear still gives back the memory a burst of entries took.
+/// that a clear still gives back the memory a burst of entries took. So is one less than an
+/// eighth full (see [`keeps_through_clear`]).
 const KEPT_BY_CLEAR: usize = 1 << 16;
+
+/// Whether a clear empties a table of `slots` slots holding `live` items where it is, rather
+/// than swapping it for a new one of `floor` slots, the starting size: a table of the starting
+/// size (a new one would cost more), and a grown one of up to [`KEPT_BY_CLEAR`] slots at least
+/// an eighth full. A table left mostly empty by removals is let go: it would cost each later
+/// clear a walk of its slots, and hold memory the cache no longer needs.
+fn keeps_through_clear(slots: usize, live: usize, floor: usize) -> bool {
+    slots == floor || (slots <= KEPT_BY_CLEAR && live.saturating_mul(8) >= slots)
+}
 
 /// The smallest power of two holding `n` items at a quarter full (so a table runs from a
 /// quarter to half full between two moves).
@@ -830,10 +840,7 @@ impl<T, W> Locked<'_, T, W> {
         let floor = self.side().floor;
         let current = self.map.table.load(Ordering::Relaxed);
         // SAFETY: the current table: the writer alone unlinks it, and not before this.
-        let in_place = unsafe { &*current }.slots.len() <= floor.max(KEPT_BY_CLEAR);
-        // A table up to `KEPT_BY_CLEAR` slots is emptied where it is (a cache refilled after a
-        // clear does not grow it again); a larger one is swapped for a new one of the starting
-        // size.
+        let in_place = keeps_through_clear(unsafe { &*current }.slots.len(), self.len(), floor);
         let old = if in_place {
             current
         } else {

@@ -233,7 +233,7 @@ fn clearing_an_untracked_table_drops_every_item_once() {
 
 /// A clear keeps a grown table of up to `KEPT_BY_CLEAR` slots, emptied where it is, so that
 /// filling the cache again does not grow it again; a larger one is swapped for one of the
-/// starting size.
+/// starting size, and so is one that removals left less than an eighth full.
 #[test]
 fn a_clear_keeps_a_grown_table_up_to_a_bound() {
     let threads = Threads::new();
@@ -274,13 +274,41 @@ fn a_clear_keeps_a_grown_table_up_to_a_bound() {
     for key in items {
         assert_eq!(found(&map, &threads, hash(key), key), Some(key));
     }
+    let grown = fill(&|len| len > 4 * floor);
+    let mut w = map.lock(&threads);
+    for key in 0..(w.len() as u64) {
+        if w.len() * 8 < grown {
+            break;
+        }
+        let _ = w.remove_if(hash(key), |item| item.0 == key, |_| true);
+    }
+    w.clear();
+    assert_eq!(w.current().slots.len(), floor, "mostly empty: let go");
+    drop(w);
     if cfg!(miri) {
         return; // too many items for Miri
     }
-    map.lock(&threads).clear();
     fill(&|len| len > KEPT_BY_CLEAR);
     map.lock(&threads).clear();
     assert_eq!(map.lock(&threads).current().slots.len(), floor, "let go");
+}
+
+#[test]
+fn what_a_clear_keeps() {
+    assert!(
+        keeps_through_clear(32, 0, 32),
+        "the starting size, even empty"
+    );
+    assert!(keeps_through_clear(1024, 128, 32), "grown, an eighth full");
+    assert!(
+        !keeps_through_clear(1024, 127, 32),
+        "grown, less than an eighth full"
+    );
+    assert!(keeps_through_clear(KEPT_BY_CLEAR, KEPT_BY_CLEAR / 2, 32));
+    assert!(
+        !keeps_through_clear(2 * KEPT_BY_CLEAR, KEPT_BY_CLEAR, 32),
+        "too large"
+    );
 }
 
 #[test]
@@ -546,7 +574,12 @@ fn clear_alone_then_shared(map: Map<(u64, [u64; 4]), ()>) {
         let spares = w.side().spare.len();
         w.clear();
         assert_eq!(w.side().spare.len(), spares, "none kept at once");
-        assert_eq!(w.side().bin.waiting(), 4, "every node retired");
+        // The grown table, kept by the first clear, held 4 items: mostly empty, let go too.
+        assert_eq!(
+            w.side().bin.waiting(),
+            4 + 1,
+            "every node retired, and the table"
+        );
     });
     let mut w = map.lock(&threads);
     assert_eq!(w.len(), 0, "cleared");
