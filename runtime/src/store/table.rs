@@ -257,7 +257,7 @@ const KEPT_BY_CLEAR: usize = 1 << 16;
 /// Whether a clear empties a table of `slots` slots holding `live` items where it is, rather
 /// than swapping it for a new one of `floor` slots, the starting size: a table of the starting
 /// size (a new one would cost more), and a grown one of up to [`KEPT_BY_CLEAR`] slots at least
-/// an eighth full. A table left mostly empty by removals is let go: it would cost each later
+/// an eighth full. A grown table left mostly empty (by removals, say) is let go: it would cost each later
 /// clear a walk of its slots, and hold memory the cache no longer needs.
 fn keeps_through_clear(slots: usize, live: usize, floor: usize) -> bool {
     slots == floor || (slots <= KEPT_BY_CLEAR && live.saturating_mul(8) >= slots)

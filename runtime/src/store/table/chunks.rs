@@ -211,7 +211,7 @@ impl<T> Releases<T> {
     /// needing no dropping) and hands it over, once; it holds the map's writer lock, as long
     /// as this lives (`freeing` is the writer's).
     pub(super) unsafe fn add(&mut self, chunk: *mut Chunk<T>) {
-        // SAFETY: alive: the count handed over holds it until `give_back`.
+        // SAFETY: alive: the count handed over holds it until this `Releases` drops.
         let freeing = unsafe { &(*chunk).freeing };
         if freeing.get() == 0 {
             self.chunks.push(chunk);
