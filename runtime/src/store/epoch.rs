@@ -496,6 +496,16 @@ pub(crate) fn heavy_barrier() -> bool {
     true
 }
 
+/// [`heavy_barrier`], for a thread about to wait on another's mark: if the system refused
+/// the barrier, the other's mark may not be visible yet, so a fence on this side at least, and
+/// a wait well past the microseconds a store takes to leave a CPU's buffer.
+pub(crate) fn heavy_barrier_or_settle() {
+    if !heavy_barrier() {
+        core::sync::atomic::fence(Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Set once [`heavy_barrier`] was refused after start-up (see [`refused_later`]).
 static REFUSED: AtomicBool = AtomicBool::new(false);
 

@@ -285,6 +285,8 @@ where
     /// Looks an `async fn`'s call up: a stored result, a computation to join, or a miss to
     /// drive. Joining counts as a hit, as in `async_lru`.
     pub(crate) fn lookup_async<Q: KeyRef<Owned = K>>(&self, key: Q) -> AsyncLookup<'_, K, V> {
+        // A computation may be shared between threads: so is the store.
+        self.share();
         let hash = hash_of(&key);
         let caller = self.caller();
         if let Some(value) = self.hit(caller, hash, &key) {

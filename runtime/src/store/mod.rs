@@ -37,6 +37,7 @@ mod epoch;
 mod flight;
 mod fork;
 mod hashed;
+mod owned;
 mod recency;
 mod sync_flight;
 mod table;
@@ -60,7 +61,7 @@ use hashed::PassThrough;
 pub(crate) use hashed::{Hashed, hash_of};
 use recency::Recency;
 pub use sync_flight::{FlightLookup, FlightPending};
-use table::{LockUser, Locked, Map, NodeId, Removal};
+use table::{LockUser, Locked, Map, NodeId, Owned, Owner, Removal, UNCLAIMED};
 use threads::{Slot, Threads};
 
 /// How many results a store keeps.
@@ -167,7 +168,9 @@ type WriteLock<'s, K, V, B> = Locked<'s, Cached<K, V, B>, Writer>;
 /// The cache of one memoized function (of one instantiation, for generic functions). `B`:
 /// what each entry keeps besides its key and value (see [`bookkeeping`]).
 pub(crate) struct Store<K, V, B = Tracked> {
-    /// The results, and under its lock, the writer's state.
+    /// The results while one thread alone uses the store, and who that is (see [`owned`]).
+    owned: Owned<Cached<K, V, B>>,
+    /// The results once several threads use it, and under its lock, the writer's state.
     map: Map<Cached<K, V, B>, Writer>,
     limit: Limit,
     /// Entries older than this are misses (`ttl = ...`).
@@ -297,7 +300,14 @@ where
         } else {
             Map::new(capacity, writer)
         };
+        let owned = Owned::new(
+            limit != Limit::Nothing,
+            matches!(limit, Limit::Bounded(_)),
+            limit == Limit::Unbounded,
+            capacity,
+        );
         Store {
+            owned,
             map,
             limit,
             ttl,
@@ -313,7 +323,7 @@ where
     /// miss kept out of line.
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn lookup<Q: KeyRef<Owned = K>>(&self, key: Q) -> Lookup<'_, K, V> {
-        self.lookup_with(key, Lookup::Hit, |caller, hash, key, seen| {
+        self.lookup_with::<true, _, _>(key, Lookup::Hit, |caller, hash, key, seen| {
             self.missed(caller, hash, key, seen)
         })
     }
@@ -321,9 +331,11 @@ where
     /// The hit path of every synchronous lookup ([`Store::lookup`],
     /// [`Store::lookup_flight`]): a stored result goes to `hit`, and a miss to `miss`, with the
     /// caller, the hash, the key and what the lookup saw (see [`Store::hit_or_seen`]); `miss` is
-    /// out of line: a call to a `#[cold]` function.
+    /// out of line: a call to a `#[cold]` function. `OWNABLE`: the lookup may claim the store
+    /// for the calling thread, or use it as its own (see [`owned`]); else it makes the store
+    /// shared.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    fn lookup_with<'s, Q: KeyRef<Owned = K>, R>(
+    fn lookup_with<'s, const OWNABLE: bool, Q: KeyRef<Owned = K>, R>(
         &'s self,
         key: Q,
         hit: impl FnOnce(V) -> R,
@@ -332,30 +344,65 @@ where
         let hash = hash_of(&key);
         let me = threads::known();
         if !me.has_slot() {
-            return self.lookup_new(hash, &key, hit, miss);
+            return self.lookup_new::<OWNABLE, _, _>(hash, &key, hit, miss);
         }
         // A caller known to have a slot: the compiler drops the other case from the hit.
-        let caller = Caller::Slot(self.threads.slot(me), me.index);
-        match self.hit_or_seen(caller, hash, &key) {
+        self.lookup_as::<OWNABLE, _, _>(me, hash, &key, hit, miss)
+    }
+
+    /// [`Store::lookup_with`] for a thread with a slot.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn lookup_as<'s, const OWNABLE: bool, Q: KeyRef<Owned = K>, R>(
+        &'s self,
+        me: threads::Me,
+        hash: u64,
+        key: &Q,
+        hit: impl FnOnce(V) -> R,
+        miss: impl FnOnce(Caller<'s>, u64, &Q, Option<u64>) -> R,
+    ) -> R {
+        let slot = self.threads.slot(me);
+        let caller = Caller::Slot(slot, me.index);
+        if !OWNABLE {
+            self.share();
+        } else if let Some(found) = self.lookup_owned(slot, me.lease, hash, key) {
+            return match found {
+                Some(value) => hit(value),
+                None => miss(caller, hash, key, None),
+            };
+        }
+        match self.hit_or_seen(caller, hash, key) {
             Ok(value) => hit(value),
-            Err(seen) => miss(caller, hash, &key, seen),
+            Err(seen) => miss(caller, hash, key, seen),
         }
     }
 
-    /// [`Store::lookup_with`] for a thread the stores do not know yet, or that has no slot.
+    /// [`Store::lookup_with`] for a thread the stores do not know yet, or that has no slot
+    /// (it makes the store shared).
     #[cold]
     #[inline(never)]
-    fn lookup_new<'s, Q: KeyRef<Owned = K>, R>(
+    fn lookup_new<'s, const OWNABLE: bool, Q: KeyRef<Owned = K>, R>(
         &'s self,
         hash: u64,
         key: &Q,
         hit: impl FnOnce(V) -> R,
         miss: impl FnOnce(Caller<'s>, u64, &Q, Option<u64>) -> R,
     ) -> R {
-        let caller = self.caller();
-        match self.hit_or_seen(caller, hash, key) {
+        let me = threads::me();
+        if me.has_slot() {
+            return self.lookup_as::<OWNABLE, _, _>(me, hash, key, hit, miss);
+        }
+        self.share();
+        match self.hit_or_seen(Caller::Crowd, hash, key) {
             Ok(value) => hit(value),
-            Err(seen) => miss(caller, hash, key, seen),
+            Err(seen) => miss(Caller::Crowd, hash, key, seen),
+        }
+    }
+
+    /// The calling thread (with a slot) as the owner of the store (see [`owned`]).
+    fn owner(&self, me: threads::Me) -> Owner<'_> {
+        Owner {
+            lease: me.lease,
+            reader: &self.threads.slot(me).reader,
         }
     }
 
@@ -645,6 +692,18 @@ where
     /// Removes the result stored for a key; whether there was one. Compares keys without the
     /// lock, as [`Insert::insert`] does.
     pub(crate) fn remove(&self, key: &Hashed<K>) -> bool {
+        let me = threads::known();
+        let state = self.owned.state();
+        if me.has_slot() && state == me.lease {
+            let owner = self.owner(me);
+            let is = |cached: &Cached<K, V, B>| cached.key == key.key;
+            if let Ok(removed) = self.owned.remove(owner, key.hash, is) {
+                return removed;
+            }
+        }
+        if state != UNCLAIMED {
+            self.share(); // (an unclaimed store holds nothing, and stays unclaimed)
+        }
         loop {
             let (seen, found) = self.find_node(self.caller(), key.hash, &key.key);
             let Some(id) = found else {
@@ -691,7 +750,7 @@ where
     /// statistics does not take the writer lock from the store's user (see `writer_lock`).
     pub(crate) fn info(&self, maxsize: Option<usize>) -> CacheInfo {
         let (hits, misses) = self.threads.totals();
-        let len = self.map.len();
+        let len = self.map.len() + self.owned.len();
         // A miss stores, then evicts: between the two a full map holds one more than its
         // bound. Before the store and after the eviction it held `max`, so `max` is what a
         // look under the lock would have seen.
@@ -709,6 +768,15 @@ where
 
     /// Empties the cache and resets the statistics.
     pub(crate) fn clear(&self) {
+        let me = threads::known();
+        let state = self.owned.state();
+        if me.has_slot() && state == me.lease && self.owned.clear(self.owner(me)).is_ok() {
+            self.threads.reset();
+            return;
+        }
+        if state != UNCLAIMED {
+            self.share(); // (an unclaimed store holds nothing, and stays unclaimed)
+        }
         // As the calling thread: without the mutex if the lock is biased to it, the store's
         // only live user (a cold cache's first call, after a clear, is its next miss).
         let mut map = self.lock_map(self.caller());
@@ -731,7 +799,9 @@ where
     }
 
     /// The writer lock, taken and held without doing anything.
+    /// The store shared first: the child of a fork may not have the owner (see [`owned`]).
     fn hold_writer_lock(&'static self) -> Box<dyn core::any::Any> {
+        self.share();
         self.map.hold(&self.threads)
     }
 }
@@ -788,6 +858,16 @@ where
         // The calling thread, found once for the lookup, the lock and the stamp (by the
         // lookup, if it was made on this thread).
         let caller = caller.unwrap_or_else(|| self.caller());
+        let item = match caller {
+            Caller::Slot(slot, _) => {
+                match self.insert_owned(slot, threads::known().lease, hash, item) {
+                    Ok(()) => return,
+                    Err(item) => item,
+                }
+            }
+            Caller::Crowd => item,
+        };
+        self.share();
         let mut looked_up = seen.map(|seen| (seen, None));
         let unused = loop {
             let (seen, found) = match looked_up.take() {

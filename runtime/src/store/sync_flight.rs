@@ -261,7 +261,7 @@ where
     /// (inlined, and as fast), a miss kept out of line.
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn lookup_flight<Q: KeyRef<Owned = K>>(&self, key: Q) -> FlightLookup<'_, K, V> {
-        self.lookup_with(key, FlightLookup::Hit, |caller, hash, key, _| {
+        self.lookup_with::<false, _, _>(key, FlightLookup::Hit, |caller, hash, key, _| {
             self.join_or_drive(caller, hash, key)
         })
     }

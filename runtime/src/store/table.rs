@@ -27,6 +27,7 @@ use super::epoch::{Freed, Readers};
 
 mod chunks;
 mod occupied;
+mod owned;
 mod pages;
 mod read;
 mod unlinked;
@@ -34,6 +35,7 @@ mod writer_lock;
 
 use chunks::{Carver, Label, Place, Releases, chunk_of};
 use occupied::Occupied;
+pub(crate) use owned::{NotOwner, OnFound, Owned, Owner, SHARED, UNCLAIMED};
 use pages::populate;
 use unlinked::{MapBin, Unlinked, keep_nodes};
 pub(crate) use writer_lock::LockUser;
@@ -66,6 +68,28 @@ unsafe fn free_node<T>(node: *mut Node<T>) {
         // (by `_give_back`, as it drops).
         unsafe { ptr::drop_in_place(node) };
     }
+}
+
+/// A node for `item`, numbered `seq`: carved by `carver` if there is one, else a `Box`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn make_node<T>(carver: Option<&mut Carver<T>>, hash: u64, seq: u64, item: T) -> *mut Node<T> {
+    let Some(carver) = carver else {
+        return Box::into_raw(Box::new(Node {
+            hash,
+            label: Label::new(seq, Place::BOXED),
+            item,
+        }));
+    };
+    let (node, place) = carver.carve();
+    // SAFETY: memory for one node, carved for it alone.
+    unsafe {
+        node.write(Node {
+            hash,
+            label: Label::new(seq, place),
+            item,
+        });
+    }
+    node
 }
 
 /// Frees a spare node's memory (see [`Side::spare`]), without dropping its stale contents.
@@ -721,13 +745,26 @@ impl<T, W> Locked<'_, T, W> {
     // debug builds, where forcing it would make each memoized type's code larger to compile.
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn insert_new(&mut self, hash: u64, item: T) {
+        self.make_room();
+        let node = self.new_node(hash, item);
+        self.publish(hash, node);
+    }
+
+    /// Moves to a larger table if one more node would make this one more than half used.
+    #[cfg_attr(not(debug_assertions), inline(always))] // as `insert_new`
+    fn make_room(&mut self) {
         let side = self.side();
         if side.used + 1 > self.current().slots.len() / 2 {
             // Sized for the items there now, a quarter full: a full table of no tombstones
             // doubles (sized for one more, it would quadruple, and run from an eighth full).
             self.move_to(capacity_for(self.len()).max(side.floor));
         }
-        let node = self.new_node(hash, item);
+    }
+
+    /// Puts `node`, numbered as the next published, in a free slot of its probe (there is
+    /// room: see [`Locked::make_room`]).
+    #[cfg_attr(not(debug_assertions), inline(always))] // as `insert_new`
+    fn publish(&mut self, hash: u64, node: *mut Node<T>) {
         let table = self.current();
         let free =
             |(_, slot): &(usize, &AtomicPtr<Node<T>>)| !is_node(slot.load(Ordering::Relaxed));

@@ -100,12 +100,32 @@ fn the_recency_queue_stays_small_under_many_hits() {
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
+/// As [`the_recency_queue_stays_small_under_many_hits`], in the shared map's.
+#[test]
+fn the_shared_recency_queue_stays_small_under_many_hits() {
+    let store = Store::new(Some(5), None);
+    store.share();
+    for key in 0..4 {
+        call(&store, key);
+    }
+    for round in 0..1000 {
+        for key in 0..4 {
+            assert!(!call(&store, key), "round {round}: {key} was evicted");
+        }
+        assert!(call(&store, 100 + round % 2));
+    }
+    assert!(store.map.lock(&store.threads).writer_state().recency.len() <= 5);
+    assert_eq!(store.info(Some(5)).currsize, 5);
+}
+
 /// Entries removed by `cache_invalidate`, or replaced after their time to live, leave no
 /// backlog of recency records: the queue stays within a constant factor of the entries.
 #[test]
 fn the_recency_queue_stays_small_under_removals_and_expiry() {
     let expiring = Store::new(Some(128), Some(Duration::from_nanos(1)));
     let invalidated = Store::new(Some(128), None);
+    expiring.share();
+    invalidated.share();
     for round in 0..10_000u32 {
         let key = round % 10;
         call(&expiring, key);
@@ -157,10 +177,15 @@ proptest! {
         maxsize in prop_oneof![Just(None), (0usize..40).prop_map(Some)],
         calls in proptest::collection::vec(0u32..60, 0..400),
         clear_at in proptest::option::of(0usize..400),
+        share_at in proptest::option::of(0usize..400),
     ) {
         let store = Store::new(maxsize, None);
         let mut model = Model { maxsize, entries: Vec::new(), hits: 0, misses: 0 };
         for (i, key) in calls.into_iter().enumerate() {
+            if share_at == Some(i) {
+                // The thread's items handed over to the shared map, in their order of use.
+                store.share();
+            }
             if clear_at == Some(i) {
                 store.clear();
                 model = Model { maxsize, entries: Vec::new(), hits: 0, misses: 0 };
@@ -443,6 +468,8 @@ fn a_reader_stalled_in_user_code_holds_back_only_what_it_reads() {
     let alive_b = Arc::new(AtomicUsize::new(0));
     let a: Store<(u32,), Alive> = Store::new(Some(4), None);
     let b: Store<(u32,), Alive> = Store::new(Some(4), None);
+    // The shared map's readers are what this is about: the thread's own store frees at once.
+    a.share();
     call_alive(&a, 0, &alive_a);
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -522,6 +549,7 @@ fn misses_of_the_only_user_interleave_with_another_threads_controls() {
 #[test]
 fn info_takes_no_lock_and_never_reports_more_than_maxsize() {
     let store: Arc<Store<(u32,), u32>> = Arc::new(Store::new(Some(2), None));
+    store.share();
     call(&store, 1);
     call(&store, 2);
     let mut map = store.map.lock(&store.threads);

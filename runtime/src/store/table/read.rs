@@ -9,7 +9,7 @@ use crate::store::epoch::{Reader, Readers};
 
 /// What keeps a found node alive while user code reads it; lets go when dropped (also on
 /// unwinding from user code).
-enum Hold<'m, T, W> {
+pub(super) enum Hold<'m, T, W> {
     /// A hazard of the reader's, at this index.
     Hazard(&'m Reader, usize),
     /// The reader's mark, every hazard being in use (`Some`: this read set it, and clears it).
@@ -64,7 +64,7 @@ impl<T> Table<T> {
 }
 
 /// A hazard held: [`Hold::Hazard`] alone, for the inlined path.
-struct Hazard<'r>(&'r Reader, usize);
+pub(super) struct Hazard<'r>(pub(super) &'r Reader, pub(super) usize);
 
 impl Drop for Hazard<'_> {
     #[cfg_attr(not(debug_assertions), inline(always))]

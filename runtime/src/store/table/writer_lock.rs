@@ -25,9 +25,8 @@
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use super::super::epoch::{self, Reader, Readers};
 
@@ -144,16 +143,10 @@ impl<S> WriterLock<S> {
     #[cold]
     fn revoke(&self, index: usize, readers: &dyn Readers) {
         self.biased.store(0, Ordering::Relaxed);
-        let sure = epoch::heavy_barrier();
+        // If the system refused the barrier (see `epoch::heavy_barrier`), no bias is granted
+        // from now on (see `lock_mutex`), so the wait it takes instead is paid once.
+        epoch::heavy_barrier_or_settle();
         let mark = readers.writing(index);
-        if !sure {
-            // The system refused the barrier (see `epoch::heavy_barrier`): the biased thread's
-            // mark may not be visible yet. Fence this side at least; a store leaves a CPU's
-            // buffer within microseconds, so wait well past that before looking. No bias is
-            // granted from now on (see `lock_mutex`), so this is paid once.
-            fence(Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(1));
-        }
         // Acquire: pairs with the biased thread's release when it let go, so that what it
         // wrote is seen here.
         while mark.load(Ordering::Acquire) {

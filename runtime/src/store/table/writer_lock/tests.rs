@@ -2,6 +2,7 @@ use super::*;
 use crate::store::threads::{self, Threads};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 /// Fewer rounds under Miri, which is slow; the same paths.
 const ROUNDS: u64 = if cfg!(miri) { 50 } else { 20_000 };

@@ -1,0 +1,170 @@
+//! A store while one thread alone uses it: its items live in an owned map (see [`table`]'s
+//! `owned`), which that thread reads and writes with no atomic read-modify-write, no lock and
+//! no publication protocol, keeping exact LRU order in a list. Most caches are used by one
+//! thread (a script, a request handler's worker, a recursive computation), and a miss costs
+//! there about half the instructions of the shared map's.
+//!
+//! The first thread that looks a key up owns the store. The first call from another thread,
+//! a computation shared between threads (`async fn`, `single_flight`), or a `fork()` makes the
+//! store *shared* for good: the owner's items are handed over to the shared map, in their
+//! order of use, each stamped as if used in that order (see [`clock`]), so that eviction goes
+//! on as it would have. A call of the owner that was under way then finishes on the shared
+//! map.
+
+use core::hash::Hash;
+use std::sync::atomic::Ordering;
+
+use super::born::Born;
+use super::table::{NotOwner, OnFound, Owner, SHARED, UNCLAIMED};
+use super::threads::Slot;
+use super::{Bookkeeping, Cached, Entry, Fresh, Limit, Store};
+use crate::key::KeyRef;
+
+impl<K, V, B> Store<K, V, B>
+where
+    K: Hash + Eq + Clone + Send + Sync,
+    V: Clone + Send + Sync,
+    B: Bookkeeping,
+{
+    /// A lookup by the thread of `lease` (whose slot is `slot`) in the store it owns:
+    /// `Some(Some(value))` for a hit, `Some(None)` for a miss (not counted yet), `None` if the
+    /// store is shared (claimed by this call if no thread had used it yet).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(super) fn lookup_owned<Q: KeyRef<Owned = K>>(
+        &self,
+        slot: &Slot,
+        lease: u64,
+        hash: u64,
+        key: &Q,
+    ) -> Option<Option<V>> {
+        let state = self.owned.state();
+        if state != lease && (state == SHARED || !self.claim_or_share(lease, state)) {
+            return None;
+        }
+        let is = |cached: &Cached<K, V, B>| key.matches(&cached.key);
+        let owner = Owner {
+            lease,
+            reader: &slot.reader,
+        };
+        let found = self.owned.read(
+            owner,
+            hash,
+            is,
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            |cached| self.use_owned(slot, &cached.entry),
+        );
+        match found {
+            Ok(Some(Some(value))) => Some(Some(value)),
+            Ok(_) => Some(None), // absent, or stale
+            Err(NotOwner) => {
+                self.share();
+                None
+            }
+        }
+    }
+
+    /// Counts a hit on an owned entry, unless it is stale: its use is recorded by the read.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn use_owned(&self, slot: &Slot, entry: &Entry<V, B>) -> Option<V> {
+        if self.is_stale(entry) {
+            return None;
+        }
+        slot.counts.hit_only();
+        Some(entry.value.clone())
+    }
+
+    /// For a thread of `lease` to which the store does not belong (`state`, not shared):
+    /// claims it if no thread used it yet (then `true`), else makes it shared.
+    #[cold]
+    #[inline(never)]
+    fn claim_or_share(&self, lease: u64, state: u64) -> bool {
+        if state == UNCLAIMED && self.owned.claim(lease) {
+            return true;
+        }
+        self.share();
+        false
+    }
+
+    /// Stores a miss's result in the store the thread of `lease` owns; hands the item back if
+    /// the store is not (or no longer) its own.
+    #[cfg_attr(not(debug_assertions), inline)]
+    pub(super) fn insert_owned(
+        &self,
+        slot: &Slot,
+        lease: u64,
+        hash: u64,
+        item: Fresh<K, V>,
+    ) -> Result<(), Fresh<K, V>> {
+        if self.owned.state() != lease {
+            return Err(item);
+        }
+        let bound = match self.limit {
+            Limit::Bounded(max) => Some(max),
+            Limit::Nothing | Limit::Unbounded => None,
+        };
+        let same_key = |old: &Cached<K, V, B>, new: &Cached<K, V, B>| old.key == new.key;
+        let owner = Owner {
+            lease,
+            reader: &slot.reader,
+        };
+        let stored = self
+            .owned
+            .insert(owner, hash, item.stamped(0), bound, same_key, |old| {
+                self.on_found(old)
+            });
+        stored.map_err(Cached::into_fresh)
+    }
+
+    /// What an insertion does with the entry of its key stored meanwhile (a call back from
+    /// the body stored it): as the shared map's `Store::insert_locked`.
+    fn on_found(&self, old: &Cached<K, V, B>) -> OnFound {
+        if self.is_stale(&old.entry) {
+            OnFound::Remove
+        } else if self.limit == Limit::Unbounded {
+            OnFound::Replace // CPython's unbounded cache stores with `cache[key] = result`
+        } else {
+            OnFound::Keep // as CPython's bounded cache: the stored result stays
+        }
+    }
+
+    /// Makes the store shared for good, if it is not yet (see the module's documentation).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(super) fn share(&self) {
+        if self.owned.state() != SHARED {
+            self.hand_over();
+        }
+    }
+
+    /// [`Store::share`]: the owner's items handed over, each stamped as used in its order
+    /// of use, after every stamp handed out so far.
+    #[cold]
+    #[inline(never)]
+    fn hand_over(&self) {
+        let bounded = matches!(self.limit, Limit::Bounded(_));
+        let mut stamp = self.stamp_floor.load(Ordering::Relaxed);
+        self.owned
+            .hand_over(&self.map, &self.threads, |cached, hash, writer| {
+                if !bounded {
+                    return; // no recency to keep
+                }
+                stamp += 1;
+                let book = &cached.entry.book;
+                for recorded in [book.stamp(), book.queued()].into_iter().flatten() {
+                    recorded.store(stamp, Ordering::Relaxed);
+                }
+                writer.recency.push(stamp, hash);
+                self.stamp_floor.store(stamp, Ordering::Relaxed);
+            });
+    }
+}
+
+impl<K, V, B: Bookkeeping> Cached<K, V, B> {
+    /// The item again as a miss made it (for the shared map, which stamps it).
+    fn into_fresh(self) -> Fresh<K, V> {
+        Fresh {
+            born: self.entry.book.born().unwrap_or(Born::UNRECORDED),
+            key: self.key,
+            value: self.entry.value,
+        }
+    }
+}
