@@ -300,12 +300,7 @@ where
         } else {
             Map::new(capacity, writer)
         };
-        let owned = Owned::new(
-            limit != Limit::Nothing,
-            matches!(limit, Limit::Bounded(_)),
-            limit == Limit::Unbounded,
-            capacity,
-        );
+        let owned = Owned::new(limit != Limit::Nothing, limit == Limit::Unbounded, capacity);
         Store {
             owned,
             map,

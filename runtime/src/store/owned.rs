@@ -11,11 +11,12 @@
 //! on as it would have. A call of the owner that was under way then finishes on the shared
 //! map.
 
+use core::cell::Cell;
 use core::hash::Hash;
 use std::sync::atomic::Ordering;
 
 use super::born::Born;
-use super::table::{NotOwner, OnFound, Owner, SHARED, UNCLAIMED};
+use super::table::{NotOwner, OnFound, Owner, SHARED, Stamps, UNCLAIMED};
 use super::threads::Slot;
 use super::{Bookkeeping, Cached, Entry, Fresh, Limit, Store};
 use crate::key::KeyRef;
@@ -63,13 +64,17 @@ where
         }
     }
 
-    /// Counts a hit on an owned entry, unless it is stale: its use is recorded by the read.
+    /// Counts a hit on an owned entry and records its use, unless it is stale. Every use is
+    /// recorded: eviction is exactly CPython's.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn use_owned(&self, slot: &Slot, entry: &Entry<V, B>) -> Option<V> {
         if self.is_stale(entry) {
             return None;
         }
         slot.counts.hit_only();
+        if let (Limit::Bounded(_), Some(last_use)) = (self.limit, entry.book.stamp()) {
+            last_use.store(slot.counts.tick(0), Ordering::Relaxed);
+        }
         Some(entry.value.clone())
     }
 
@@ -98,9 +103,9 @@ where
         if self.owned.state() != lease {
             return Err(item);
         }
-        let bound = match self.limit {
-            Limit::Bounded(max) => Some(max),
-            Limit::Nothing | Limit::Unbounded => None,
+        let (bound, stamp) = match self.limit {
+            Limit::Bounded(max) => (Some(max), slot.counts.tick(0)),
+            Limit::Nothing | Limit::Unbounded => (None, 0),
         };
         let same_key = |old: &Cached<K, V, B>, new: &Cached<K, V, B>| old.key == new.key;
         let owner = Owner {
@@ -109,7 +114,7 @@ where
         };
         let stored = self
             .owned
-            .insert(owner, hash, item.stamped(0), bound, same_key, |old| {
+            .insert(owner, hash, item.stamped(stamp), bound, same_key, |old| {
                 self.on_found(old)
             });
         stored.map_err(Cached::into_fresh)
@@ -135,26 +140,40 @@ where
         }
     }
 
-    /// [`Store::share`]: the owner's items handed over, each stamped as used in its order
-    /// of use, after every stamp handed out so far.
+    /// [`Store::share`]: the owner's items handed over with their stamps and the queue of
+    /// their records; every stamp handed out from now on is above theirs.
     #[cold]
     #[inline(never)]
     fn hand_over(&self) {
-        let bounded = matches!(self.limit, Limit::Bounded(_));
-        let mut stamp = self.stamp_floor.load(Ordering::Relaxed);
-        self.owned
-            .hand_over(&self.map, &self.threads, |cached, hash, writer| {
-                if !bounded {
-                    return; // no recency to keep
-                }
-                stamp += 1;
-                let book = &cached.entry.book;
-                for recorded in [book.stamp(), book.queued()].into_iter().flatten() {
-                    recorded.store(stamp, Ordering::Relaxed);
-                }
-                writer.recency.push(stamp, hash);
-                self.stamp_floor.store(stamp, Ordering::Relaxed);
-            });
+        let floor = Cell::new(self.stamp_floor.load(Ordering::Relaxed));
+        self.owned.hand_over(
+            &self.map,
+            &self.threads,
+            |cached, _| floor.set(floor.get().max(cached.used())),
+            |recency, writer| {
+                debug_assert_eq!(writer.recency.len(), 0, "the shared map was not used");
+                writer.recency = recency;
+                self.stamp_floor.store(floor.get(), Ordering::Relaxed);
+            },
+        );
+    }
+}
+
+impl<K, V, B: Bookkeeping> Stamps for Cached<K, V, B> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn used(&self) -> u64 {
+        self.entry.stamp()
+    }
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn queued(&self) -> u64 {
+        self.entry.queued()
+    }
+
+    fn requeue(&self, stamp: u64) {
+        if let Some(queued) = self.entry.book.queued() {
+            queued.store(stamp, Ordering::Relaxed);
+        }
     }
 }
 

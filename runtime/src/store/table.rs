@@ -35,7 +35,7 @@ mod writer_lock;
 
 use chunks::{Carver, Label, Place, Releases, chunk_of};
 use occupied::Occupied;
-pub(crate) use owned::{NotOwner, OnFound, Owned, Owner, SHARED, UNCLAIMED};
+pub(crate) use owned::{NotOwner, OnFound, Owned, Owner, SHARED, Stamps, UNCLAIMED};
 use pages::populate;
 use unlinked::{MapBin, Unlinked, keep_nodes};
 pub(crate) use writer_lock::LockUser;

@@ -34,6 +34,7 @@ use super::read::{Hazard, Hold};
 use super::unlinked::Unlinked;
 use super::{Locked, Map, Node, free_node};
 use crate::store::epoch::{self, Reader, Readers};
+use crate::store::recency::Recency;
 
 mod index;
 
@@ -68,6 +69,17 @@ pub(crate) enum OnFound {
     Remove,
 }
 
+/// What an owned map reads of its items to evict the least recently used (a bounded store's):
+/// the stamps of their uses (see the store's `clock`). Reading them runs no user code.
+pub(crate) trait Stamps {
+    /// The stamp of the item's last use.
+    fn used(&self) -> u64;
+    /// The stamp of its valid record in the recency queue.
+    fn queued(&self) -> u64;
+    /// Notes that its record is queued again, under `stamp`.
+    fn requeue(&self, stamp: u64);
+}
+
 /// A store's map while one thread owns it, and who that is.
 pub(crate) struct Owned<T> {
     /// The owner's lease (see `threads`), [`UNCLAIMED`], [`HANDING_OVER`] or [`SHARED`].
@@ -89,6 +101,9 @@ unsafe impl<T: Send> Send for Owned<T> {}
 
 struct OwnedMap<T> {
     index: Index<NonNull<Node<T>>>,
+    /// A record of each item by the stamp it was queued under, for a bounded store: the least
+    /// recently used is the oldest record whose item was not used since (see `recency`).
+    recency: Recency,
     /// Nodes the owner unlinked while it read the store (a hazard or mark of its own may name
     /// them): freed once it reads nothing, or handed to the shared map's bin.
     deferred: Vec<NonNull<Node<T>>>,
@@ -102,9 +117,10 @@ struct OwnedMap<T> {
 }
 
 impl<T> OwnedMap<T> {
-    fn new(ordered: bool, chunked: bool, expected: usize) -> Self {
+    fn new(chunked: bool, expected: usize) -> Self {
         OwnedMap {
-            index: Index::new(ordered),
+            index: Index::new(),
+            recency: Recency::new(),
             deferred: Vec::new(),
             spare: Vec::new(),
             carver: chunked.then(Carver::new),
@@ -157,49 +173,101 @@ impl<T> OwnedMap<T> {
         None
     }
 
+    /// Unlinks `node`, if it is still in the index; whether it was. Its record, if any, is left
+    /// stale in the queue.
+    fn unlink(&mut self, hash: u64, node: NonNull<Node<T>>) -> bool {
+        match self.index.find(hash, |p| p == node) {
+            Some((at, _)) => {
+                self.index.remove_at(at);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl<T: Stamps> OwnedMap<T> {
     /// Adds `item`, evicting the least recently used item first if there are `bound` already:
     /// its node then takes the new item, unless the owner reads the store (`idle` false), and
     /// the evicted item is handed back, to be dropped out of the window.
     #[cfg_attr(not(debug_assertions), inline)]
     fn add(&mut self, hash: u64, item: T, bound: Option<usize>, idle: bool) -> Option<T> {
-        if let Some(bound) = bound
-            && self.index.len() >= bound
+        let expected = self.expected;
+        let Some(bound) = bound else {
+            let node = self.new_node(hash, item);
+            self.index.insert(hash, node, expected);
+            return None;
+        };
+        let queued = item.queued();
+        let mut evicted = None;
+        let mut node = None;
+        if self.index.len() >= bound
+            && let Some(at) = self.least_recently_used()
         {
-            if idle && let Some((node, _)) = self.index.rekey_oldest(hash) {
-                let node = node.as_ptr();
-                // SAFETY: a node of the index, reachable by no other thread (the store is the
+            let old = self.index.remove_at(at);
+            if idle {
+                node = Some(old);
+            } else {
+                self.deferred.push(old);
+            }
+        }
+        self.recency.push(queued, hash);
+        let node = match node {
+            Some(node) => {
+                let at = node.as_ptr();
+                // SAFETY: a node just unlinked, reachable by no other thread (the store is the
                 // owner's, and this is its window) nor read by the owner (`idle`): its item is
                 // moved out and replaced, in place.
                 unsafe {
-                    (*node).hash = hash;
-                    let old = &raw mut (*node).item;
-                    if !core::mem::needs_drop::<T>() {
+                    (*at).hash = hash;
+                    let old = &raw mut (*at).item;
+                    if core::mem::needs_drop::<T>() {
+                        evicted = Some(ptr::replace(old, item));
+                    } else {
                         old.write(item); // nothing to drop: the old item is not even read
-                        return None;
                     }
-                    return Some(ptr::replace(old, item));
                 }
+                node
             }
-            if let Some((link, _, _)) = self.index.oldest() {
-                let node = self.index.remove(link);
-                self.deferred.push(node);
-            }
-        }
-        let node = self.new_node(hash, item);
-        let expected = self.expected;
+            None => self.new_node(hash, item),
+        };
         self.index.insert(hash, node, expected);
+        evicted
+    }
+
+    /// The position of the least recently used item: the oldest record whose item was not
+    /// used since it was queued. Records of items used since are queued again under their
+    /// last use, and records of items gone are dropped. Runs no user code (stamps alone).
+    #[cfg_attr(not(debug_assertions), inline)]
+    fn least_recently_used(&mut self) -> Option<usize> {
+        while let Some((queued, hash)) = self.recency.pop() {
+            // SAFETY: nodes of the index are alive while it holds them (this is the window).
+            let of = |node: NonNull<Node<T>>| unsafe { &(*node.as_ptr()).item };
+            let Some((at, node)) = self.index.find(hash, |node| of(node).queued() == queued) else {
+                continue; // a stale record
+            };
+            let used = of(node).used();
+            if used == queued {
+                return Some(at);
+            }
+            of(node).requeue(used);
+            self.recency.push(used, hash);
+        }
         None
     }
 
-    /// Unlinks `node`'s link, if it is still in the index; whether it was.
-    fn unlink(&mut self, hash: u64, node: NonNull<Node<T>>) -> bool {
-        match self.index.find(hash, |p| p == node) {
-            Some((link, _)) => {
-                self.index.remove(link);
-                true
-            }
-            None => false,
+    /// Drops the records of items gone once they outnumber the items (as the shared store's
+    /// `drop_stale_records`): after a removal, the only place one comes from.
+    fn drop_stale_records(&mut self) {
+        if self.recency.len() <= 2 * self.index.len() + 16 {
+            return;
         }
+        let index = &self.index;
+        self.recency.retain(&mut |stamp, hash| {
+            // SAFETY: as in `least_recently_used`.
+            let of = |node: NonNull<Node<T>>| unsafe { &(*node.as_ptr()).item };
+            index.find(hash, |node| of(node).queued() == stamp).is_some()
+        });
     }
 }
 
@@ -258,16 +326,16 @@ impl<T> Drop for Window<'_, T> {
     }
 }
 
-impl<T> Owned<T> {
+impl<T: Stamps> Owned<T> {
     /// A store's map, claimed by its first user if `claimable` (else shared from the start).
-    /// `ordered`: keeps the order of use (bounded stores); `chunked`: carves its nodes, as
-    /// [`Map::chunked`]; `expected`: how many items the first table is sized for.
-    pub(crate) fn new(claimable: bool, ordered: bool, chunked: bool, expected: usize) -> Self {
+    /// `chunked`: carves its nodes, as [`Map::chunked`]; `expected`: how many items the first
+    /// table is sized for.
+    pub(crate) fn new(claimable: bool, chunked: bool, expected: usize) -> Self {
         Owned {
             state: AtomicU64::new(if claimable { UNCLAIMED } else { SHARED }),
             busy: AtomicBool::new(false),
             len: AtomicUsize::new(0),
-            map: UnsafeCell::new(OwnedMap::new(ordered, chunked, expected)),
+            map: UnsafeCell::new(OwnedMap::new(chunked, expected)),
         }
     }
 
@@ -303,9 +371,8 @@ impl<T> Owned<T> {
         None
     }
 
-    /// Finds the item for `hash` that `is` accepts and hands it to `then`, making it the most
-    /// recently used: as [`Map::read`], for the owner (of `lease`, whose reader is `reader`).
-    /// `Ok(None)`: no such item.
+    /// Finds the item for `hash` that `is` accepts and hands it to `then` (which records its
+    /// use): as [`Map::read`], for the owner. `Ok(None)`: no such item.
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub(crate) fn read<R>(
         &self,
@@ -316,16 +383,13 @@ impl<T> Owned<T> {
     ) -> Result<Option<R>, NotOwner> {
         let mut window = self.window(owner.lease).ok_or(NotOwner)?;
         let map = window.map();
-        let Some((link, node)) = map.index.first(hash) else {
+        let Some((_, node)) = map.index.first(hash) else {
             return Ok(None);
         };
         let Some(hazard) = owner.reader.protect(node.as_ptr().cast()) else {
             drop(window);
             return self.read_slow(owner, hash, is, then);
         };
-        // Before the key is compared, to need one window: undone if it is another key's (the
-        // first node of the hash nearly always holds the key).
-        map.index.touch(link);
         drop(window);
         let hazard = Hazard(owner.reader, hazard);
         // SAFETY: alive while its hazard is held: stored in the window, before any hand-over
@@ -334,9 +398,6 @@ impl<T> Owned<T> {
         let item = unsafe { &(*node.as_ptr()).item };
         if !is(item) {
             drop(hazard);
-            if let Some(mut window) = self.window(owner.lease) {
-                window.map().index.undo_touch(link);
-            }
             return self.read_slow(owner, hash, is, then);
         }
         let result = then(item);
@@ -354,15 +415,7 @@ impl<T> Owned<T> {
         is: impl FnMut(&T) -> bool,
         then: impl FnOnce(&T) -> R,
     ) -> Result<Option<R>, NotOwner> {
-        let (found, _) = self.search(owner, hash, is, |item, node| {
-            if let Some(mut window) = self.window(owner.lease) {
-                let index = &mut window.map().index;
-                if let Some((link, _)) = index.find(hash, |p| p == node) {
-                    index.touch(link);
-                }
-            }
-            then(item)
-        })?;
+        let (found, _) = self.search(owner, hash, is, |item, _| then(item))?;
         Ok(found)
     }
 
@@ -387,7 +440,7 @@ impl<T> Owned<T> {
             first: None,
             rest: Vec::new(),
         };
-        map.index.each(hash, |_, node| match candidates.first {
+        map.index.each(hash, |node| match candidates.first {
             None => candidates.first = Some(node),
             Some(_) => candidates.rest.push(node),
         });
@@ -462,12 +515,13 @@ impl<T> Owned<T> {
                 }
                 Some((node, OnFound::Replace)) => {
                     let new = map.new_node(hash, item);
-                    let (link, _) = (map.index.find(hash, |p| p == node)).expect("unchanged");
-                    let old = map.index.replace(link, new);
+                    let (at, _) = (map.index.find(hash, |p| p == node)).expect("unchanged");
+                    let old = map.index.replace_at(at, new);
                     return self.end_insert(window, idle, None, Some(old));
                 }
                 Some((node, OnFound::Remove)) => {
                     map.unlink(hash, node);
+                    map.drop_stale_records();
                     Some(node)
                 }
             };
@@ -525,6 +579,7 @@ impl<T> Owned<T> {
                 continue;
             }
             map.unlink(hash, node);
+            map.drop_stale_records();
             self.end_insert(window, idle, None, Some(node))
                 .unwrap_or_else(|_| unreachable!("no item to hand back"));
             return Ok(true);
@@ -539,6 +594,7 @@ impl<T> Owned<T> {
         let idle = owner.reader.is_idle();
         let map = window.map();
         self.len.store(0, Ordering::Relaxed);
+        map.recency.clear();
         if idle && !core::mem::needs_drop::<T>() {
             // Nothing to drop: spares, or freed, all in the window.
             let mut spare = core::mem::take(&mut map.spare);
@@ -582,16 +638,17 @@ impl<T> Owned<T> {
     }
 
     /// Hands the store over to `map` for good, if it is not shared yet: the owner's nodes are
-    /// published there, the least recently used first, each passed to `each` with its hash and
-    /// the map's writer state as it is. Waits for the owner's window if it is in one (a few
-    /// dozen instructions, no user code), or for another thread's hand-over under way.
+    /// published there, each passed to `each` with the map's writer state, then the queue of
+    /// their records to `finish`. Waits for the owner's window if it is in one (a few dozen
+    /// instructions, no user code), or for another thread's hand-over under way.
     #[cold]
     #[inline(never)]
     pub(crate) fn hand_over<W>(
         &self,
         map: &Map<T, W>,
         readers: &dyn Readers,
-        each: impl FnMut(&T, u64, &mut W),
+        each: impl FnMut(&T, &mut W),
+        finish: impl FnOnce(Recency, &mut W),
     ) {
         let mut state = self.state.load(Ordering::Acquire);
         loop {
@@ -621,11 +678,13 @@ impl<T> Owned<T> {
         // no other thread hands over (the state is taken): the map is this thread's alone.
         let owned = unsafe { &mut *self.map.get() };
         // An empty map left in its place: the owner's table and chunk are let go.
-        let mut owned = core::mem::replace(owned, OwnedMap::new(false, false, 0));
+        let mut owned = core::mem::replace(owned, OwnedMap::new(false, 0));
         self.len.store(0, Ordering::Relaxed);
         let mut locked = map.lock(readers);
         let shared = Shared(self);
         locked.adopt(&mut owned, each);
+        let recency = core::mem::replace(&mut owned.recency, Recency::new());
+        finish(recency, locked.writer_state());
         // Shared before the lock is let go, which may drop what the bin frees (user code, which
         // may call this store).
         drop(shared);
@@ -645,10 +704,10 @@ impl<T> Drop for Shared<'_, T> {
 }
 
 impl<T, W> Locked<'_, T, W> {
-    /// Publishes the nodes of an owned map, the least recently used first, each passed to
-    /// `each` after, and sends the ones it unlinked while reading to the bin (its hazards or
-    /// mark keep them until it is done); the owned map is left empty.
-    fn adopt(&mut self, owned: &mut OwnedMap<T>, mut each: impl FnMut(&T, u64, &mut W)) {
+    /// Publishes the nodes of an owned map, each passed to `each` after, and sends the ones it
+    /// unlinked while reading to the bin (its hazards or mark keep them until it is done); the
+    /// owned map is left empty.
+    fn adopt(&mut self, owned: &mut OwnedMap<T>, mut each: impl FnMut(&T, &mut W)) {
         owned.index.drain(|hash, node| {
             let node = node.as_ptr();
             self.make_room();
@@ -663,7 +722,7 @@ impl<T, W> Locked<'_, T, W> {
             self.publish(hash, node);
             // SAFETY: published just now, freed only through this map's writer, which this is.
             let item = unsafe { &(*node).item };
-            each(item, hash, &mut self.side_mut().writer_state);
+            each(item, &mut self.side_mut().writer_state);
         });
         for node in owned.deferred.drain(..) {
             self.side_mut().bin.retire(Unlinked::of_node(node.as_ptr()));

@@ -5,50 +5,85 @@ use crate::store::threads::{self, Threads};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Barrier};
 
-/// A key and a heap-allocated value: a use after free shows (under Miri, always).
-type Item = (u64, String);
+/// A key, a heap-allocated value (a use after free shows: under Miri, always), and the stamps
+/// of its uses, as a store's entry keeps them.
+struct Item<X = String> {
+    key: u64,
+    value: X,
+    used: AtomicU64,
+    queued: AtomicU64,
+}
+
+impl<X> Stamps for Item<X> {
+    fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    fn requeue(&self, stamp: u64) {
+        self.queued.store(stamp, Ordering::Relaxed);
+    }
+}
+
+/// The stamps of the tests' uses, in the order made.
+static CLOCK: AtomicU64 = AtomicU64::new(1);
+
+fn tick() -> u64 {
+    CLOCK.fetch_add(1, Ordering::Relaxed)
+}
 
 fn hash(key: u64) -> u64 {
     crate::store::hash_of(&key)
 }
 
-fn item(key: u64) -> Item {
-    (key, key.to_string())
+fn item_of<X>(key: u64, value: X) -> Item<X> {
+    let stamp = tick();
+    Item {
+        key,
+        value,
+        used: AtomicU64::new(stamp),
+        queued: AtomicU64::new(stamp),
+    }
 }
 
-/// The owner's map of `threads`, claimed by the calling thread, whose lease it returns.
-fn claimed<T>(threads: &Threads, bound: Option<usize>) -> (Owned<T>, u64) {
-    let owned = Owned::new(true, bound.is_some(), bound.is_none(), bound.unwrap_or(0));
+fn item(key: u64) -> Item {
+    item_of(key, key.to_string())
+}
+
+fn same<X>(old: &Item<X>, new: &Item<X>) -> bool {
+    old.key == new.key
+}
+
+/// An owned map for `threads`, claimed by the calling thread, whose lease it returns.
+fn claimed<X>(threads: &Threads, bound: Option<usize>) -> (Owned<Item<X>>, u64) {
+    let owned = Owned::new(true, bound.is_none(), bound.unwrap_or(0));
     let me = threads::me();
     threads.slot(me); // joins the store, as a lookup does
     assert!(owned.claim(me.lease));
     (owned, me.lease)
 }
 
-fn reader(threads: &Threads) -> &Reader {
-    &threads.slot(threads::me()).reader
+fn owner(threads: &Threads, lease: u64) -> Owner<'_> {
+    let reader = &threads.slot(threads::me()).reader;
+    Owner { lease, reader }
 }
 
-fn store(owned: &Owned<Item>, lease: u64, reader: &Reader, key: u64, bound: Option<usize>) {
-    let same = |old: &Item, new: &Item| old.0 == new.0;
-    let stored = owned.insert(
-        Owner { lease, reader },
-        hash(key),
-        item(key),
-        bound,
-        same,
-        |_| OnFound::Keep,
-    );
+fn store(owned: &Owned<Item>, owner: Owner<'_>, key: u64, bound: Option<usize>) {
+    let stored = owned.insert(owner, hash(key), item(key), bound, same, |_| {
+        OnFound::Keep
+    });
     assert!(stored.is_ok(), "the store is the caller's");
 }
 
-fn find(owned: &Owned<Item>, lease: u64, reader: &Reader, key: u64) -> Option<String> {
-    let found = owned.read(
-        Owner { lease, reader },
-        hash(key),
-        |i| i.0 == key,
-        |i| i.1.clone(),
-    );
+/// A hit, its use recorded (as the store's `use_owned`).
+fn find(owned: &Owned<Item>, owner: Owner<'_>, key: u64) -> Option<String> {
+    let found = owned.read(owner, hash(key), |i| i.key == key, |i| {
+        i.used.store(tick(), Ordering::Relaxed);
+        i.value.clone()
+    });
     found.expect("the store is the caller's")
 }
 
@@ -56,59 +91,66 @@ fn find(owned: &Owned<Item>, lease: u64, reader: &Reader, key: u64) -> Option<St
 fn the_owner_finds_what_it_stored_and_evicts_the_least_recently_used() {
     let threads = Threads::new();
     let (owned, lease) = claimed(&threads, Some(3));
-    let reader = reader(&threads);
+    let owner = owner(&threads, lease);
     for key in [1, 2, 3] {
-        store(&owned, lease, reader, key, Some(3));
+        store(&owned, owner, key, Some(3));
     }
-    assert_eq!(find(&owned, lease, reader, 1).as_deref(), Some("1")); // order: 2, 3, 1
-    store(&owned, lease, reader, 4, Some(3)); // evicts 2
-    assert_eq!(find(&owned, lease, reader, 2), None);
-    for key in [1, 3, 4] {
-        assert_eq!(find(&owned, lease, reader, key), Some(key.to_string()));
+    assert_eq!(find(&owned, owner, 1).as_deref(), Some("1")); // order: 2, 3, 1
+    store(&owned, owner, 4, Some(3)); // evicts 2
+    assert_eq!(find(&owned, owner, 2), None);
+    assert_eq!(find(&owned, owner, 3).as_deref(), Some("3")); // order: 1, 4, 3
+    store(&owned, owner, 5, Some(3)); // evicts 1
+    for (key, found) in [(1, false), (3, true), (4, true), (5, true)] {
+        assert_eq!(find(&owned, owner, key).is_some(), found, "{key}");
     }
     assert_eq!(owned.len(), 3);
-    assert!(
-        owned
-            .remove(Owner { lease, reader }, hash(3), |i| i.0 == 3)
-            .unwrap()
-    );
-    assert!(
-        !owned
-            .remove(Owner { lease, reader }, hash(3), |i| i.0 == 3)
-            .unwrap()
-    );
-    owned.clear(Owner { lease, reader }).unwrap();
-    assert_eq!((owned.len(), find(&owned, lease, reader, 1)), (0, None));
+    assert!(owned.remove(owner, hash(3), |i| i.key == 3).unwrap());
+    assert!(!owned.remove(owner, hash(3), |i| i.key == 3).unwrap());
+    owned.clear(owner).unwrap();
+    assert_eq!((owned.len(), find(&owned, owner, 4)), (0, None));
+}
+
+/// Items removed otherwise than by eviction leave stale records behind, which never make an
+/// eviction wrong, and are dropped once they outnumber the items.
+#[test]
+fn removals_leave_no_backlog_of_records() {
+    let threads = Threads::new();
+    let (owned, lease) = claimed(&threads, Some(4));
+    let owner = owner(&threads, lease);
+    for round in 0..1000 {
+        store(&owned, owner, round, Some(4));
+        assert!(owned.remove(owner, hash(round), |i| i.key == round).unwrap());
+    }
+    for key in [1, 2, 3, 4, 5] {
+        store(&owned, owner, 10_000 + key, Some(4)); // the fifth evicts the first
+    }
+    assert_eq!(find(&owned, owner, 10_001), None);
+    assert_eq!(find(&owned, owner, 10_002).as_deref(), Some("10002"));
+    // SAFETY: no window is open; this thread is the owner.
+    let queued = unsafe { &*owned.map.get() }.recency.len();
+    assert!(queued <= 2 * 4 + 16, "{queued} records");
 }
 
 #[test]
 fn an_item_stored_meanwhile_is_kept_replaced_or_removed_as_asked() {
     let threads = Threads::new();
-    let (owned, lease) = claimed::<Item>(&threads, Some(4));
-    let reader = reader(&threads);
-    let same = |old: &Item, new: &Item| old.0 == new.0;
+    let (owned, lease) = claimed::<String>(&threads, Some(4));
+    let owner = owner(&threads, lease);
     let put = |value: &str, on_found| {
-        let new = (1, value.to_owned());
-        let stored = owned.insert(
-            Owner { lease, reader },
-            hash(1),
-            new,
-            Some(4),
-            same,
-            |old| {
-                assert_eq!(old.0, 1);
-                on_found
-            },
-        );
+        let new = item_of(1, value.to_owned());
+        let stored = owned.insert(owner, hash(1), new, Some(4), same, |old| {
+            assert_eq!(old.key, 1);
+            on_found
+        });
         assert!(stored.is_ok());
     };
     put("a", OnFound::Keep);
     put("b", OnFound::Keep);
-    assert_eq!(find(&owned, lease, reader, 1).as_deref(), Some("a"));
+    assert_eq!(find(&owned, owner, 1).as_deref(), Some("a"));
     put("c", OnFound::Replace);
-    assert_eq!(find(&owned, lease, reader, 1).as_deref(), Some("c"));
+    assert_eq!(find(&owned, owner, 1).as_deref(), Some("c"));
     put("d", OnFound::Remove);
-    assert_eq!(find(&owned, lease, reader, 1).as_deref(), Some("d"));
+    assert_eq!(find(&owned, owner, 1).as_deref(), Some("d"));
     assert_eq!(owned.len(), 1);
 }
 
@@ -116,69 +158,55 @@ fn an_item_stored_meanwhile_is_kept_replaced_or_removed_as_asked() {
 #[test]
 fn keys_of_one_hash_are_told_apart() {
     let threads = Threads::new();
-    let (owned, lease) = claimed::<Item>(&threads, None);
-    let reader = reader(&threads);
-    let same = |old: &Item, new: &Item| old.0 == new.0;
+    let (owned, lease) = claimed::<String>(&threads, None);
+    let owner = owner(&threads, lease);
     for key in 0..10 {
-        let stored = owned.insert(Owner { lease, reader }, 7, item(key), None, same, |_| {
-            OnFound::Keep
-        });
+        let stored = owned.insert(owner, 7, item(key), None, same, |_| OnFound::Keep);
         assert!(stored.is_ok());
     }
     for key in 0..10 {
-        let found = owned.read(Owner { lease, reader }, 7, |i| i.0 == key, |i| i.1.clone());
+        let found = owned.read(owner, 7, |i| i.key == key, |i| i.value.clone());
         assert_eq!(found.unwrap(), Some(key.to_string()));
     }
-    assert!(
-        owned
-            .remove(Owner { lease, reader }, 7, |i| i.0 == 4)
-            .unwrap()
-    );
-    let found = owned.read(Owner { lease, reader }, 7, |i| i.0 == 4, |i| i.1.clone());
+    assert!(owned.remove(owner, 7, |i| i.key == 4).unwrap());
+    let found = owned.read(owner, 7, |i| i.key == 4, |i| i.value.clone());
     assert_eq!(found.unwrap(), None);
     assert_eq!(owned.len(), 9);
 }
 
-/// A hand-over publishes the owner's items in the shared map, the least recently used first;
+/// A hand-over publishes the owner's items in the shared map, with the queue of their records;
 /// the owner's calls fail from then on, and hand their item back.
 #[test]
-fn a_hand_over_publishes_every_item_oldest_first() {
+fn a_hand_over_publishes_every_item_and_the_queue() {
     let threads = Threads::new();
     let (owned, lease) = claimed(&threads, Some(8));
-    let reader = reader(&threads);
+    let owner = owner(&threads, lease);
     for key in 0..5 {
-        store(&owned, lease, reader, key, Some(8));
+        store(&owned, owner, key, Some(8));
     }
-    find(&owned, lease, reader, 1);
-    find(&owned, lease, reader, 0);
+    find(&owned, owner, 1);
     let map = Map::new(8, ());
-    let mut order = Vec::new();
-    owned.hand_over(&map, &threads, |item: &Item, hash, ()| {
-        assert_eq!(hash, self::hash(item.0));
-        order.push(item.0);
-    });
-    assert_eq!(order, [2, 3, 4, 1, 0]);
+    let mut published = Vec::new();
+    let mut queued = 0;
+    owned.hand_over(
+        &map,
+        &threads,
+        |item: &Item, ()| published.push(item.key),
+        |recency, ()| queued = recency.len(),
+    );
+    published.sort_unstable();
+    assert_eq!((published, queued), (vec![0, 1, 2, 3, 4], 5));
     assert_eq!((owned.state(), owned.len(), map.len()), (SHARED, 0, 5));
     for key in 0..5 {
-        let found = map.read(reader, hash(key), |i| i.0 == key, |i, _| i.1.clone());
+        let found = map.read(owner.reader, hash(key), |i| i.key == key, |i, _| {
+            i.value.clone()
+        });
         assert_eq!(found, Some(key.to_string()));
     }
-    let same = |old: &Item, new: &Item| old.0 == new.0;
-    let back = owned.insert(
-        Owner { lease, reader },
-        hash(9),
-        item(9),
-        Some(8),
-        same,
-        |_| OnFound::Keep,
-    );
-    assert_eq!(back.err(), Some(item(9)));
-    assert!(
-        owned
-            .read(Owner { lease, reader }, hash(1), |_| true, |_| ())
-            .is_err()
-    );
-    owned.hand_over(&map, &threads, |_, _, ()| panic!("handed over already"));
+    let back = owned.insert(owner, hash(9), item(9), Some(8), same, |_| OnFound::Keep);
+    assert_eq!(back.err().map(|item| item.key), Some(9));
+    assert!(owned.read(owner, hash(1), |_| true, |_| ()).is_err());
+    owned.hand_over(&map, &threads, |_, ()| panic!("handed over already"), |_, ()| {});
 }
 
 /// The owner reading an item, in user code (a result's `Clone`), calls back and evicts it:
@@ -187,32 +215,19 @@ fn a_hand_over_publishes_every_item_oldest_first() {
 fn an_item_the_owner_reads_outlives_its_eviction_by_a_call_back() {
     let threads = Threads::new();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let (owned, lease) = claimed::<(u64, Counted, String)>(&threads, Some(1));
-    let reader = reader(&threads);
-    let same = |old: &(u64, Counted, String), new: &(u64, Counted, String)| old.0 == new.0;
+    let (owned, lease) = claimed::<(Counted, String)>(&threads, Some(1));
+    let owner = owner(&threads, lease);
     let put = |key: u64| {
-        let new = (key, Counted(dropped.clone()), key.to_string());
-        let stored = owned.insert(
-            Owner { lease, reader },
-            hash(key),
-            new,
-            Some(1),
-            same,
-            |_| OnFound::Keep,
-        );
+        let new = item_of(key, (Counted(dropped.clone()), key.to_string()));
+        let stored = owned.insert(owner, hash(key), new, Some(1), same, |_| OnFound::Keep);
         assert!(stored.is_ok());
     };
     put(1);
-    let read = owned.read(
-        Owner { lease, reader },
-        hash(1),
-        |i| i.0 == 1,
-        |i| {
-            put(2); // evicts 1, which this reads
-            assert_eq!(dropped.load(Ordering::SeqCst), 0, "kept while read");
-            i.2.clone()
-        },
-    );
+    let read = owned.read(owner, hash(1), |i| i.key == 1, |i| {
+        put(2); // evicts 1, which this reads
+        assert_eq!(dropped.load(Ordering::SeqCst), 0, "kept while read");
+        i.value.1.clone()
+    });
     assert_eq!(read.unwrap().as_deref(), Some("1"));
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     put(3); // evicts 2 (its node reused), and frees 1
@@ -227,57 +242,37 @@ fn an_item_the_owner_reads_outlives_its_eviction_by_a_call_back() {
 fn an_item_the_owner_reads_outlives_a_hand_over_and_its_removal() {
     let threads = Threads::new();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let map: Map<(u64, Counted, String), ()> = Map::new(4, ());
+    let map: Map<Item<(Counted, String)>, ()> = Map::new(4, ());
     let (reading, removed) = (Barrier::new(2), Barrier::new(2));
-    let owned = Owned::new(true, true, false, 4);
+    let owned = Owned::new(true, false, 4);
     std::thread::scope(|s| {
         s.spawn(|| {
             let me = threads::me();
-            let reader = &threads.slot(me).reader;
+            let owner = Owner {
+                lease: me.lease,
+                reader: &threads.slot(me).reader,
+            };
             assert!(owned.claim(me.lease));
-            let same = |old: &(u64, Counted, String), new: &(u64, Counted, String)| old.0 == new.0;
-            let new = (1, Counted(dropped.clone()), "one".to_owned());
-            let stored = owned.insert(
-                Owner {
-                    lease: me.lease,
-                    reader,
-                },
-                hash(1),
-                new,
-                Some(4),
-                same,
-                |_| OnFound::Keep,
-            );
+            let new = item_of(1, (Counted(dropped.clone()), "one".to_owned()));
+            let stored = owned.insert(owner, hash(1), new, Some(4), same, |_| OnFound::Keep);
             assert!(stored.is_ok());
-            let read = owned.read(
-                Owner {
-                    lease: me.lease,
-                    reader,
-                },
-                hash(1),
-                |i| i.0 == 1,
-                |i| {
-                    reading.wait();
-                    removed.wait();
-                    i.2.clone()
-                },
-            );
+            let read = owned.read(owner, hash(1), |i| i.key == 1, |i| {
+                reading.wait();
+                removed.wait();
+                i.value.1.clone()
+            });
             assert_eq!(read.unwrap().as_deref(), Some("one"));
         });
         reading.wait();
-        owned.hand_over(&map, &threads, |_, _, ()| {});
+        owned.hand_over(&map, &threads, |_, ()| {}, |_, ()| {});
         let mut locked = map.lock(&threads);
         assert!(matches!(
-            locked.remove_if(hash(1), |i| i.0 == 1, |_| true),
+            locked.remove_if(hash(1), |i| i.key == 1, |_| true),
             Removal::Removed
         ));
         locked.clear();
         drop(locked); // frees what no hazard names
-        assert_eq!(
-            dropped.load(Ordering::SeqCst),
-            0,
-            "held by the owner's hazard"
-        );
+        assert_eq!(dropped.load(Ordering::SeqCst), 0, "held by the owner's hazard");
         removed.wait();
     });
     map.lock(&threads).clear();
@@ -293,39 +288,33 @@ fn a_hand_over_in_the_middle_of_the_owners_calls_loses_nothing() {
     const ITEMS: u64 = if cfg!(miri) { 40 } else { 5_000 };
     let threads = Threads::new();
     let map: Map<Item, ()> = Map::chunked(0, ());
-    let owned = Owned::new(true, false, true, 0);
+    let owned = Owned::new(true, true, 0);
     let claimed = Barrier::new(2);
     std::thread::scope(|s| {
         s.spawn(|| {
             let me = threads::me();
-            let reader = &threads.slot(me).reader;
+            let owner = Owner {
+                lease: me.lease,
+                reader: &threads.slot(me).reader,
+            };
             assert!(owned.claim(me.lease));
             claimed.wait();
-            let same = |old: &Item, new: &Item| old.0 == new.0;
             for key in 0..ITEMS {
-                let stored = owned.insert(
-                    Owner {
-                        lease: me.lease,
-                        reader,
-                    },
-                    hash(key),
-                    item(key),
-                    None,
-                    same,
-                    |_| OnFound::Keep,
-                );
+                let stored = owned.insert(owner, hash(key), item(key), None, same, |_| {
+                    OnFound::Keep
+                });
                 if let Err(item) = stored {
                     map.lock(&threads).insert_new(hash(key), item);
                 }
             }
         });
         claimed.wait();
-        owned.hand_over(&map, &threads, |_, _, ()| {});
+        owned.hand_over(&map, &threads, |_, ()| {}, |_, ()| {});
     });
     assert_eq!((map.len(), owned.len()), (ITEMS as usize, 0));
-    let reader = reader(&threads);
+    let reader = &threads.slot(threads::me()).reader;
     for key in 0..ITEMS {
-        let found = map.read(reader, hash(key), |i| i.0 == key, |i, _| i.1.clone());
+        let found = map.read(reader, hash(key), |i| i.key == key, |i, _| i.value.clone());
         assert_eq!(found, Some(key.to_string()));
     }
 }
@@ -334,11 +323,10 @@ fn a_hand_over_in_the_middle_of_the_owners_calls_loses_nothing() {
 #[test]
 fn an_unclaimed_map_is_shared_by_a_hand_over() {
     let threads = Threads::new();
-    let owned: Owned<Item> = Owned::new(true, true, false, 4);
+    let owned: Owned<Item> = Owned::new(true, false, 4);
     assert_eq!(owned.state(), UNCLAIMED);
-    owned.hand_over(&Map::new(4, ()), &threads, |_, _, ()| {
-        panic!("nothing to publish")
-    });
+    let map = Map::new(4, ());
+    owned.hand_over(&map, &threads, |_, ()| panic!("nothing to publish"), |_, ()| {});
     assert_eq!(owned.state(), SHARED);
     assert!(!owned.claim(threads::me().lease));
 }
