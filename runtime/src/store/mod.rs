@@ -1,6 +1,11 @@
 //! The in-memory store behind `#[memoize]`: a hash map read without locks, with exact LRU
 //! eviction.
 //!
+//! A store that one thread alone uses keeps its results in a map of that thread's own, with
+//! no lock and no atomic read-modify-write either, and none of what follows (see [`owned`]);
+//! the first call from a second thread hands them over to the shared map, for good. The
+//! rest of this page is about the shared map.
+//!
 //! A hit takes no lock, performs no atomic read-modify-write, and writes no memory that
 //! another thread's hit on another key writes: in the calling thread's own slot of the store
 //! (see [`threads`]) it marks itself as probing while it finds the entry, then protects the

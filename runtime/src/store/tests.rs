@@ -588,3 +588,85 @@ fn a_miss_in_the_crowd_is_counted_and_stored() {
     assert_eq!((info.hits, info.misses, info.currsize), (0, 1, 1));
     assert!(!call(&store, 7), "stored by the crowd's miss");
 }
+
+/// Stores handed over while their owner calls them, round after round: every call gets its
+/// key's result, no store holds more than its bound, and every result is dropped once the
+/// store is (the owner's calls, its clears and invalidations, race the hand-over). 200 rounds,
+/// or as many as `PY38_STRESS_SECS` seconds allow (CI's stress step).
+#[test]
+fn hand_overs_under_load_lose_nothing_and_keep_the_bound() {
+    const MAX: usize = 8;
+    let rounds: u32 = if cfg!(miri) { 3 } else { 200 };
+    let stress = std::env::var("PY38_STRESS_SECS").ok();
+    let seconds: f64 = stress.map_or(0.0, |text| text.trim().parse().expect("a number"));
+    let until = std::time::Instant::now() + Duration::from_secs_f64(seconds);
+    let alive = Arc::new(AtomicUsize::new(0));
+    let mut round = 0;
+    while round < rounds || std::time::Instant::now() < until {
+        round += 1;
+        let store: Store<(u32,), Alive> = Store::new(Some(MAX), None);
+        let started = Barrier::new(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                started.wait();
+                for key in 0..40 {
+                    call_alive(&store, (key * 7 + round) % 24, &alive);
+                }
+            });
+            for key in 0..60u32 {
+                if key == 3 {
+                    started.wait(); // the other thread comes in the middle of these calls
+                }
+                call_alive(&store, key % 24, &alive);
+                match key % 17 {
+                    5 => store.clear(),
+                    11 => {
+                        let key = (key % 24,);
+                        let hash = hash_of(&(owned(&key.0),));
+                        store.remove(&Hashed { hash, key });
+                    }
+                    _ => {}
+                }
+                assert!(store.info(Some(MAX)).currsize <= MAX);
+            }
+        });
+        assert!(store.info(Some(MAX)).currsize <= MAX);
+        drop(store);
+        assert_eq!(
+            alive.load(Ordering::SeqCst),
+            0,
+            "round {round}: every result dropped"
+        );
+        // The same race, each result checked against its key (`call` asserts it).
+        let store: Store<(u32,), u32> = Store::new(Some(MAX), None);
+        std::thread::scope(|s| {
+            for key in 0..3 {
+                call(&store, key);
+            }
+            s.spawn(|| (0..40).for_each(|key| _ = call(&store, key % 24)));
+            (0..60).for_each(|key| _ = call(&store, key % 24));
+        });
+    }
+}
+
+/// As [`the_recency_queue_stays_small_under_removals_and_expiry`], in a store one thread owns.
+#[test]
+fn an_owned_recency_queue_stays_small_under_removals_and_expiry() {
+    let expiring = Store::new(Some(128), Some(Duration::from_nanos(1)));
+    let invalidated = Store::new(Some(128), None);
+    for round in 0..10_000u32 {
+        let key = round % 10;
+        call(&expiring, key);
+        call(&invalidated, key);
+        assert!(invalidated.remove(&Hashed {
+            hash: hash_of(&(owned(&key),)),
+            key: (key,),
+        }));
+    }
+    assert_eq!(expiring.info(Some(128)).currsize, 10);
+    for store in [&expiring, &invalidated] {
+        store.share(); // the owner's queue goes to the shared writer
+        let queued = store.map.lock(&store.threads).writer_state().recency.len();
+        assert!(queued <= 2 * 128 + 16, "{queued} records");
+    }
+}

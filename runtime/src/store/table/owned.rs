@@ -266,7 +266,9 @@ impl<T: Stamps> OwnedMap<T> {
         self.recency.retain(&mut |stamp, hash| {
             // SAFETY: as in `least_recently_used`.
             let of = |node: NonNull<Node<T>>| unsafe { &(*node.as_ptr()).item };
-            index.find(hash, |node| of(node).queued() == stamp).is_some()
+            index
+                .find(hash, |node| of(node).queued() == stamp)
+                .is_some()
         });
     }
 }

@@ -11,9 +11,9 @@
 
 use super::super::occupied::Occupied;
 
-/// The most slots the table keeps through [`Index::drain`] (as the shared map's: see
-/// `KEPT_BY_CLEAR`).
-const KEPT_BY_DRAIN: usize = 1 << 16;
+/// The most slots the table keeps through [`Index::drain`]: 512 KiB, as the shared map's (see
+/// `KEPT_BY_CLEAR`), of slots twice the size.
+const KEPT_BY_DRAIN: usize = 1 << 15;
 
 #[derive(Clone, Copy)]
 struct Slot<P> {

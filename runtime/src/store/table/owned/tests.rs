@@ -72,18 +72,21 @@ fn owner(threads: &Threads, lease: u64) -> Owner<'_> {
 }
 
 fn store(owned: &Owned<Item>, owner: Owner<'_>, key: u64, bound: Option<usize>) {
-    let stored = owned.insert(owner, hash(key), item(key), bound, same, |_| {
-        OnFound::Keep
-    });
+    let stored = owned.insert(owner, hash(key), item(key), bound, same, |_| OnFound::Keep);
     assert!(stored.is_ok(), "the store is the caller's");
 }
 
 /// A hit, its use recorded (as the store's `use_owned`).
 fn find(owned: &Owned<Item>, owner: Owner<'_>, key: u64) -> Option<String> {
-    let found = owned.read(owner, hash(key), |i| i.key == key, |i| {
-        i.used.store(tick(), Ordering::Relaxed);
-        i.value.clone()
-    });
+    let found = owned.read(
+        owner,
+        hash(key),
+        |i| i.key == key,
+        |i| {
+            i.used.store(tick(), Ordering::Relaxed);
+            i.value.clone()
+        },
+    );
     found.expect("the store is the caller's")
 }
 
@@ -119,7 +122,11 @@ fn removals_leave_no_backlog_of_records() {
     let owner = owner(&threads, lease);
     for round in 0..1000 {
         store(&owned, owner, round, Some(4));
-        assert!(owned.remove(owner, hash(round), |i| i.key == round).unwrap());
+        assert!(
+            owned
+                .remove(owner, hash(round), |i| i.key == round)
+                .unwrap()
+        );
     }
     for key in [1, 2, 3, 4, 5] {
         store(&owned, owner, 10_000 + key, Some(4)); // the fifth evicts the first
@@ -198,15 +205,23 @@ fn a_hand_over_publishes_every_item_and_the_queue() {
     assert_eq!((published, queued), (vec![0, 1, 2, 3, 4], 5));
     assert_eq!((owned.state(), owned.len(), map.len()), (SHARED, 0, 5));
     for key in 0..5 {
-        let found = map.read(owner.reader, hash(key), |i| i.key == key, |i, _| {
-            i.value.clone()
-        });
+        let found = map.read(
+            owner.reader,
+            hash(key),
+            |i| i.key == key,
+            |i, _| i.value.clone(),
+        );
         assert_eq!(found, Some(key.to_string()));
     }
     let back = owned.insert(owner, hash(9), item(9), Some(8), same, |_| OnFound::Keep);
     assert_eq!(back.err().map(|item| item.key), Some(9));
     assert!(owned.read(owner, hash(1), |_| true, |_| ()).is_err());
-    owned.hand_over(&map, &threads, |_, ()| panic!("handed over already"), |_, ()| {});
+    owned.hand_over(
+        &map,
+        &threads,
+        |_, ()| panic!("handed over already"),
+        |_, ()| {},
+    );
 }
 
 /// The owner reading an item, in user code (a result's `Clone`), calls back and evicts it:
@@ -223,11 +238,16 @@ fn an_item_the_owner_reads_outlives_its_eviction_by_a_call_back() {
         assert!(stored.is_ok());
     };
     put(1);
-    let read = owned.read(owner, hash(1), |i| i.key == 1, |i| {
-        put(2); // evicts 1, which this reads
-        assert_eq!(dropped.load(Ordering::SeqCst), 0, "kept while read");
-        i.value.1.clone()
-    });
+    let read = owned.read(
+        owner,
+        hash(1),
+        |i| i.key == 1,
+        |i| {
+            put(2); // evicts 1, which this reads
+            assert_eq!(dropped.load(Ordering::SeqCst), 0, "kept while read");
+            i.value.1.clone()
+        },
+    );
     assert_eq!(read.unwrap().as_deref(), Some("1"));
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     put(3); // evicts 2 (its node reused), and frees 1
@@ -256,11 +276,16 @@ fn an_item_the_owner_reads_outlives_a_hand_over_and_its_removal() {
             let new = item_of(1, (Counted(dropped.clone()), "one".to_owned()));
             let stored = owned.insert(owner, hash(1), new, Some(4), same, |_| OnFound::Keep);
             assert!(stored.is_ok());
-            let read = owned.read(owner, hash(1), |i| i.key == 1, |i| {
-                reading.wait();
-                removed.wait();
-                i.value.1.clone()
-            });
+            let read = owned.read(
+                owner,
+                hash(1),
+                |i| i.key == 1,
+                |i| {
+                    reading.wait();
+                    removed.wait();
+                    i.value.1.clone()
+                },
+            );
             assert_eq!(read.unwrap().as_deref(), Some("one"));
         });
         reading.wait();
@@ -272,7 +297,11 @@ fn an_item_the_owner_reads_outlives_a_hand_over_and_its_removal() {
         ));
         locked.clear();
         drop(locked); // frees what no hazard names
-        assert_eq!(dropped.load(Ordering::SeqCst), 0, "held by the owner's hazard");
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            0,
+            "held by the owner's hazard"
+        );
         removed.wait();
     });
     map.lock(&threads).clear();
@@ -300,9 +329,8 @@ fn a_hand_over_in_the_middle_of_the_owners_calls_loses_nothing() {
             assert!(owned.claim(me.lease));
             claimed.wait();
             for key in 0..ITEMS {
-                let stored = owned.insert(owner, hash(key), item(key), None, same, |_| {
-                    OnFound::Keep
-                });
+                let stored =
+                    owned.insert(owner, hash(key), item(key), None, same, |_| OnFound::Keep);
                 if let Err(item) = stored {
                     map.lock(&threads).insert_new(hash(key), item);
                 }
@@ -326,7 +354,12 @@ fn an_unclaimed_map_is_shared_by_a_hand_over() {
     let owned: Owned<Item> = Owned::new(true, false, 4);
     assert_eq!(owned.state(), UNCLAIMED);
     let map = Map::new(4, ());
-    owned.hand_over(&map, &threads, |_, ()| panic!("nothing to publish"), |_, ()| {});
+    owned.hand_over(
+        &map,
+        &threads,
+        |_, ()| panic!("nothing to publish"),
+        |_, ()| {},
+    );
     assert_eq!(owned.state(), SHARED);
     assert!(!owned.claim(threads::me().lease));
 }
