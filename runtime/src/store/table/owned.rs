@@ -188,10 +188,10 @@ impl<T> OwnedMap<T> {
 
 impl<T: Stamps> OwnedMap<T> {
     /// Adds `item`, evicting the least recently used item first if there are `bound` already:
-    /// its node then takes the new item, unless the owner reads the store (`idle` false), and
-    /// the evicted item is handed back, to be dropped out of the window.
+    /// its node then takes the new item, unless the owner reads the store (its `reader` is not
+    /// idle), and the evicted item is handed back, to be dropped out of the window.
     #[cfg_attr(not(debug_assertions), inline)]
-    fn add(&mut self, hash: u64, item: T, bound: Option<usize>, idle: bool) -> Option<T> {
+    fn add(&mut self, hash: u64, item: T, bound: Option<usize>, reader: &Reader) -> Option<T> {
         let expected = self.expected;
         let Some(bound) = bound else {
             let node = self.new_node(hash, item);
@@ -205,7 +205,7 @@ impl<T: Stamps> OwnedMap<T> {
             && let Some(at) = self.least_recently_used()
         {
             let old = self.index.remove_at(at);
-            if idle {
+            if reader.is_idle() {
                 node = Some(old);
             } else {
                 self.deferred.push(old);
@@ -216,8 +216,8 @@ impl<T: Stamps> OwnedMap<T> {
             Some(node) => {
                 let at = node.as_ptr();
                 // SAFETY: a node just unlinked, reachable by no other thread (the store is the
-                // owner's, and this is its window) nor read by the owner (`idle`): its item is
-                // moved out and replaced, in place.
+                // owner's, and this is its window) nor read by the owner (its reader is idle):
+                // its item is moved out and replaced, in place.
                 unsafe {
                     (*at).hash = hash;
                     let old = &raw mut (*at).item;
@@ -483,7 +483,6 @@ impl<T: Stamps> Owned<T> {
             let Some(mut window) = self.window(owner.lease) else {
                 return Err(item);
             };
-            let idle = owner.reader.is_idle();
             let map = window.map();
             let found = match seen {
                 // No item of the hash: no key to compare (most misses).
@@ -519,7 +518,7 @@ impl<T: Stamps> Owned<T> {
                     let new = map.new_node(hash, item);
                     let (at, _) = (map.index.find(hash, |p| p == node)).expect("unchanged");
                     let old = map.index.replace_at(at, new);
-                    return self.end_insert(window, idle, None, Some(old));
+                    return self.end_insert(window, owner.reader, None, Some(old));
                 }
                 Some((node, OnFound::Remove)) => {
                     map.unlink(hash, node);
@@ -527,8 +526,8 @@ impl<T: Stamps> Owned<T> {
                     Some(node)
                 }
             };
-            let evicted = map.add(hash, item, bound, idle);
-            return self.end_insert(window, idle, evicted, unlinked);
+            let evicted = map.add(hash, item, bound, owner.reader);
+            return self.end_insert(window, owner.reader, evicted, unlinked);
         }
     }
 
@@ -539,12 +538,18 @@ impl<T: Stamps> Owned<T> {
     fn end_insert(
         &self,
         mut window: Window<'_, T>,
-        idle: bool,
+        reader: &Reader,
         evicted: Option<T>,
         unlinked: Option<NonNull<Node<T>>>,
     ) -> Result<(), T> {
         let map = window.map();
         self.len.store(map.index.len(), Ordering::Relaxed);
+        if unlinked.is_none() && map.deferred.is_empty() {
+            drop(window);
+            drop(evicted);
+            return Ok(());
+        }
+        let idle = reader.is_idle();
         let unlinked = unlinked.and_then(|node| map.dispose(node, idle));
         if unlinked.is_none() && (map.deferred.is_empty() || !idle) {
             drop(window);
@@ -575,14 +580,13 @@ impl<T: Stamps> Owned<T> {
                 return Ok(false);
             };
             let mut window = self.window(owner.lease).ok_or(NotOwner)?;
-            let idle = owner.reader.is_idle();
             let map = window.map();
             if map.index.changes() != changes {
                 continue;
             }
             map.unlink(hash, node);
             map.drop_stale_records();
-            self.end_insert(window, idle, None, Some(node))
+            self.end_insert(window, owner.reader, None, Some(node))
                 .unwrap_or_else(|_| unreachable!("no item to hand back"));
             return Ok(true);
         }
