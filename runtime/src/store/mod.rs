@@ -305,7 +305,13 @@ where
         } else {
             Map::new(capacity, writer)
         };
-        let owned = Owned::new(limit != Limit::Nothing, limit == Limit::Unbounded, capacity);
+        // The owned map starts small (4 KiB at most) and grows as it fills: a program with many
+        // caches of a large `maxsize` does not pay for tables it may never fill twice over.
+        let owned = Owned::new(
+            limit != Limit::Nothing,
+            limit == Limit::Unbounded,
+            capacity.min(64),
+        );
         Store {
             owned,
             map,
