@@ -92,6 +92,26 @@ fn make_node<T>(carver: Option<&mut Carver<T>>, hash: u64, seq: u64, item: T) ->
     node
 }
 
+/// Writes a node for `item`, numbered `seq`, in a spare node's allocation, where it is (a
+/// chunk's, or a `Box`'s): as into new memory.
+///
+/// # Safety
+/// `shell` is a node's allocation that no thread reads, whose contents need no dropping (or
+/// were dropped already).
+#[cfg_attr(not(debug_assertions), inline(always))]
+unsafe fn refill<T>(shell: *mut Node<T>, hash: u64, seq: u64, item: T) {
+    // SAFETY: the caller's promise; its label was written with its last node, and its place is
+    // the allocation's.
+    unsafe {
+        let place = (*shell).label.place();
+        shell.write(Node {
+            hash,
+            label: Label::new(seq, place),
+            item,
+        });
+    }
+}
+
 /// Frees a spare node's memory (see [`Side::spare`]), without dropping its stale contents.
 ///
 /// # Safety
@@ -609,41 +629,15 @@ impl<T, W> Locked<'_, T, W> {
         match side.spare.pop() {
             Some(Spare(shell)) => {
                 // SAFETY: a spare is a node's allocation that no reader can reach and whose
-                // contents need no dropping (see `Side::spare`): writing over it is like
-                // writing into new memory. It stays in its chunk, if it has one.
-                unsafe {
-                    let place = (*shell).label.place();
-                    shell.write(Node {
-                        hash,
-                        label: Label::new(seq, place),
-                        item,
-                    });
-                }
+                // contents need no dropping (see `Side::spare`).
+                unsafe { refill(shell, hash, seq, item) };
                 #[cfg(test)]
                 {
                     side.reused += 1;
                 }
                 shell
             }
-            None => match &mut side.carver {
-                Some(carver) => {
-                    let (node, place) = carver.carve();
-                    // SAFETY: memory for one node, carved for it alone.
-                    unsafe {
-                        node.write(Node {
-                            hash,
-                            label: Label::new(seq, place),
-                            item,
-                        });
-                    }
-                    node
-                }
-                None => Box::into_raw(Box::new(Node {
-                    hash,
-                    label: Label::new(seq, Place::BOXED),
-                    item,
-                })),
-            },
+            None => make_node(side.carver.as_mut(), hash, seq, item),
         }
     }
 

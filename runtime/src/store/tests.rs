@@ -83,9 +83,13 @@ fn a_hit_moves_a_key_to_the_front_of_the_eviction_order() {
     assert!(call(&store, 4));
 }
 
-#[test]
-fn the_recency_queue_stays_small_under_many_hits() {
+/// Hits between misses leave no backlog of recency records in `store` (shared first if
+/// `shared`): 100 and 101 take turns in the fifth place, each evicting the other.
+fn hits_keep_the_recency_queue_small(shared: bool) {
     let store = Store::new(Some(5), None);
+    if shared {
+        store.share();
+    }
     for key in 0..4 {
         call(&store, key);
     }
@@ -93,39 +97,29 @@ fn the_recency_queue_stays_small_under_many_hits() {
         for key in 0..4 {
             assert!(!call(&store, key), "round {round}: {key} was evicted");
         }
-        // 100 and 101 take turns in the fifth place, each evicting the other.
         assert!(call(&store, 100 + round % 2));
     }
+    store.share(); // an owner's queue goes to the shared writer
     assert!(store.map.lock(&store.threads).writer_state().recency.len() <= 5);
     assert_eq!(store.info(Some(5)).currsize, 5);
 }
 
-/// As [`the_recency_queue_stays_small_under_many_hits`], in the shared map's.
 #[test]
-fn the_shared_recency_queue_stays_small_under_many_hits() {
-    let store = Store::new(Some(5), None);
-    store.share();
-    for key in 0..4 {
-        call(&store, key);
-    }
-    for round in 0..1000 {
-        for key in 0..4 {
-            assert!(!call(&store, key), "round {round}: {key} was evicted");
-        }
-        assert!(call(&store, 100 + round % 2));
-    }
-    assert!(store.map.lock(&store.threads).writer_state().recency.len() <= 5);
-    assert_eq!(store.info(Some(5)).currsize, 5);
+fn the_recency_queue_stays_small_under_many_hits() {
+    hits_keep_the_recency_queue_small(false);
+    hits_keep_the_recency_queue_small(true);
 }
 
 /// Entries removed by `cache_invalidate`, or replaced after their time to live, leave no
-/// backlog of recency records: the queue stays within a constant factor of the entries.
-#[test]
-fn the_recency_queue_stays_small_under_removals_and_expiry() {
+/// backlog of recency records in stores (shared first if `shared`): the queue stays within a
+/// constant factor of the entries.
+fn removals_and_expiry_keep_the_recency_queue_small(shared: bool) {
     let expiring = Store::new(Some(128), Some(Duration::from_nanos(1)));
     let invalidated = Store::new(Some(128), None);
-    expiring.share();
-    invalidated.share();
+    if shared {
+        expiring.share();
+        invalidated.share();
+    }
     for round in 0..10_000u32 {
         let key = round % 10;
         call(&expiring, key);
@@ -135,11 +129,18 @@ fn the_recency_queue_stays_small_under_removals_and_expiry() {
             key: (key,),
         }));
     }
+    assert_eq!(expiring.info(Some(128)).currsize, 10);
     for store in [&expiring, &invalidated] {
+        store.share(); // an owner's queue goes to the shared writer
         let queued = store.map.lock(&store.threads).writer_state().recency.len();
         assert!(queued <= 2 * 128 + 16, "{queued} records");
     }
-    assert_eq!(expiring.info(Some(128)).currsize, 10);
+}
+
+#[test]
+fn the_recency_queue_stays_small_under_removals_and_expiry() {
+    removals_and_expiry_keep_the_recency_queue_small(false);
+    removals_and_expiry_keep_the_recency_queue_small(true);
 }
 
 /// The reference: CPython's lru_cache for sequential calls, as a plain most-recent-first list.
@@ -646,27 +647,5 @@ fn hand_overs_under_load_lose_nothing_and_keep_the_bound() {
             s.spawn(|| (0..40).for_each(|key| _ = call(&store, key % 24)));
             (0..60).for_each(|key| _ = call(&store, key % 24));
         });
-    }
-}
-
-/// As [`the_recency_queue_stays_small_under_removals_and_expiry`], in a store one thread owns.
-#[test]
-fn an_owned_recency_queue_stays_small_under_removals_and_expiry() {
-    let expiring = Store::new(Some(128), Some(Duration::from_nanos(1)));
-    let invalidated = Store::new(Some(128), None);
-    for round in 0..10_000u32 {
-        let key = round % 10;
-        call(&expiring, key);
-        call(&invalidated, key);
-        assert!(invalidated.remove(&Hashed {
-            hash: hash_of(&(owned(&key),)),
-            key: (key,),
-        }));
-    }
-    assert_eq!(expiring.info(Some(128)).currsize, 10);
-    for store in [&expiring, &invalidated] {
-        store.share(); // the owner's queue goes to the shared writer
-        let queued = store.map.lock(&store.threads).writer_state().recency.len();
-        assert!(queued <= 2 * 128 + 16, "{queued} records");
     }
 }

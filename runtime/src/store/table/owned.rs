@@ -132,19 +132,10 @@ impl<T> OwnedMap<T> {
     #[cfg_attr(not(debug_assertions), inline)]
     fn new_node(&mut self, hash: u64, item: T) -> NonNull<Node<T>> {
         if let Some(shell) = self.spare.pop() {
-            let shell = shell.as_ptr();
             // SAFETY: a spare is a node's allocation that no thread reads and whose item needs
-            // no dropping (see `spare`): written as new memory, in its place (a chunk's, or a
-            // `Box`'s).
-            unsafe {
-                let place = (*shell).label.place();
-                shell.write(Node {
-                    hash,
-                    label: Label::new(0, place),
-                    item,
-                });
-                return NonNull::new_unchecked(shell);
-            }
+            // no dropping (see `spare`).
+            unsafe { super::refill(shell.as_ptr(), hash, 0, item) };
+            return shell;
         }
         let node = super::make_node(self.carver.as_mut(), hash, 0, item);
         // SAFETY: just made, from a `Box` or a chunk: not null.

@@ -57,18 +57,22 @@ fn same<X>(old: &Item<X>, new: &Item<X>) -> bool {
     old.key == new.key
 }
 
-/// An owned map for `threads`, claimed by the calling thread, whose lease it returns.
-fn claimed<X>(threads: &Threads, bound: Option<usize>) -> (Owned<Item<X>>, u64) {
+/// An owned map for `threads`, claimed by the calling thread, as whom it calls.
+fn claimed<X>(threads: &Threads, bound: Option<usize>) -> (Owned<Item<X>>, Owner<'_>) {
     let owned = Owned::new(true, bound.is_none(), bound.unwrap_or(0));
-    let me = threads::me();
-    threads.slot(me); // joins the store, as a lookup does
-    assert!(owned.claim(me.lease));
-    (owned, me.lease)
+    let owner = claim(threads, &owned);
+    (owned, owner)
 }
 
-fn owner(threads: &Threads, lease: u64) -> Owner<'_> {
-    let reader = &threads.slot(threads::me()).reader;
-    Owner { lease, reader }
+/// Claims `owned` for the calling thread, which joins `threads` (as a lookup does).
+fn claim<'t, T: Stamps>(threads: &'t Threads, owned: &Owned<T>) -> Owner<'t> {
+    let me = threads::me();
+    let reader = &threads.slot(me).reader;
+    assert!(owned.claim(me.lease));
+    Owner {
+        lease: me.lease,
+        reader,
+    }
 }
 
 fn store(owned: &Owned<Item>, owner: Owner<'_>, key: u64, bound: Option<usize>) {
@@ -93,8 +97,7 @@ fn find(owned: &Owned<Item>, owner: Owner<'_>, key: u64) -> Option<String> {
 #[test]
 fn the_owner_finds_what_it_stored_and_evicts_the_least_recently_used() {
     let threads = Threads::new();
-    let (owned, lease) = claimed(&threads, Some(3));
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed(&threads, Some(3));
     for key in [1, 2, 3] {
         store(&owned, owner, key, Some(3));
     }
@@ -118,8 +121,7 @@ fn the_owner_finds_what_it_stored_and_evicts_the_least_recently_used() {
 #[test]
 fn removals_leave_no_backlog_of_records() {
     let threads = Threads::new();
-    let (owned, lease) = claimed(&threads, Some(4));
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed(&threads, Some(4));
     for round in 0..1000 {
         store(&owned, owner, round, Some(4));
         assert!(
@@ -141,8 +143,7 @@ fn removals_leave_no_backlog_of_records() {
 #[test]
 fn an_item_stored_meanwhile_is_kept_replaced_or_removed_as_asked() {
     let threads = Threads::new();
-    let (owned, lease) = claimed::<String>(&threads, Some(4));
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed::<String>(&threads, Some(4));
     let put = |value: &str, on_found| {
         let new = item_of(1, value.to_owned());
         let stored = owned.insert(owner, hash(1), new, Some(4), same, |old| {
@@ -165,8 +166,7 @@ fn an_item_stored_meanwhile_is_kept_replaced_or_removed_as_asked() {
 #[test]
 fn keys_of_one_hash_are_told_apart() {
     let threads = Threads::new();
-    let (owned, lease) = claimed::<String>(&threads, None);
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed::<String>(&threads, None);
     for key in 0..10 {
         let stored = owned.insert(owner, 7, item(key), None, same, |_| OnFound::Keep);
         assert!(stored.is_ok());
@@ -186,8 +186,7 @@ fn keys_of_one_hash_are_told_apart() {
 #[test]
 fn a_hand_over_publishes_every_item_and_the_queue() {
     let threads = Threads::new();
-    let (owned, lease) = claimed(&threads, Some(8));
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed(&threads, Some(8));
     for key in 0..5 {
         store(&owned, owner, key, Some(8));
     }
@@ -230,8 +229,7 @@ fn a_hand_over_publishes_every_item_and_the_queue() {
 fn an_item_the_owner_reads_outlives_its_eviction_by_a_call_back() {
     let threads = Threads::new();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let (owned, lease) = claimed::<(Counted, String)>(&threads, Some(1));
-    let owner = owner(&threads, lease);
+    let (owned, owner) = claimed::<(Counted, String)>(&threads, Some(1));
     let put = |key: u64| {
         let new = item_of(key, (Counted(dropped.clone()), key.to_string()));
         let stored = owned.insert(owner, hash(key), new, Some(1), same, |_| OnFound::Keep);
@@ -267,12 +265,7 @@ fn an_item_the_owner_reads_outlives_a_hand_over_and_its_removal() {
     let owned = Owned::new(true, false, 4);
     std::thread::scope(|s| {
         s.spawn(|| {
-            let me = threads::me();
-            let owner = Owner {
-                lease: me.lease,
-                reader: &threads.slot(me).reader,
-            };
-            assert!(owned.claim(me.lease));
+            let owner = claim(&threads, &owned);
             let new = item_of(1, (Counted(dropped.clone()), "one".to_owned()));
             let stored = owned.insert(owner, hash(1), new, Some(4), same, |_| OnFound::Keep);
             assert!(stored.is_ok());
@@ -321,12 +314,7 @@ fn a_hand_over_in_the_middle_of_the_owners_calls_loses_nothing() {
     let claimed = Barrier::new(2);
     std::thread::scope(|s| {
         s.spawn(|| {
-            let me = threads::me();
-            let owner = Owner {
-                lease: me.lease,
-                reader: &threads.slot(me).reader,
-            };
-            assert!(owned.claim(me.lease));
+            let owner = claim(&threads, &owned);
             claimed.wait();
             for key in 0..ITEMS {
                 let stored =
