@@ -1,6 +1,9 @@
 //! The map of a store that one thread alone uses: the same nodes as [`Map`]'s, found through an
 //! [`Index`] that only that thread, the *owner*, reads and writes. No atomic, no label, no
-//! tombstone, no lock; a bounded store's order of use is a list (exact LRU, as CPython's).
+//! tombstone, no lock. A bounded store's least recently used item is found as the shared
+//! store's thread alone finds it: every use is stamped (by the store), and the owner keeps a
+//! queue of records (see `recency`) that goes to the shared writer with the nodes (exact LRU,
+//! as CPython's).
 //!
 //! The first thread that looks a key up in a store claims it ([`Owned::claim`]). When another
 //! thread comes (or a `fork()`, or a computation shared between threads), the nodes are
