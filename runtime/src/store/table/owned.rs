@@ -41,7 +41,7 @@ use crate::store::recency::Recency;
 
 mod index;
 
-use index::Index;
+use index::{Index, Payload};
 
 /// No thread has used the store yet.
 pub(crate) const UNCLAIMED: u64 = u64::MAX - 2;
@@ -277,6 +277,15 @@ impl<T> Drop for OwnedMap<T> {
             // freed once.
             unsafe { super::free_shell(shell.as_ptr()) };
         }
+    }
+}
+
+impl<T> Payload for NonNull<Node<T>> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn hash(self) -> u64 {
+        // SAFETY: a node the index holds is alive (an owned map frees a node only once it is
+        // out of the index), and its hash was written before it went in.
+        unsafe { (*self.as_ptr()).hash }
     }
 }
 

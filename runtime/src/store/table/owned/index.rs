@@ -1,8 +1,10 @@
 //! The index of an owned map (see [`owned`](super)): which node holds each hash. One thread
 //! alone reads and writes it, so it has no atomics, no tombstones and no labels.
 //!
-//! Open addressing with linear probing over a table of slots, each a hash and its payload (a
-//! node's pointer), at most half full. A removal shifts back the slots after it that its
+//! Open addressing with linear probing over a table of slots, each a payload (a node's
+//! pointer; its hash is the node's), at most half full: 8 bytes a slot, as the shared map's
+//! (a hash beside each pointer made a growing store touch twice the memory, for a probe that
+//! reads no node but the one it finds). A removal shifts back the slots after it that its
 //! emptied slot would have stopped (no tombstone is left), so a probe ends at the first empty
 //! slot, and a slot's position changes only when something is removed.
 //!
@@ -12,15 +14,16 @@
 use super::super::occupied::Occupied;
 
 /// The most slots the table keeps through [`Index::drain`]: 512 KiB, as the shared map's (see
-/// `KEPT_BY_CLEAR`), of slots twice the size.
-const KEPT_BY_DRAIN: usize = 1 << 15;
+/// `KEPT_BY_CLEAR`).
+const KEPT_BY_DRAIN: usize = 1 << 16;
 
-#[derive(Clone, Copy)]
-struct Slot<P> {
-    hash: u64,
-    /// `None` for an empty slot.
-    payload: Option<P>,
+/// What an index holds: a pointer to something that knows its hash.
+pub(crate) trait Payload: Copy + PartialEq {
+    fn hash(self) -> u64;
 }
+
+/// `None` for an empty slot.
+type Slot<P> = Option<P>;
 
 /// Payloads (node pointers) by hash, several per hash if need be.
 pub(crate) struct Index<P> {
@@ -35,7 +38,7 @@ pub(crate) struct Index<P> {
     changes: u64,
 }
 
-impl<P: Copy + PartialEq> Index<P> {
+impl<P: Payload> Index<P> {
     pub(crate) fn new() -> Self {
         Index {
             slots: Box::new([]),
@@ -68,9 +71,8 @@ impl<P: Copy + PartialEq> Index<P> {
         // Truncation intended: the low bits pick the first slot.
         let mut at = hash as usize & mask;
         loop {
-            let slot = self.slot(at);
-            let payload = slot.payload?;
-            if slot.hash == hash && is(payload) {
+            let payload = self.slot(at)?;
+            if payload.hash() == hash && is(payload) {
                 return Some((at, payload));
             }
             at = (at + 1) & mask;
@@ -119,13 +121,10 @@ impl<P: Copy + PartialEq> Index<P> {
         let mask = self.slots.len() - 1;
         // Truncation intended: as in `find`.
         let mut at = hash as usize & mask;
-        while self.slot(at).payload.is_some() {
+        while self.slot(at).is_some() {
             at = (at + 1) & mask;
         }
-        *self.slot_mut(at) = Slot {
-            hash,
-            payload: Some(payload),
-        };
+        *self.slot_mut(at) = Some(payload);
         self.occupied.set(at);
     }
 
@@ -139,16 +138,10 @@ impl<P: Copy + PartialEq> Index<P> {
         } else {
             self.slots.len() * 2
         };
-        let empty = Slot {
-            hash: 0,
-            payload: None,
-        };
-        let old = core::mem::replace(&mut self.slots, vec![empty; capacity].into_boxed_slice());
+        let old = core::mem::replace(&mut self.slots, vec![None; capacity].into_boxed_slice());
         self.occupied = Occupied::new(capacity);
-        for slot in old.iter() {
-            if let Some(payload) = slot.payload {
-                self.place(slot.hash, payload);
-            }
+        for &payload in old.iter().flatten() {
+            self.place(payload.hash(), payload);
         }
     }
 
@@ -157,30 +150,29 @@ impl<P: Copy + PartialEq> Index<P> {
     /// stopped at the emptied slot.
     #[cfg_attr(not(debug_assertions), inline)]
     pub(crate) fn remove_at(&mut self, at: usize) -> P {
-        let payload = self.slot(at).payload.expect("a used slot");
+        let payload = self.slot(at).expect("a used slot");
         let mask = self.slots.len() - 1;
         let (mut hole, mut next) = (at, at);
         loop {
             next = (next + 1) & mask;
-            let slot = self.slot(next);
-            if slot.payload.is_none() {
+            let Some(moved) = self.slot(next) else {
                 break;
-            }
+            };
             // A slot may move back to the hole unless its probe starts after the hole and at
             // or before the slot itself (round the table).
             // Truncation intended: as in `find`.
-            let home = slot.hash as usize & mask;
+            let home = moved.hash() as usize & mask;
             let stays = if hole <= next {
                 hole < home && home <= next
             } else {
                 hole < home || home <= next
             };
             if !stays {
-                *self.slot_mut(hole) = slot;
+                *self.slot_mut(hole) = Some(moved);
                 hole = next;
             }
         }
-        self.slot_mut(hole).payload = None;
+        *self.slot_mut(hole) = None;
         self.len -= 1;
         self.changes += 1;
         payload
@@ -189,8 +181,7 @@ impl<P: Copy + PartialEq> Index<P> {
     /// Puts `payload` at `at` (as [`Index::remove_at`]'s), handing back the one it held.
     pub(crate) fn replace_at(&mut self, at: usize, payload: P) -> P {
         self.changes += 1;
-        let slot = self.slot_mut(at);
-        slot.payload.replace(payload).expect("a used slot")
+        self.slot_mut(at).replace(payload).expect("a used slot")
     }
 
     /// Empties the index, handing each payload to `each` with its hash. The table is kept (up
@@ -199,9 +190,8 @@ impl<P: Copy + PartialEq> Index<P> {
         let all = 0..self.slots.len();
         let slots = &mut self.slots;
         let mut take = |at: usize| {
-            let slot = &mut slots[at];
-            if let Some(payload) = slot.payload.take() {
-                each(slot.hash, payload);
+            if let Some(payload) = slots[at].take() {
+                each(payload.hash(), payload);
             }
         };
         if !self.occupied.drain_each(&mut take) && self.len > 0 {
