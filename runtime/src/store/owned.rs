@@ -1,8 +1,8 @@
 //! A store while one thread alone uses it: its items live in an owned map (see [`table`]'s
 //! `owned`), which that thread reads and writes with no atomic read-modify-write, no lock and
 //! no publication protocol. Most caches are used by one thread (a script, a request handler's
-//! worker, a recursive computation): there a miss takes about four fifths of the shared map's
-//! instructions, and a hit about five sixths. Every use is stamped from the owner's clock and
+//! worker, a recursive computation): there a miss takes about three quarters of the shared
+//! map's instructions, and a hit about four fifths. Every use is stamped from the owner's clock and
 //! the owner keeps its own queue of records (see [`recency`]): eviction is exactly CPython's.
 //!
 //! The first thread that looks a key up owns the store. The first call from another thread,
