@@ -735,7 +735,7 @@ where
     #[cfg_attr(not(debug_assertions), inline)]
     fn drop_stale_records(&self, map: &mut WriteLock<'_, K, V, B>) {
         let live = map.len();
-        if map.writer_state().recency.len() > 2 * live + 16 {
+        if map.writer_state().recency.needs_sweep(live) {
             self.sweep_stale_records(map);
         }
     }

@@ -112,6 +112,13 @@ impl Recency {
         self.in_order.len() + self.late.len()
     }
 
+    /// Whether the records outnumber the `live` entries enough that the stale ones should be
+    /// dropped: the queue stays O(entries), and the sweep, O(queue), runs once per as many
+    /// removals as there are entries.
+    pub(crate) fn needs_sweep(&self, live: usize) -> bool {
+        self.len() > 2 * live + 16
+    }
+
     pub(crate) fn clear(&mut self) {
         self.in_order.clear();
         self.newest = 0;

@@ -167,15 +167,11 @@ impl<T> OwnedMap<T> {
         None
     }
 
-    /// Unlinks `node`, if it is still in the index; whether it was. Its record, if any, is left
-    /// stale in the queue.
-    fn unlink(&mut self, hash: u64, node: NonNull<Node<T>>) -> bool {
-        match self.index.find(hash, |p| p == node) {
-            Some((at, _)) => {
-                self.index.remove_at(at);
-                true
-            }
-            None => false,
+    /// Unlinks `node`, if it is still in the index. Its record, if any, is left stale in the
+    /// queue.
+    fn unlink(&mut self, hash: u64, node: NonNull<Node<T>>) {
+        if let Some((at, _)) = self.index.find(hash, |p| p == node) {
+            self.index.remove_at(at);
         }
     }
 }
@@ -253,7 +249,7 @@ impl<T: Stamps> OwnedMap<T> {
     /// Drops the records of items gone once they outnumber the items (as the shared store's
     /// `drop_stale_records`): after a removal, the only place one comes from.
     fn drop_stale_records(&mut self) {
-        if self.recency.len() <= 2 * self.index.len() + 16 {
+        if !self.recency.needs_sweep(self.index.len()) {
             return;
         }
         let index = &self.index;
