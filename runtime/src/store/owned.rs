@@ -16,8 +16,7 @@ use core::cell::Cell;
 use core::hash::Hash;
 use std::sync::atomic::Ordering;
 
-use super::born::Born;
-use super::table::{NotOwner, OnFound, Owner, SHARED, Stamps, UNCLAIMED};
+use super::table::{NotOwner, OnFound, Owner, SHARED, Stamps, UNCLAIMED, Unmade};
 use super::threads::Slot;
 use super::{Bookkeeping, Cached, Entry, Fresh, Limit, Store};
 use crate::key::KeyRef;
@@ -108,17 +107,15 @@ where
             Limit::Bounded(max) => (Some(max), slot.counts.tick(0)),
             Limit::Nothing | Limit::Unbounded => (None, 0),
         };
-        let same_key = |old: &Cached<K, V, B>, new: &Cached<K, V, B>| old.key == new.key;
+        let same_key = |old: &Cached<K, V, B>, new: &Stamped<K, V>| old.key == new.fresh.key;
         let owner = Owner {
             lease,
             reader: &slot.reader,
         };
-        let stored = self
-            .owned
-            .insert(owner, hash, item.stamped(stamp), bound, same_key, |old| {
-                self.on_found(old)
-            });
-        stored.map_err(Cached::into_fresh)
+        let item = Stamped { fresh: item, stamp };
+        let stored =
+            (self.owned).insert(owner, hash, item, bound, same_key, |old| self.on_found(old));
+        stored.map_err(|item| item.fresh)
     }
 
     /// What an insertion does with the entry of its key stored meanwhile (a call back from
@@ -178,13 +175,21 @@ impl<K, V, B: Bookkeeping> Stamps for Cached<K, V, B> {
     }
 }
 
-impl<K, V, B: Bookkeeping> Cached<K, V, B> {
-    /// The item again as a miss made it (for the shared map, which stamps it).
-    fn into_fresh(self) -> Fresh<K, V> {
-        Fresh {
-            born: self.entry.book.born().unwrap_or(Born::UNRECORDED),
-            key: self.key,
-            value: self.entry.value,
-        }
+/// A miss's result for the owned map, and the stamp of its use: made into the entry in its
+/// node (see [`Unmade`]).
+struct Stamped<K, V> {
+    fresh: Fresh<K, V>,
+    stamp: u64,
+}
+
+impl<K, V, B: Bookkeeping> Unmade<Cached<K, V, B>> for Stamped<K, V> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn queued(&self) -> u64 {
+        if B::TRACKED { self.stamp } else { 0 }
+    }
+
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn make(self) -> Cached<K, V, B> {
+        self.fresh.stamped(self.stamp)
     }
 }

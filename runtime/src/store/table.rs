@@ -35,7 +35,7 @@ mod writer_lock;
 
 use chunks::{Carver, Label, Place, Releases, chunk_of};
 use occupied::Occupied;
-pub(crate) use owned::{NotOwner, OnFound, Owned, Owner, SHARED, Stamps, UNCLAIMED};
+pub(crate) use owned::{NotOwner, OnFound, Owned, Owner, SHARED, Stamps, UNCLAIMED, Unmade};
 use pages::populate;
 use unlinked::{MapBin, Unlinked, keep_nodes};
 pub(crate) use writer_lock::LockUser;
@@ -70,14 +70,20 @@ unsafe fn free_node<T>(node: *mut Node<T>) {
     }
 }
 
-/// A node for `item`, numbered `seq`: carved by `carver` if there is one, else a `Box`.
+/// A node for the item `make` makes, numbered `seq`: carved by `carver` if there is one, else
+/// a `Box`. The item is made in the node (see [`Unmade`]).
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn make_node<T>(carver: Option<&mut Carver<T>>, hash: u64, seq: u64, item: T) -> *mut Node<T> {
+fn make_node<T>(
+    carver: Option<&mut Carver<T>>,
+    hash: u64,
+    seq: u64,
+    make: impl FnOnce() -> T,
+) -> *mut Node<T> {
     let Some(carver) = carver else {
         return Box::into_raw(Box::new(Node {
             hash,
             label: Label::new(seq, Place::BOXED),
-            item,
+            item: make(),
         }));
     };
     let (node, place) = carver.carve();
@@ -86,20 +92,20 @@ fn make_node<T>(carver: Option<&mut Carver<T>>, hash: u64, seq: u64, item: T) ->
         node.write(Node {
             hash,
             label: Label::new(seq, place),
-            item,
+            item: make(),
         });
     }
     node
 }
 
-/// Writes a node for `item`, numbered `seq`, in a spare node's allocation, where it is (a
-/// chunk's, or a `Box`'s): as into new memory.
+/// Writes a node for the item `make` makes, numbered `seq`, in a spare node's allocation,
+/// where it is (a chunk's, or a `Box`'s): as into new memory.
 ///
 /// # Safety
 /// `shell` is a node's allocation that no thread reads, whose contents need no dropping (or
 /// were dropped already).
 #[cfg_attr(not(debug_assertions), inline(always))]
-unsafe fn refill<T>(shell: *mut Node<T>, hash: u64, seq: u64, item: T) {
+unsafe fn refill<T>(shell: *mut Node<T>, hash: u64, seq: u64, make: impl FnOnce() -> T) {
     // SAFETY: the caller's promise; its label was written with its last node, and its place is
     // the allocation's.
     unsafe {
@@ -107,7 +113,7 @@ unsafe fn refill<T>(shell: *mut Node<T>, hash: u64, seq: u64, item: T) {
         shell.write(Node {
             hash,
             label: Label::new(seq, place),
-            item,
+            item: make(),
         });
     }
 }
@@ -630,14 +636,14 @@ impl<T, W> Locked<'_, T, W> {
             Some(Spare(shell)) => {
                 // SAFETY: a spare is a node's allocation that no reader can reach and whose
                 // contents need no dropping (see `Side::spare`).
-                unsafe { refill(shell, hash, seq, item) };
+                unsafe { refill(shell, hash, seq, || item) };
                 #[cfg(test)]
                 {
                     side.reused += 1;
                 }
                 shell
             }
-            None => make_node(side.carver.as_mut(), hash, seq, item),
+            None => make_node(side.carver.as_mut(), hash, seq, || item),
         }
     }
 

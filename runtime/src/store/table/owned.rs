@@ -83,6 +83,16 @@ pub(crate) trait Stamps {
     fn requeue(&self, stamp: u64);
 }
 
+/// An item to store, made in its node: an item made first and moved there is copied with wide
+/// loads over the narrow stores that made it, which the processor cannot forward (a stall of
+/// a dozen cycles, each miss).
+pub(crate) trait Unmade<T> {
+    /// The stamp the item's record is queued under (its [`Stamps::queued`]).
+    fn queued(&self) -> u64;
+    /// The item.
+    fn make(self) -> T;
+}
+
 /// A store's map while one thread owns it, and who that is.
 pub(crate) struct Owned<T> {
     /// The owner's lease (see `threads`), [`UNCLAIMED`], [`HANDING_OVER`] or [`SHARED`].
@@ -133,14 +143,14 @@ impl<T> OwnedMap<T> {
 
     /// A node for `item`, not yet published (numbered 0: a hand-over numbers it).
     #[cfg_attr(not(debug_assertions), inline)]
-    fn new_node(&mut self, hash: u64, item: T) -> NonNull<Node<T>> {
+    fn new_node(&mut self, hash: u64, item: impl Unmade<T>) -> NonNull<Node<T>> {
         if let Some(shell) = self.spare.pop() {
             // SAFETY: a spare is a node's allocation that no thread reads and whose item needs
             // no dropping (see `spare`).
-            unsafe { super::refill(shell.as_ptr(), hash, 0, item) };
+            unsafe { super::refill(shell.as_ptr(), hash, 0, || item.make()) };
             return shell;
         }
-        let node = super::make_node(self.carver.as_mut(), hash, 0, item);
+        let node = super::make_node(self.carver.as_mut(), hash, 0, || item.make());
         // SAFETY: just made, from a `Box` or a chunk: not null.
         unsafe { NonNull::new_unchecked(node) }
     }
@@ -181,7 +191,13 @@ impl<T: Stamps> OwnedMap<T> {
     /// its node then takes the new item, unless the owner reads the store (its `reader` is not
     /// idle), and the evicted item is handed back, to be dropped out of the window.
     #[cfg_attr(not(debug_assertions), inline)]
-    fn add(&mut self, hash: u64, item: T, bound: Option<usize>, reader: &Reader) -> Option<T> {
+    fn add(
+        &mut self,
+        hash: u64,
+        item: impl Unmade<T>,
+        bound: Option<usize>,
+        reader: &Reader,
+    ) -> Option<T> {
         let expected = self.expected;
         let Some(bound) = bound else {
             let node = self.new_node(hash, item);
@@ -212,9 +228,9 @@ impl<T: Stamps> OwnedMap<T> {
                     (*at).hash = hash;
                     let old = &raw mut (*at).item;
                     if core::mem::needs_drop::<T>() {
-                        evicted = Some(ptr::replace(old, item));
+                        evicted = Some(ptr::replace(old, item.make()));
                     } else {
-                        old.write(item); // nothing to drop: the old item is not even read
+                        old.write(item.make()); // nothing to drop: the old item is not read
                     }
                 }
                 node
@@ -468,15 +484,15 @@ impl<T: Stamps> Owned<T> {
     /// If an item of the same key is stored (`is` compares them, out of the windows), `on_found`
     /// says what to do. `Err` hands the item back: the store is no longer the owner's.
     #[cfg_attr(not(debug_assertions), inline)]
-    pub(crate) fn insert(
+    pub(crate) fn insert<I: Unmade<T>>(
         &self,
         owner: Owner<'_>,
         hash: u64,
-        item: T,
+        item: I,
         bound: Option<usize>,
-        mut is: impl FnMut(&T, &T) -> bool,
+        mut is: impl FnMut(&T, &I) -> bool,
         mut on_found: impl FnMut(&T) -> OnFound,
-    ) -> Result<(), T> {
+    ) -> Result<(), I> {
         let mut seen = None;
         loop {
             let Some(mut window) = self.window(owner.lease) else {
@@ -517,7 +533,8 @@ impl<T: Stamps> Owned<T> {
                     let new = map.new_node(hash, item);
                     let (at, _) = (map.index.find(hash, |p| p == node)).expect("unchanged");
                     let old = map.index.replace_at(at, new);
-                    return self.end_insert(window, owner.reader, None, Some(old));
+                    self.end_insert(window, owner.reader, None, Some(old));
+                    return Ok(());
                 }
                 Some((node, OnFound::Remove)) => {
                     map.unlink(hash, node);
@@ -526,7 +543,8 @@ impl<T: Stamps> Owned<T> {
                 }
             };
             let evicted = map.add(hash, item, bound, owner.reader);
-            return self.end_insert(window, owner.reader, evicted, unlinked);
+            self.end_insert(window, owner.reader, evicted, unlinked);
+            return Ok(());
         }
     }
 
@@ -540,20 +558,20 @@ impl<T: Stamps> Owned<T> {
         reader: &Reader,
         evicted: Option<T>,
         unlinked: Option<NonNull<Node<T>>>,
-    ) -> Result<(), T> {
+    ) {
         let map = window.map();
         self.len.store(map.index.len(), Ordering::Relaxed);
         if unlinked.is_none() && map.deferred.is_empty() {
             drop(window);
             drop(evicted);
-            return Ok(());
+            return;
         }
         let idle = reader.is_idle();
         let unlinked = unlinked.and_then(|node| map.dispose(node, idle));
         if unlinked.is_none() && (map.deferred.is_empty() || !idle) {
             drop(window);
             drop(evicted);
-            return Ok(());
+            return;
         }
         let mut free = Vec::new();
         for node in core::mem::take(&mut map.deferred) {
@@ -563,7 +581,6 @@ impl<T: Stamps> Owned<T> {
         drop(window);
         drop(evicted);
         free_all(free);
-        Ok(())
     }
 
     /// Removes the item of `hash` that `is` accepts; whether there was one.
@@ -585,8 +602,7 @@ impl<T: Stamps> Owned<T> {
             }
             map.unlink(hash, node);
             map.drop_stale_records();
-            self.end_insert(window, owner.reader, None, Some(node))
-                .unwrap_or_else(|_| unreachable!("no item to hand back"));
+            self.end_insert(window, owner.reader, None, Some(node));
             return Ok(true);
         }
     }

@@ -28,6 +28,17 @@ impl<X> Stamps for Item<X> {
     }
 }
 
+/// A test's item is made before it is stored.
+impl<X> Unmade<Item<X>> for Item<X> {
+    fn queued(&self) -> u64 {
+        Stamps::queued(self)
+    }
+
+    fn make(self) -> Item<X> {
+        self
+    }
+}
+
 /// The stamps of the tests' uses, in the order made.
 static CLOCK: AtomicU64 = AtomicU64::new(1);
 
