@@ -10,7 +10,7 @@
 //!     let __outcome = Probe::<u64>::new().outcome();
 //!     match fib::__PY38_CACHE.lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
 //!         Lookup::Hit(__value) => Outcome::hit(__outcome, __value),
-//!         Lookup::Miss(__pending) => __pending.settle_all(__outcome, fib::uncached(n)),
+//!         Lookup::Miss(ref mut __pending) => __pending.settle_all(__outcome, fib::uncached(n)),
 //!     }
 //! }
 //! enum fib {}

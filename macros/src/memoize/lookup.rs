@@ -5,7 +5,7 @@
 //! let __outcome = Probe::<u64>::new().outcome();
 //! match fib::__PY38_CACHE.lookup::<_, _, _, ()>(__outcome, (arg(&n).owned(),)) {
 //!     Lookup::Hit(__value) => Outcome::hit(__outcome, __value),
-//!     Lookup::Miss(__pending) => __pending.settle_all(__outcome, fib::uncached(n)),
+//!     Lookup::Miss(ref mut __pending) => __pending.settle_all(__outcome, fib::uncached(n)),
 //! }
 //! ```
 //! The outcome says what is stored: a `Result`'s `Ok` value, whatever the type is called,
@@ -112,10 +112,18 @@ fn synchronous(lookup: &Lookup<'_>, span: Span) -> TokenStream {
         Some(keep) => quote!(#pending.settle(#outcome, #call, #keep)),
         None => quote!(#pending.settle_all(#outcome, #call)),
     };
+    // Settled in place: moved out of the `Lookup`, the miss was copied with wide loads over
+    // the narrow stores that made it, a stall (see the runtime's `Pending`). A single flight's
+    // miss is settled by value: it abandons the computation if dropped unsettled.
+    let binding = if *single_flight {
+        quote!(#pending)
+    } else {
+        quote!(ref mut #pending)
+    };
     quote! {
         match #cache.#method::<_, #stored, _, #instance>(#outcome, (#(#key,)*)) {
             #found::Hit(#value) => #private::Outcome::hit(#outcome, #value),
-            #found::Miss(#pending) => #settle,
+            #found::Miss(#binding) => #settle,
         }
     }
 }

@@ -197,7 +197,7 @@ where
     B: Bookkeeping,
 {
     fn store(&self, key: &Hashed<K>, value: &V) {
-        Insert::insert(self, Some(key.clone()), value, None, None);
+        Insert::insert(self, &mut Some(key.clone()), value, None, None);
     }
 
     fn take_out(&self, key: &Hashed<K>, flight: &Arc<Flight<V>>) {

@@ -210,11 +210,11 @@ impl<K: Clone, V: Clone> FlightPending<'_, K, V> {
     /// only after the result is stored, so that no caller finds neither.
     fn complete(&mut self, value: &V) {
         let Some(flight) = &self.flight else {
-            self.store.insert(self.key.take(), value, None, None);
+            self.store.insert(&mut self.key, value, None, None);
             return;
         };
         if let Some(key) = &self.key {
-            self.store.insert(Some(key.clone()), value, None, None);
+            self.store.insert(&mut Some(key.clone()), value, None, None);
             self.store.take_out(key, flight);
         }
         flight.land(value);
