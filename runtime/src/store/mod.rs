@@ -377,11 +377,21 @@ where
         hit: impl FnOnce(V) -> R,
         miss: impl FnOnce(Caller<'s>, u64, &Q, Option<u64>) -> R,
     ) -> R {
+        if OWNABLE && let Some(slot) = self.owner_slot(me.lease) {
+            // The owner: its slot is at hand, without the lookup of `Threads::slot` (a chain of
+            // three dependent loads).
+            let caller = Caller::Slot(slot, me.index);
+            match self.read_owned(slot, me.lease, hash, key) {
+                Some(Some(value)) => return hit(value),
+                Some(None) => return miss(caller, hash, key, None),
+                None => {} // handed over meanwhile
+            }
+        }
         let slot = self.threads.slot(me);
         let caller = Caller::Slot(slot, me.index);
         if !OWNABLE {
             self.share();
-        } else if let Some(found) = self.lookup_owned(slot, me.lease, hash, key) {
+        } else if let Some(found) = self.lookup_owned(slot, me, hash, key) {
             return match found {
                 Some(value) => hit(value),
                 None => miss(caller, hash, key, None),

@@ -17,7 +17,7 @@ use core::hash::Hash;
 use std::sync::atomic::Ordering;
 
 use super::table::{NotOwner, OnFound, Owner, SHARED, Stamps, UNCLAIMED, Unmade};
-use super::threads::Slot;
+use super::threads::{Me, Slot};
 use super::{Bookkeeping, Cached, Entry, Fresh, Limit, Store};
 use crate::key::KeyRef;
 
@@ -34,14 +34,36 @@ where
     pub(super) fn lookup_owned<Q: KeyRef<Owned = K>>(
         &self,
         slot: &Slot,
-        lease: u64,
+        me: Me,
         hash: u64,
         key: &Q,
     ) -> Option<Option<V>> {
         let state = self.owned.state();
-        if state != lease && (state == SHARED || !self.claim_or_share(lease, state)) {
+        if state != me.lease && (state == SHARED || !self.claim_or_share(me, state)) {
             return None;
         }
+        self.read_owned(slot, me.lease, hash, key)
+    }
+
+    /// The slot of the thread of `lease`, if it owns the store.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(super) fn owner_slot(&self, lease: u64) -> Option<&Slot> {
+        if self.owned.state() != lease {
+            return None;
+        }
+        // The owner's own: noted by it as it claimed the store.
+        self.threads.noted()
+    }
+
+    /// [`Store::lookup_owned`] in a store known to be the caller's (perhaps handed over since).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(super) fn read_owned<Q: KeyRef<Owned = K>>(
+        &self,
+        slot: &Slot,
+        lease: u64,
+        hash: u64,
+        key: &Q,
+    ) -> Option<Option<V>> {
         let is = |cached: &Cached<K, V, B>| key.matches(&cached.key);
         let owner = Owner {
             lease,
@@ -78,12 +100,14 @@ where
         Some(entry.value.clone())
     }
 
-    /// For a thread of `lease` to which the store does not belong (`state`, not shared):
-    /// claims it if no thread used it yet (then `true`), else makes it shared.
+    /// For a thread (`me`, with a slot) to which the store does not belong (`state`, not
+    /// shared): claims it if no thread used it yet (then `true`), else makes it shared.
     #[cold]
     #[inline(never)]
-    fn claim_or_share(&self, lease: u64, state: u64) -> bool {
-        if state == UNCLAIMED && self.owned.claim(lease) {
+    fn claim_or_share(&self, me: Me, state: u64) -> bool {
+        if state == UNCLAIMED && self.owned.claim(me.lease) {
+            // Read by this thread alone (see `Store::owner_slot`).
+            self.threads.note(me);
             return true;
         }
         self.share();

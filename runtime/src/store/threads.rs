@@ -201,6 +201,10 @@ pub(crate) struct Threads {
     /// live user in the low half, 0 for none; a count of joins in the high half, so that a
     /// writer's claim fails if a thread joined while it looked.
     solo: AtomicU64,
+    /// A slot of these, noted for its thread (the store's owner: see `Store::owner_slot`), to
+    /// be found without the lookup of [`Threads::slot`] (a chain of three dependent loads);
+    /// null until noted.
+    noted: AtomicPtr<Slot>,
 }
 
 const JOIN: u64 = 1 << 32;
@@ -213,7 +217,25 @@ impl Threads {
             made: AtomicUsize::new(0),
             crowd: Crowd::default(),
             solo: AtomicU64::new(0),
+            noted: AtomicPtr::new(ptr::null_mut()),
         }
+    }
+
+    /// Notes the calling thread's slot (it has one: `me.has_slot()`), for [`Threads::noted`].
+    pub(crate) fn note(&self, me: Me) {
+        let slot = self.owned(me.index);
+        self.noted
+            .store(ptr::from_ref(slot).cast_mut(), Ordering::Relaxed);
+    }
+
+    /// The slot noted last (see [`Threads::note`]), if any. Relaxed: for the thread that
+    /// noted it (the store's owner), which sees its own store.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub(crate) fn noted(&self) -> Option<&Slot> {
+        let slot = self.noted.load(Ordering::Relaxed);
+        // SAFETY: null, or one of these slots (`note` takes it from a segment): in a segment,
+        // freed only with `self`.
+        unsafe { slot.as_ref() }
     }
 
     /// The calling thread's slot (it has one: `me.has_slot()`), joining the store first if the
