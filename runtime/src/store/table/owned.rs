@@ -299,6 +299,18 @@ impl<T> Payload for NonNull<Node<T>> {
         // out of the index), and its hash was written before it went in.
         unsafe { (*self.as_ptr()).hash }
     }
+
+    /// As the shared map's table (see `Table::with_capacity`): a large table's pages mapped in
+    /// one call, then the slots written.
+    fn empty_slots(capacity: usize) -> Box<[Option<Self>]> {
+        let mut slots = Box::<[Option<Self>]>::new_uninit_slice(capacity);
+        super::populate(slots.as_mut_ptr().cast(), size_of_val(&*slots));
+        // SAFETY: writes within the slice's own memory.
+        unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
+        // SAFETY: `None` of an `Option<NonNull<_>>` is all zero bytes (the null pointer), and
+        // every slot was written.
+        unsafe { slots.assume_init() }
+    }
 }
 
 /// How many node allocations an owned map keeps for reuse (see `OwnedMap::spare`).

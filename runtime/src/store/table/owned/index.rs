@@ -20,6 +20,11 @@ const KEPT_BY_DRAIN: usize = 1 << 16;
 /// What an index holds: a pointer to something that knows its hash.
 pub(crate) trait Payload: Copy + PartialEq {
     fn hash(self) -> u64;
+
+    /// A table of `capacity` empty slots.
+    fn empty_slots(capacity: usize) -> Box<[Option<Self>]> {
+        vec![None; capacity].into_boxed_slice()
+    }
 }
 
 /// `None` for an empty slot.
@@ -138,7 +143,7 @@ impl<P: Payload> Index<P> {
         } else {
             self.slots.len() * 2
         };
-        let old = core::mem::replace(&mut self.slots, vec![None; capacity].into_boxed_slice());
+        let old = core::mem::replace(&mut self.slots, P::empty_slots(capacity));
         self.occupied = Occupied::new(capacity);
         for &payload in old.iter().flatten() {
             self.place(payload.hash(), payload);
