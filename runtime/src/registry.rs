@@ -312,7 +312,7 @@ impl Caches {
 /// `exact` type id recorded with it).
 #[cfg_attr(not(debug_assertions), inline)]
 #[allow(unsafe_code)]
-fn downcast<K: 'static, V: 'static, B: 'static>(
+fn downcast<K: 'static, V: 'static, B: Bookkeeping>(
     any: &'static (dyn Any + Send + Sync),
 ) -> &'static Store<K, V, B> {
     debug_assert!(any.is::<Store<K, V, B>>());

@@ -269,7 +269,7 @@ impl<K, V> Drop for AsyncPending<'_, K, V> {
     }
 }
 
-impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B> Store<K, V, B> {
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B: Bookkeeping> Store<K, V, B> {
     /// The table of `async` computations under way, made on first use.
     fn flights(&self) -> &FlightTable<K, Flight<V>> {
         flight_table(&self.flights)

@@ -172,7 +172,7 @@ type WriteLock<'s, K, V, B> = Locked<'s, Cached<K, V, B>, Writer>;
 
 /// The cache of one memoized function (of one instantiation, for generic functions). `B`:
 /// what each entry keeps besides its key and value (see [`bookkeeping`]).
-pub(crate) struct Store<K, V, B = Tracked> {
+pub(crate) struct Store<K, V, B: Bookkeeping = Tracked> {
     /// The results while one thread alone uses the store, and who that is (see [`owned`]).
     owned: Owned<Cached<K, V, B>>,
     /// The results once several threads use it, and under its lock, the writer's state.

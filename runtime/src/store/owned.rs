@@ -182,6 +182,9 @@ where
 }
 
 impl<K, V, B: Bookkeeping> Stamps for Cached<K, V, B> {
+    /// An unbounded store without a time to live (the only kind without bookkeeping).
+    const TAGGED: bool = !B::TRACKED;
+
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn used(&self) -> u64 {
         self.entry.stamp()

@@ -244,7 +244,7 @@ impl<K, V> Drop for FlightPending<'_, K, V> {
     }
 }
 
-impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B> Store<K, V, B> {
+impl<K: Send + Sync + 'static, V: Send + Sync + 'static, B: Bookkeeping> Store<K, V, B> {
     /// The table of `single_flight` computations under way, made on first use.
     pub(super) fn sync_flights(&self) -> &FlightTable<K, SyncFlight<V>> {
         flight_table(&self.sync_flights)

@@ -75,6 +75,10 @@ pub(crate) enum OnFound {
 /// What an owned map reads of its items to evict the least recently used (a bounded store's):
 /// the stamps of their uses (see the store's `clock`). Reading them runs no user code.
 pub(crate) trait Stamps {
+    /// Whether the map's index keeps tags: for the items of a store that grows without bound
+    /// (see `index`).
+    const TAGGED: bool;
+
     /// The stamp of the item's last use.
     fn used(&self) -> u64;
     /// The stamp of its valid record in the recency queue.
@@ -94,7 +98,7 @@ pub(crate) trait Unmade<T> {
 }
 
 /// A store's map while one thread owns it, and who that is.
-pub(crate) struct Owned<T> {
+pub(crate) struct Owned<T: Stamps> {
     /// The owner's lease (see `threads`), [`UNCLAIMED`], [`HANDING_OVER`] or [`SHARED`].
     state: AtomicU64,
     /// Whether the owner is in a window. Written by the owner alone.
@@ -108,11 +112,11 @@ pub(crate) struct Owned<T> {
 // handing over once the owner is out of them (see the module's documentation). Its items are
 // read by other threads once handed over (shared, as `Map`'s: `T: Sync`) and dropped by any
 // thread (`T: Send`).
-unsafe impl<T: Send + Sync> Sync for Owned<T> {}
+unsafe impl<T: Stamps + Send + Sync> Sync for Owned<T> {}
 // SAFETY: as `Map`'s nodes: owned items, sent with the store.
-unsafe impl<T: Send> Send for Owned<T> {}
+unsafe impl<T: Stamps + Send> Send for Owned<T> {}
 
-struct OwnedMap<T> {
+struct OwnedMap<T: Stamps> {
     index: Index<NonNull<Node<T>>>,
     /// A record of each item by the stamp it was queued under, for a bounded store: the least
     /// recently used is the oldest record whose item was not used since (see `recency`).
@@ -129,7 +133,7 @@ struct OwnedMap<T> {
     expected: usize,
 }
 
-impl<T> OwnedMap<T> {
+impl<T: Stamps> OwnedMap<T> {
     fn new(chunked: bool, expected: usize) -> Self {
         OwnedMap {
             index: Index::new(),
@@ -279,7 +283,7 @@ impl<T: Stamps> OwnedMap<T> {
     }
 }
 
-impl<T> Drop for OwnedMap<T> {
+impl<T: Stamps> Drop for OwnedMap<T> {
     fn drop(&mut self) {
         let mut nodes = core::mem::take(&mut self.deferred);
         self.index.drain(|_, node| nodes.push(node));
@@ -292,7 +296,9 @@ impl<T> Drop for OwnedMap<T> {
     }
 }
 
-impl<T> Payload for NonNull<Node<T>> {
+impl<T: Stamps> Payload for NonNull<Node<T>> {
+    const TAGGED: bool = T::TAGGED;
+
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn hash(self) -> u64 {
         // SAFETY: a node the index holds is alive (an owned map frees a node only once it is
@@ -333,11 +339,11 @@ struct Candidates<T> {
 }
 
 /// The owner in a window: the index is its own until this drops.
-struct Window<'o, T> {
+struct Window<'o, T: Stamps> {
     owned: &'o Owned<T>,
 }
 
-impl<T> Window<'_, T> {
+impl<T: Stamps> Window<'_, T> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn map(&mut self) -> &mut OwnedMap<T> {
         // SAFETY: the owner is in a window and saw the store its own after marking itself
@@ -347,7 +353,7 @@ impl<T> Window<'_, T> {
     }
 }
 
-impl<T> Drop for Window<'_, T> {
+impl<T: Stamps> Drop for Window<'_, T> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn drop(&mut self) {
         // Release: a hand-over that sees the mark down sees what the window wrote.
@@ -727,16 +733,16 @@ impl<T: Stamps> Owned<T> {
 }
 
 /// Ends a hand-over, also on unwind: every thread uses the shared map from now on.
-struct Shared<'o, T>(&'o Owned<T>);
+struct Shared<'o, T: Stamps>(&'o Owned<T>);
 
-impl<T> Drop for Shared<'_, T> {
+impl<T: Stamps> Drop for Shared<'_, T> {
     fn drop(&mut self) {
         // Release: a thread that sees the store shared sees the nodes published.
         self.0.state.store(SHARED, Ordering::Release);
     }
 }
 
-impl<T, W> Locked<'_, T, W> {
+impl<T: Stamps, W> Locked<'_, T, W> {
     /// Publishes the nodes of an owned map, each passed to `each` after, and sends the ones it
     /// unlinked while reading to the bin (its hazards or mark keep them until it is done); the
     /// owned map is left empty.

@@ -15,6 +15,8 @@ struct Item<X = String> {
 }
 
 impl<X> Stamps for Item<X> {
+    const TAGGED: bool = false;
+
     fn used(&self) -> u64 {
         self.used.load(Ordering::Relaxed)
     }

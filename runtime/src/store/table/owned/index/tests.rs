@@ -19,8 +19,48 @@ fn hash_of(payload: u64) -> u64 {
 }
 
 impl Payload for u64 {
+    const TAGGED: bool = false;
+
     fn hash(self) -> u64 {
         hash_of(self)
+    }
+}
+
+/// A payload of an index with tags.
+#[derive(Clone, Copy, PartialEq, Debug)]
+struct Tagged(u64);
+
+impl Payload for Tagged {
+    const TAGGED: bool = true;
+
+    fn hash(self) -> u64 {
+        hash_of(self.0)
+    }
+}
+
+/// A payload made from its number, for the model tests: with tags and without.
+trait Numbered: Payload + core::fmt::Debug {
+    fn of(number: u64) -> Self;
+    fn number(self) -> u64;
+}
+
+impl Numbered for u64 {
+    fn of(number: u64) -> Self {
+        number
+    }
+
+    fn number(self) -> u64 {
+        self
+    }
+}
+
+impl Numbered for Tagged {
+    fn of(number: u64) -> Self {
+        Tagged(number)
+    }
+
+    fn number(self) -> u64 {
+        self.0
     }
 }
 
@@ -33,30 +73,32 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The position of `payload`, found by its hash.
-fn position(index: &Index<u64>, payload: u64) -> Option<usize> {
+/// The position of the payload numbered `payload`, found by its hash.
+fn position<P: Numbered>(index: &Index<P>, payload: u64) -> Option<usize> {
     index
-        .find(hash_of(payload), |p| p == payload)
+        .find(hash_of(payload), |p| p == P::of(payload))
         .map(|(at, _)| at)
 }
 
 /// Runs `ops` on an index and on a list of the payloads it should hold: every payload is found
-/// by its hash, and only by it.
-fn check_against_a_list(ops: impl IntoIterator<Item = Op>) -> Result<(), TestCaseError> {
-    let mut index = Index::<u64>::new();
+/// by its hash, and only by it. `P`: the payloads (of an index with tags, or without).
+fn check_against_a_list<P: Numbered>(
+    ops: impl IntoIterator<Item = Op>,
+) -> Result<(), TestCaseError> {
+    let mut index = Index::<P>::new();
     let mut model: Vec<u64> = Vec::new();
     // Under Miri, which is slow, every payload is looked for after every tenth operation.
     let every = if cfg!(miri) { 10 } else { 1 };
     for (n, op) in ops.into_iter().enumerate() {
         match op {
             Op::Insert(p) if !model.contains(&p) => {
-                index.insert(hash_of(p), p, 4);
+                index.insert(hash_of(p), P::of(p), 4);
                 model.push(p);
             }
             Op::Insert(_) => {}
             Op::Remove(p) => {
                 if let Some(at) = position(&index, p) {
-                    prop_assert_eq!(index.remove_at(at), p);
+                    prop_assert_eq!(index.remove_at(at).number(), p);
                     model.retain(|&q| q != p);
                 }
             }
@@ -66,14 +108,14 @@ fn check_against_a_list(ops: impl IntoIterator<Item = Op>) -> Result<(), TestCas
                     && hash_of(p + 115) == hash_of(p)
                     && !model.contains(&(p + 115))
                 {
-                    prop_assert_eq!(index.replace_at(at, p + 115), p);
+                    prop_assert_eq!(index.replace_at(at, P::of(p + 115)).number(), p);
                     model.retain(|&q| q != p);
                     model.push(p + 115);
                 }
             }
             Op::Drain => {
                 let mut drained = Vec::new();
-                index.drain(|hash, p| drained.push((hash, p)));
+                index.drain(|hash, p| drained.push((hash, p.number())));
                 drained.sort_unstable();
                 let mut expected: Vec<_> = model.iter().map(|&p| (hash_of(p), p)).collect();
                 expected.sort_unstable();
@@ -100,8 +142,15 @@ fn check_against_a_list(ops: impl IntoIterator<Item = Op>) -> Result<(), TestCas
 proptest! {
     #[test]
     #[cfg_attr(miri, ignore)] // proptest reads the working directory, which Miri refuses
-    fn an_index_finds_what_a_list_holds(ops in proptest::collection::vec(op(), 0..300)) {
-        check_against_a_list(ops)?;
+    fn an_index_finds_what_a_list_holds(
+        ops in proptest::collection::vec(op(), 0..300),
+        tagged in any::<bool>(),
+    ) {
+        if tagged {
+            check_against_a_list::<Tagged>(ops)?;
+        } else {
+            check_against_a_list::<u64>(ops)?;
+        }
     }
 }
 
@@ -125,7 +174,8 @@ fn an_index_finds_what_a_list_holds_in_one_run() {
             _ => Op::Insert(next(60)),
         })
         .collect();
-    check_against_a_list(ops).unwrap();
+    check_against_a_list::<u64>(ops.clone()).unwrap();
+    check_against_a_list::<Tagged>(ops).unwrap();
 }
 
 #[test]
@@ -167,6 +217,8 @@ fn a_drained_index_lets_a_large_table_go() {
     #[derive(Clone, Copy, PartialEq)]
     struct Spread(u64);
     impl Payload for Spread {
+        const TAGGED: bool = true; // a large table's tags are let go too
+
         fn hash(self) -> u64 {
             self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         }
