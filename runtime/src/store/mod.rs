@@ -512,7 +512,7 @@ where
         hash: u64,
         key: &Q,
     ) -> Result<V, Option<u64>> {
-        if self.limit == Limit::Nothing {
+        if self.limit() == Limit::Nothing {
             return Err(None);
         }
         let is = |cached: &Cached<K, V, B>| key.matches(&cached.key);
@@ -559,7 +559,7 @@ where
         if self.is_stale(entry) {
             return None;
         }
-        if let (Limit::Bounded(_), Some(last_use)) = (self.limit, entry.book.stamp()) {
+        if let (Limit::Bounded(_), Some(last_use)) = (self.limit(), entry.book.stamp()) {
             let alone = self.count_hit(caller);
             let floor = self.stamp_floor.load(Ordering::Relaxed);
             // Alone, record every use: eviction is then exactly CPython's. Shared with
@@ -610,16 +610,33 @@ where
         }
     }
 
+    /// How many results the store keeps: known as it is built for a store without
+    /// bookkeeping (unbounded), so that its code has no other case.
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn limit(&self) -> Limit {
+        if B::TRACKED {
+            self.limit
+        } else {
+            Limit::Unbounded
+        }
+    }
+
+    /// The time to live (never one for a store without bookkeeping: see [`Store::limit`]).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn ttl(&self) -> Option<Duration> {
+        if B::TRACKED { self.ttl } else { None }
+    }
+
     /// Whether an entry has outlived the store's time to live.
     #[cfg_attr(not(debug_assertions), inline)]
     fn is_stale(&self, entry: &Entry<V, B>) -> bool {
-        self.ttl
+        self.ttl()
             .is_some_and(|ttl| entry.book.born().is_some_and(|born| born.older_than(ttl)))
     }
 
     /// The key to store on a miss (none when nothing is stored).
     fn owned_key<Q: KeyRef<Owned = K>>(&self, hash: u64, key: &Q) -> Option<Hashed<K>> {
-        (self.limit != Limit::Nothing).then(|| Hashed {
+        (self.limit() != Limit::Nothing).then(|| Hashed {
             hash,
             key: key.to_owned_key(),
         })
@@ -693,7 +710,7 @@ where
                 // its record in the recency queue is now stale.
                 map.remove_node(hash, id);
                 self.drop_stale_records(map);
-            } else if self.limit == Limit::Unbounded {
+            } else if self.limit() == Limit::Unbounded {
                 // CPython's unbounded cache stores with `cache[key] = result`.
                 map.replace_node(hash, id, item.stamped(0));
                 return None;
@@ -701,7 +718,7 @@ where
                 return Some(item); // as CPython's bounded cache: the stored result stays
             }
         }
-        let Limit::Bounded(max) = self.limit else {
+        let Limit::Bounded(max) = self.limit() else {
             map.insert_new(hash, item.stamped(0));
             return None;
         };
@@ -780,7 +797,7 @@ where
         // A miss stores, then evicts: between the two a full map holds one more than its
         // bound. Before the store and after the eviction it held `max`, so `max` is what a
         // look under the lock would have seen.
-        let currsize = match self.limit {
+        let currsize = match self.limit() {
             Limit::Bounded(max) => len.min(max),
             Limit::Nothing | Limit::Unbounded => len,
         };
@@ -876,7 +893,7 @@ where
         let item = Fresh {
             key,
             value: value.clone(),
-            born: match self.ttl {
+            born: match self.ttl() {
                 Some(_) => Born::now(),
                 None => Born::UNRECORDED,
             },

@@ -94,7 +94,7 @@ where
             return None;
         }
         slot.counts.hit_only();
-        if let (Limit::Bounded(_), Some(last_use)) = (self.limit, entry.book.stamp()) {
+        if let (Limit::Bounded(_), Some(last_use)) = (self.limit(), entry.book.stamp()) {
             last_use.store(slot.counts.tick(0), Ordering::Relaxed);
         }
         Some(entry.value.clone())
@@ -127,7 +127,7 @@ where
         if self.owned.state() != lease {
             return Err(item);
         }
-        let (bound, stamp) = match self.limit {
+        let (bound, stamp) = match self.limit() {
             Limit::Bounded(max) => (Some(max), slot.counts.tick(0)),
             Limit::Nothing | Limit::Unbounded => (None, 0),
         };
@@ -147,7 +147,7 @@ where
     fn on_found(&self, old: &Cached<K, V, B>) -> OnFound {
         if self.is_stale(&old.entry) {
             OnFound::Remove
-        } else if self.limit == Limit::Unbounded {
+        } else if self.limit() == Limit::Unbounded {
             OnFound::Replace // CPython's unbounded cache stores with `cache[key] = result`
         } else {
             OnFound::Keep // as CPython's bounded cache: the stored result stays
