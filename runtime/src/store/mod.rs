@@ -207,7 +207,7 @@ pub enum Lookup<'s, K, V> {
 /// A call that missed, waiting for its result. Holds the owned key, made once on the miss.
 ///
 /// Settled where the lookup left it: the memoized function matches `Lookup::Miss(ref mut
-/// pending)`, and [`Insert::insert`] takes the key from there. Moved out of the `Lookup`, it
+/// pending)`, and `Insert::insert` takes the key from there. Moved out of the `Lookup`, it
 /// was copied with 16-byte loads over the 8-byte stores that wrote it, which the processor
 /// cannot forward: two stalls of a dozen cycles, each miss (an evicting miss went from
 /// 24.8 to 20.5 ns on an AMD EPYC).
