@@ -72,8 +72,9 @@ pub(crate) enum OnFound {
     Remove,
 }
 
-/// What an owned map reads of its items to evict the least recently used (a bounded store's):
-/// the stamps of their uses (see the store's `clock`). Reading them runs no user code.
+/// What an owned map knows of its items: whether its index keeps tags, and, to evict the least
+/// recently used (a bounded store's), the stamps of their uses (see the store's `clock`).
+/// Reading them runs no user code.
 pub(crate) trait Stamps {
     /// Whether the map's index keeps tags: for the items of a store that grows without bound
     /// (see `index`).
