@@ -12,6 +12,7 @@
 use core::any::{Any, TypeId};
 use core::hash::Hash;
 use core::marker::PhantomData;
+use core::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -50,10 +51,19 @@ where
     }
 }
 
+/// The `TypeId` of `T`, as a constant: a reference to it is an address for the type (see
+/// [`Registry::store_of`]).
+struct Exact<T: ?Sized>(PhantomData<T>);
+
+impl<T: ?Sized + 'static> Exact<T> {
+    const ID: &'static TypeId = &TypeId::of::<T>();
+}
+
 #[derive(Clone, Copy)]
 struct Member {
-    /// `TypeId` of `(I, Store<K, V, B>)`: the instantiation and the store's exact type.
-    exact: TypeId,
+    /// `TypeId` of `(I, Store<K, V, B>)`: the instantiation and the store's exact type, as
+    /// [`Exact`] holds it (see [`Registry::store_of`]).
+    exact: &'static TypeId,
     /// The function's instantiation (its type and const arguments; `()` if not generic):
     /// instantiations that differ only in arguments the key and result do not show still
     /// get caches of their own.
@@ -244,6 +254,11 @@ impl Caches {
     }
 
     /// The store for keys `K` and values `V` whose entries keep `B`, made on first use.
+    ///
+    /// The first member's type is checked by the address of its `TypeId` (one comparison of
+    /// words instead of 16 bytes'): one address holds one value, so equal addresses are the same
+    /// type. The same constant may sit at two addresses (built in two crates); then the values
+    /// are compared.
     #[cfg_attr(not(debug_assertions), inline)]
     fn store_of<K, V, I: 'static, B: Bookkeeping>(&self) -> &'static Store<K, V, B>
     where
@@ -251,7 +266,8 @@ impl Caches {
         V: Clone + Send + Sync + 'static,
     {
         if let Some(member) = self.first.get()
-            && member.exact == TypeId::of::<(I, Store<K, V, B>)>()
+            && (ptr::eq(member.exact, Exact::<(I, Store<K, V, B>)>::ID)
+                || *member.exact == TypeId::of::<(I, Store<K, V, B>)>())
         {
             return downcast(member.any);
         }
@@ -280,7 +296,7 @@ impl Caches {
         )));
         store.keep_across_forks();
         let member = Member {
-            exact: TypeId::of::<(I, Store<K, V, B>)>(),
+            exact: Exact::<(I, Store<K, V, B>)>::ID,
             instance,
             any: store,
             controls: store,
