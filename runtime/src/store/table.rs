@@ -166,22 +166,28 @@ struct Table<T> {
     slots: Box<[AtomicPtr<Node<T>>]>,
 }
 
+/// A table of `len` slots of all zero bytes (a null pointer each), for the shared map and the
+/// owned maps' indices. Zeros written, not memory asked for zeroed: a large table comes fresh
+/// from the system, and a probe's read of a page not yet written maps it to the shared page of
+/// zeros, then the write that fills a slot there faults again to copy it. Written first, each
+/// page faults once (a growing store took half again as many faults), and a large table's
+/// pages are mapped in one call before (see `pages`).
+///
+/// # Safety
+/// All zero bytes are a valid `S`.
+unsafe fn zeroed_slots<S>(len: usize) -> Box<[S]> {
+    let mut slots = Box::<[S]>::new_uninit_slice(len);
+    populate(slots.as_mut_ptr().cast(), len * size_of::<S>());
+    // SAFETY: writes within the slice's own memory.
+    unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, len) };
+    // SAFETY: every slot was written with zeros, a valid `S` (the caller's promise).
+    unsafe { slots.assume_init() }
+}
+
 impl<T> Table<T> {
     fn with_capacity(capacity: usize) -> *mut Self {
-        // Nulls written, not memory asked for zeroed: a large table comes fresh from the
-        // system, and a probe's read of a page not yet written maps it to the shared page of
-        // zeros, then the write that fills a slot there faults again to copy it. Written
-        // first, each page faults once (a growing store took half again as many faults).
-        let mut slots = Box::<[AtomicPtr<Node<T>>]>::new_uninit_slice(capacity);
-        populate(
-            slots.as_mut_ptr().cast(),
-            capacity * size_of::<AtomicPtr<Node<T>>>(),
-        );
-        // SAFETY: writes within the slice's own memory.
-        unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
-        // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is), and every
-        // slot was written.
-        let slots = unsafe { slots.assume_init() };
+        // SAFETY: a null `AtomicPtr` is all zero bytes (as `*mut T`'s null is).
+        let slots = unsafe { zeroed_slots::<AtomicPtr<Node<T>>>(capacity) };
         Box::into_raw(Box::new(Table { slots }))
     }
 

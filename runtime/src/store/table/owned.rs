@@ -307,16 +307,10 @@ impl<T: Stamps> Payload for NonNull<Node<T>> {
         unsafe { (*self.as_ptr()).hash }
     }
 
-    /// As the shared map's table (see `Table::with_capacity`): a large table's pages mapped in
-    /// one call, then the slots written.
+    /// As the shared map's table (see `zeroed_slots`).
     fn empty_slots(capacity: usize) -> Box<[Option<Self>]> {
-        let mut slots = Box::<[Option<Self>]>::new_uninit_slice(capacity);
-        super::populate(slots.as_mut_ptr().cast(), size_of_val(&*slots));
-        // SAFETY: writes within the slice's own memory.
-        unsafe { ptr::write_bytes(slots.as_mut_ptr(), 0, capacity) };
-        // SAFETY: `None` of an `Option<NonNull<_>>` is all zero bytes (the null pointer), and
-        // every slot was written.
-        unsafe { slots.assume_init() }
+        // SAFETY: `None` of an `Option<NonNull<_>>` is all zero bytes (the null pointer).
+        unsafe { super::zeroed_slots(capacity) }
     }
 }
 
